@@ -1,0 +1,78 @@
+# v4check: preflight and health checks for vLLM-Ascend DeepSeek-V4 clusters.
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+CC      ?= cc
+PKGS     = libssh2 libcurl libcjson libpcre2-8
+DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-config
+
+WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes \
+          -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+
+B        = build
+LIB_SRC  = $(wildcard lib/*.c) $(wildcard checks/*.c)
+CMD_SRC  = $(wildcard cmd/*.c)
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
+CMD_OBJ  = $(CMD_SRC:%.c=$(B)/%.o)
+UNIT_SRC = $(wildcard tests/unit/test_*.c)
+UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/t/%.t)
+
+all: deps v4check man/v4check-checks.7
+
+# Installs the -dev packages when they are missing (as root), else says how.
+deps:
+	@pkg-config --exists $(PKGS) 2>/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing: $(DEBPKGS)"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBPKGS) >/dev/null; \
+	  else echo "missing libraries; run: sudo apt-get install $(DEBPKGS)" >&2; exit 1; fi; }
+
+$(B)/%.o: %.c lib/*.h
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(B)/libv4.a: $(LIB_OBJ)
+	$(AR) rcs $@ $^
+
+v4check: $(CMD_OBJ) $(B)/libv4.a
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(B)/libv4.a $(LDFLAGS) $(LDLIBS)
+
+$(B)/t/%.t: tests/unit/%.c tests/unit/tap.h $(B)/libv4.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libv4.a $(LDFLAGS) $(LDLIBS)
+
+man/v4check-checks.7: v4check
+	./v4check list --man > $@.tmp && mv $@.tmp $@
+
+units: $(UNIT_BIN)
+
+# Every test: unit (C, TAP), CLI (sh, TAP), cluster (netns + sshd, root only).
+check: all units
+	tests/setup-deps.sh
+	prove $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t) $(wildcard tests/cluster/*.t)
+
+demo: all
+	./v4check all --replay fixtures/replay/reference-cluster; echo "exit status: $$?"
+
+asan:
+	$(MAKE) clean
+	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  LDFLAGS="-fsanitize=address,undefined"
+
+valgrind: all units
+	V4_VALGRIND=1 prove $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
+	install -m 755 v4check $(DESTDIR)$(BINDIR)/v4check
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
+	[ ! -f man/v4check.conf.5 ] || install -m 644 man/v4check.conf.5 $(DESTDIR)$(MANDIR)/man5/
+
+clean:
+	rm -rf $(B) v4check
+
+.PHONY: all deps units check demo asan valgrind install clean

@@ -3,6 +3,7 @@ PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
+BIN     ?= v4check
 PKGS     = libssh2 libcurl libcjson libpcre2-8
 DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-config
 
@@ -20,7 +21,7 @@ CMD_OBJ  = $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/t/%.t)
 
-all: deps v4check man/v4check-checks.7
+all: deps $(BIN) man/v4check-checks.7
 
 # Installs the -dev packages when they are missing (as root), else says how.
 deps:
@@ -37,15 +38,15 @@ $(B)/%.o: %.c lib/*.h
 $(B)/libv4.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
-v4check: $(CMD_OBJ) $(B)/libv4.a
+$(BIN): $(CMD_OBJ) $(B)/libv4.a
 	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(B)/libv4.a $(LDFLAGS) $(LDLIBS)
 
 $(B)/t/%.t: tests/unit/%.c tests/unit/tap.h $(B)/libv4.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libv4.a $(LDFLAGS) $(LDLIBS)
 
-man/v4check-checks.7: v4check
-	./v4check list --man > $@.tmp && mv $@.tmp $@
+man/v4check-checks.7: $(BIN)
+	./$(BIN) list --man > $@.tmp && mv $@.tmp $@
 
 units: $(UNIT_BIN)
 

@@ -29,7 +29,7 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(pri
 char *sbuf_take(struct sbuf *b);              /* caller owns the result; b is reset */
 void sbuf_free(struct sbuf *b);
 
-/* Iterates over the lines of text[0..len): returns 1 and sets *line/*n
+/* Iterates over the lines of text[0..len): returns 1 and sets *line and *n
  * (without the newline or a trailing CR) while lines remain. *pos starts at 0. */
 int next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n);
 

@@ -31,6 +31,8 @@ enum { V4_EXIT_USAGE = 64, V4_EXIT_INTERNAL = 70 };
 /* Probe flags. */
 #define V4_PROBE_RETRY_BUSY 1u /* rerun on "hccn_tool is busy, please try again." */
 #define V4_PROBE_MUTATES 2u    /* changes the node (fix commands): never retried */
+#define V4_PROBE_HTTP 4u       /* cmd is "GET /path": asked of the node's API by the
+				* controller (libcurl); exit_code is the HTTP status */
 
 /* One thing read from a node: a shell command built only from fixed text and
  * validated values (integers, checked names), never from probe output. */
@@ -173,6 +175,7 @@ struct v4_fix_cmd {
 	char *cmd;
 	char *why;
 	enum v4_fix_class cls;
+	char *refused; /* when set: shown in the plan, never run, and why */
 };
 struct v4_fixplan {
 	struct v4_fix_cmd *v;
@@ -180,6 +183,9 @@ struct v4_fixplan {
 };
 void v4_fix_add(struct v4_fixplan *p, const char *node, enum v4_fix_class cls, const char *why,
 		const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/* Records a fix that must not run (e.g. the node is serving), and why. */
+void v4_fix_refuse(struct v4_fixplan *p, const char *node, const char *why, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void v4_fixplan_free(struct v4_fixplan *p);
 
 struct v4_check;

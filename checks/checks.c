@@ -1,0 +1,11 @@
+/* The check table: every check v4check knows, in report order. */
+#include "v4.h"
+
+extern const struct v4_check v4_check_tls, v4_check_npu_mem;
+
+const struct v4_check *const v4_checks[] = {
+	&v4_check_tls,
+	&v4_check_npu_mem,
+};
+
+const size_t v4_ncheck = V4_ARRAY_LEN(v4_checks);

@@ -1,0 +1,108 @@
+/* Helpers shared by the checks: NPU discovery, id lists, safe names. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+void want_npus(const struct v4_node *n, struct v4_probes *ps)
+{
+	v4_probe_add(ps, P_NPUSMI, -1, 0, "npu-smi info");
+	const struct v4_fact *f = v4_fact(n, P_NPUSMI);
+	struct v4_npusmi s = {0};
+	char *err = NULL;
+	if (f && (f->state != V4_FACT_OK || v4_parse_npusmi(f->out, f->out_len, &s, &err) != 0))
+		v4_probe_add(ps, P_NPULIST, -1, 0, "npu-smi info -l");
+	v4_npusmi_free(&s);
+	free(err);
+}
+
+int node_npusmi(const struct v4_node *n, struct v4_npusmi *s, char **why)
+{
+	const struct v4_fact *f = v4_fact_ok(n, P_NPUSMI, 0, why);
+	char *err = NULL;
+	memset(s, 0, sizeof *s);
+	if (!f)
+		return -1;
+	if (v4_parse_npusmi(f->out, f->out_len, s, &err) == 0)
+		return 0;
+	*why = xasprintf("npu-smi info: output not understood: %s", err ? err : "?");
+	free(err);
+	return -1;
+}
+
+/* NPU ids from the table: one per NPU (A3's second die shares the id). */
+static void ids_from_table(const struct v4_npusmi *s, int **ids, size_t *nids)
+{
+	*ids = xcalloc(s->nnpu ? s->nnpu : 1, sizeof **ids);
+	*nids = 0;
+	for (size_t i = 0; i < s->nnpu; i++)
+		if (!*nids || (*ids)[*nids - 1] != s->npus[i].id)
+			(*ids)[(*nids)++] = s->npus[i].id;
+}
+
+int node_npu_ids(const struct v4_node *n, int **ids, size_t *nids, char **why)
+{
+	struct v4_npusmi s;
+	char *why1 = NULL, *why2 = NULL, *err = NULL;
+	if (node_npusmi(n, &s, &why1) == 0) {
+		ids_from_table(&s, ids, nids);
+		v4_npusmi_free(&s);
+		return 0;
+	}
+	const struct v4_fact *f = v4_fact_ok(n, P_NPULIST, 0, &why2);
+	if (f && v4_parse_npusmi_list(f->out, f->out_len, ids, nids, &err) == 0) {
+		free(why1);
+		return 0;
+	}
+	if (!v4_fact(n, P_NPULIST))
+		*why = xstrdup(why1);
+	else
+		*why = xasprintf("%s; %s%s", why1, why2 ? why2 : "npu-smi info -l: not understood: ",
+				 why2 ? "" : (err ? err : "?"));
+	free(why1);
+	free(why2);
+	free(err);
+	return -1;
+}
+
+/* Compares ints for qsort. */
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+	return (x > y) - (x < y);
+}
+
+char *id_list(const int *ids, size_t n)
+{
+	int *v = xcalloc(n ? n : 1, sizeof *v);
+	memcpy(v, ids, n * sizeof *v);
+	qsort(v, n, sizeof *v, cmp_int);
+	struct sbuf b = {0};
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		while (j + 1 < n && v[j + 1] == v[j] + 1)
+			j++;
+		sbuf_printf(&b, "%s%d", b.len ? "," : "", v[i]);
+		if (j > i)
+			sbuf_printf(&b, "-%d", v[j]);
+		i = j + 1;
+	}
+	free(v);
+	return sbuf_take(&b);
+}
+
+int word_ok(const char *s)
+{
+	if (!s || !*s || *s == '-' || strlen(s) > 128)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '_' || *s == '.' || *s == ':' || *s == '-' || (*s >= 'a' && *s <= 'z') ||
+		      (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+int expected_npus(const struct v4_ctx *ctx)
+{
+	return (int)v4_cfg_num(ctx->cfg, "deployment.npus_per_node", 8);
+}

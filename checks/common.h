@@ -1,0 +1,31 @@
+/* Helpers shared by the checks: NPU discovery, id lists, safe names. */
+#ifndef V4_CHECKS_COMMON_H
+#define V4_CHECKS_COMMON_H
+
+#include "parse.h"
+#include "v4.h"
+
+/* Probe ids shared by several checks. */
+#define P_NPUSMI "npu-smi-info"
+#define P_NPULIST "npu-smi-list"
+
+/* Asks for the NPU table (and, when it cannot be read, the -l list). */
+void want_npus(const struct v4_node *n, struct v4_probes *ps);
+
+/* The node's NPU ids, from the table or the -l list; -1 and *why when
+ * neither can be read. Caller frees *ids and *why. */
+int node_npu_ids(const struct v4_node *n, int **ids, size_t *nids, char **why);
+
+/* The parsed NPU table; -1 and *why when it cannot be had. */
+int node_npusmi(const struct v4_node *n, struct v4_npusmi *s, char **why);
+
+/* "0-7", "2,5", "0-3,6": ids (sorted) folded into ranges. Caller frees. */
+char *id_list(const int *ids, size_t n);
+
+/* 1 when s is safe to put into a command as a bare word ([A-Za-z0-9_.:-]). */
+int word_ok(const char *s);
+
+/* The deployment's expected NPUs per node. */
+int expected_npus(const struct v4_ctx *ctx);
+
+#endif

@@ -1,0 +1,37 @@
+/* Command-line front end: parsed options and the command table. */
+#ifndef V4_CMD_H
+#define V4_CMD_H
+
+#include "inventory.h"
+#include "report.h"
+#include "run.h"
+
+struct v4_cli {
+	struct v4_opts o;
+	struct v4_inventory_req inv;
+	const char *config;
+	const char *out_arg; /* -o as given */
+	int man;             /* list --man */
+	char **args;         /* after the command word */
+	int nargs;
+};
+
+struct v4_cmd {
+	const char *name;
+	const char *args;  /* for usage */
+	const char *brief;
+	int (*run)(struct v4_cli *cli);
+};
+
+extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect;
+
+/* Runs the given checks over the inventory (probe, evaluate, fix, report). */
+int v4_cmd_checks(struct v4_cli *cli, char **ids);
+
+/* Prints an error and returns the usage exit status. */
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Loads the config and builds the nodes; prints why and returns -1 on error. */
+int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);
+
+#endif

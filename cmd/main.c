@@ -1,0 +1,311 @@
+/* v4check: preflight and health checks for vLLM-Ascend DeepSeek-V4 clusters. */
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cmd.h"
+
+static const struct v4_cmd *const commands[] = {
+	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect,
+};
+
+static const char usage_text[] =
+	"usage: v4check [OPTIONS] COMMAND [ARGS]\n"
+	"\n"
+	"commands:\n"
+	"  all                 run every check\n"
+	"  CHECK [CHECK...]    run the named checks (see `v4check list`)\n"
+	"  list                list the checks: id, whether it can fix, title\n"
+	"  explain CHECK       symptom, cause and fix of a check\n"
+	"  collect -o DIR      capture every probe's raw output for --replay\n"
+	"\n"
+	"where:\n"
+	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14])\n"
+	"  -x, --exclude LIST        leave these nodes out\n"
+	"  -c, --config FILE         nodes, SSH and deployment settings (v4check.conf(5))\n"
+	"      --local               this machine only (the default without -H or -c)\n"
+	"      --replay DIR          evaluate a capture written by `collect`; run nothing\n"
+	"what:\n"
+	"      --skip ID,...         leave these checks out\n"
+	"      --warn-only ID|CODE,...  demote a check or one finding to WARN\n"
+	"      --phase pre|live      before deploy (default) or against a running service\n"
+	"output:\n"
+	"  -o, --output FORMAT       text (default) or json\n"
+	"  -q, --quiet               only what is not PASS\n"
+	"  -v, --verbose             evidence and progress\n"
+	"fix:\n"
+	"      --fix                 repair what the checks can, then check again\n"
+	"      --dry-run             with --fix: print the plan, change nothing\n"
+	"      --yes                 with --fix: allow disruptive fixes (docker restart)\n"
+	"      --fix-fanout N        nodes changed at once (default 1)\n"
+	"      --fix-log FILE        log applied commands here (default: syslog)\n"
+	"time and fan-out:\n"
+	"  -t, --timeout SEC         per probe (default 10)\n"
+	"      --connect-timeout SEC per SSH connection (default 5)\n"
+	"      --deadline SEC        for the whole run (default none)\n"
+	"      --fanout N            nodes in flight (default 64)\n"
+	"ssh:\n"
+	"  -l, --user USER           login name (default: ssh config, else root in the config)\n"
+	"  -p, --port PORT           port (default 22)\n"
+	"  -i, --identity FILE       private key (passphrase: ssh-agent or V4CHECK_KEY_PASSPHRASE)\n"
+	"      --known-hosts FILE    host keys (default ~/.ssh/known_hosts)\n"
+	"      --accept-new-host-keys  add unknown host keys (a changed key is always refused)\n"
+	"  -F, --ssh-config FILE     ssh client config (default ~/.ssh/config)\n"
+	"\n"
+	"  -V, --version             print the version\n"
+	"  -h, --help                print this help\n"
+	"\n"
+	"exit status: 0 all pass, 1 worst is WARN, 2 a FAIL, 3 something could not be\n"
+	"checked (ERROR/UNREACHABLE) and nothing failed, 64 usage error, 70 internal error.\n";
+
+enum {
+	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
+	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
+	O_ACCEPT_NEW, O_MAN,
+};
+
+static const struct option long_opts[] = {
+	{"hosts", required_argument, NULL, 'H'},
+	{"exclude", required_argument, NULL, 'x'},
+	{"config", required_argument, NULL, 'c'},
+	{"local", no_argument, NULL, O_LOCAL},
+	{"replay", required_argument, NULL, O_REPLAY},
+	{"skip", required_argument, NULL, O_SKIP},
+	{"warn-only", required_argument, NULL, O_WARN_ONLY},
+	{"phase", required_argument, NULL, O_PHASE},
+	{"output", required_argument, NULL, 'o'},
+	{"quiet", no_argument, NULL, 'q'},
+	{"verbose", no_argument, NULL, 'v'},
+	{"fix", no_argument, NULL, O_FIX},
+	{"dry-run", no_argument, NULL, O_DRY_RUN},
+	{"yes", no_argument, NULL, O_YES},
+	{"fix-fanout", required_argument, NULL, O_FIX_FANOUT},
+	{"fix-log", required_argument, NULL, O_FIX_LOG},
+	{"timeout", required_argument, NULL, 't'},
+	{"connect-timeout", required_argument, NULL, O_CONNECT_TIMEOUT},
+	{"deadline", required_argument, NULL, O_DEADLINE},
+	{"fanout", required_argument, NULL, O_FANOUT},
+	{"user", required_argument, NULL, 'l'},
+	{"port", required_argument, NULL, 'p'},
+	{"identity", required_argument, NULL, 'i'},
+	{"known-hosts", required_argument, NULL, O_KNOWN_HOSTS},
+	{"accept-new-host-keys", no_argument, NULL, O_ACCEPT_NEW},
+	{"ssh-config", required_argument, NULL, 'F'},
+	{"man", no_argument, NULL, O_MAN},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
+};
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("v4check: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see v4check --help)\n", stderr);
+	return V4_EXIT_USAGE;
+}
+
+/* Parses a whole number in [lo, hi]; -1 when it is not one. */
+static int number(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (!*s || *end || v < lo || v > hi)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* Splits "a,b,c" into a NULL-terminated list (never freed: lives for the run). */
+static char **split_list(const char *s)
+{
+	size_t n = 1;
+	for (const char *p = s; *p; p++)
+		n += *p == ',';
+	char **v = xcalloc(n + 1, sizeof *v);
+	size_t k = 0;
+	for (const char *p = s;;) {
+		size_t l = strcspn(p, ",");
+		if (l)
+			v[k++] = xstrndup(p, l);
+		if (!p[l])
+			break;
+		p += l + 1;
+	}
+	return v;
+}
+
+/* Applies a seconds option to *ms. */
+static int seconds(const char *name, const char *arg, int *ms)
+{
+	long v;
+	if (number(arg, 1, 86400, &v))
+		return usage_error("%s takes whole seconds from 1 to 86400, not '%s'", name, arg);
+	*ms = (int)(v * 1000);
+	return 0;
+}
+
+/* Applies a count option to *out. */
+static int count(const char *name, const char *arg, long hi, int *out)
+{
+	long v;
+	if (number(arg, 1, hi, &v))
+		return usage_error("%s takes a whole number from 1 to %ld, not '%s'", name, hi, arg);
+	*out = (int)v;
+	return 0;
+}
+
+/* Handles one option of the "where / what / output" groups. */
+static int opt_main(struct v4_cli *cli, int c, const char *arg)
+{
+	struct v4_opts *o = &cli->o;
+	switch (c) {
+	case 'H': cli->inv.hosts = arg; return 0;
+	case 'x': cli->inv.exclude = arg; return 0;
+	case 'c': cli->config = arg; cli->inv.from_config = 1; return 0;
+	case O_LOCAL: cli->inv.local = 1; return 0;
+	case O_REPLAY: cli->inv.replay = arg; return 0;
+	case O_SKIP: o->skip = split_list(arg); return 0;
+	case O_WARN_ONLY: o->warn_only = split_list(arg); return 0;
+	case O_PHASE:
+		if (strcmp(arg, "pre") && strcmp(arg, "live"))
+			return usage_error("--phase is pre or live, not '%s'", arg);
+		o->phase = strcmp(arg, "live") == 0 ? V4_PHASE_LIVE : V4_PHASE_PRE;
+		return 0;
+	case 'o': cli->out_arg = arg; return 0;
+	case 'q': o->quiet = 1; return 0;
+	case 'v': o->verbose++; return 0;
+	case O_MAN: cli->man = 1; return 0;
+	}
+	return 1;
+}
+
+/* Handles one option of the "fix / time / ssh" groups. */
+static int opt_run(struct v4_cli *cli, int c, const char *arg)
+{
+	struct v4_opts *o = &cli->o;
+	switch (c) {
+	case O_FIX: o->fix = 1; return 0;
+	case O_DRY_RUN: o->dry_run = 1; return 0;
+	case O_YES: o->yes = 1; return 0;
+	case O_FIX_FANOUT: return count("--fix-fanout", arg, 4096, &o->fix_fanout);
+	case O_FIX_LOG: o->fix_log = arg; return 0;
+	case 't': return seconds("--timeout", arg, &o->timeout_ms);
+	case O_CONNECT_TIMEOUT: return seconds("--connect-timeout", arg, &o->connect_timeout_ms);
+	case O_DEADLINE: return seconds("--deadline", arg, &o->deadline_ms);
+	case O_FANOUT: return count("--fanout", arg, 4096, &o->fanout);
+	case 'l': o->user = arg; return 0;
+	case 'p': return count("--port", arg, 65535, &o->port);
+	case 'i': o->identity = arg; return 0;
+	case O_KNOWN_HOSTS: o->known_hosts = arg; return 0;
+	case O_ACCEPT_NEW: o->accept_new_host_keys = 1; return 0;
+	case 'F': o->ssh_config = arg; return 0;
+	}
+	return usage_error("unknown option");
+}
+
+/* Parses argv into cli; returns 0, or an exit status to leave with. */
+static int parse_args(struct v4_cli *cli, int argc, char **argv, int *done)
+{
+	int c;
+	while ((c = getopt_long(argc, argv, "+H:x:c:o:qvt:l:p:i:F:Vh", long_opts, NULL)) != -1) {
+		if (c == 'V' || c == 'h') {
+			fputs(c == 'V' ? "v4check " V4_VERSION "\n" : usage_text, stdout);
+			*done = 1;
+			return 0;
+		}
+		if (c == '?')
+			return V4_EXIT_USAGE;
+		int rc = opt_main(cli, c, optarg);
+		if (rc == 1)
+			rc = opt_run(cli, c, optarg);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* Options may follow the command word too: parse in two passes. */
+static int parse_all(struct v4_cli *cli, int argc, char **argv, const char **cmd, int *done)
+{
+	int rc = parse_args(cli, argc, argv, done);
+	if (rc || *done)
+		return rc;
+	if (optind >= argc)
+		return usage_error("no command given");
+	*cmd = argv[optind];
+	int rest = argc - optind;
+	char **av = argv + optind;
+	optind = 0; /* GNU getopt: start afresh on the new vector */
+	cli->args = xcalloc((size_t)rest + 1, sizeof *cli->args);
+	while (optind < rest) {
+		if ((rc = parse_args(cli, rest, av, done)) || *done)
+			return rc;
+		if (optind < rest)
+			cli->args[cli->nargs++] = av[optind++];
+	}
+	return 0;
+}
+
+/* Resolves -o into a format (collect takes it as a folder instead). */
+static int output_format(struct v4_cli *cli, const char *cmd)
+{
+	static const char *const names[] = {"text", "json"};
+	if (!cli->out_arg || strcmp(cmd, "collect") == 0)
+		return 0;
+	for (size_t i = 0; i < V4_ARRAY_LEN(names); i++)
+		if (strcmp(cli->out_arg, names[i]) == 0) {
+			cli->o.format = (enum v4_format)i;
+			return 0;
+		}
+	return usage_error("-o takes text or json, not '%s'", cli->out_arg);
+}
+
+/* Checks option combinations that make no sense. */
+static int validate(const struct v4_cli *cli)
+{
+	const struct v4_opts *o = &cli->o;
+	if (cli->inv.replay && (cli->inv.hosts || cli->inv.local))
+		return usage_error("--replay evaluates a capture: it takes no -H or --local");
+	if (cli->inv.replay && o->fix && !o->dry_run)
+		return usage_error("--fix cannot change a capture (use --fix --dry-run to see the plan)");
+	if (cli->inv.local && cli->inv.hosts)
+		return usage_error("--local and -H exclude each other");
+	if ((o->dry_run || o->yes) && !o->fix)
+		return usage_error("--dry-run and --yes go with --fix");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct v4_cli cli = {0};
+	const char *cmd = NULL;
+	int done = 0;
+	v4_opts_defaults(&cli.o);
+	int rc = parse_all(&cli, argc, argv, &cmd, &done);
+	if (rc || done)
+		return rc;
+	if ((rc = output_format(&cli, cmd)) || (rc = validate(&cli)))
+		return rc;
+	cli.o.color = cli.o.format == V4_FMT_TEXT && isatty(1) && !getenv("NO_COLOR");
+	for (size_t i = 0; i < V4_ARRAY_LEN(commands); i++)
+		if (strcmp(commands[i]->name, cmd) == 0)
+			return commands[i]->run(&cli);
+	if (v4_check_find(cmd)) {
+		char **ids = xcalloc((size_t)cli.nargs + 2, sizeof *ids);
+		ids[0] = (char *)cmd;
+		for (int i = 0; i < cli.nargs; i++) {
+			if (!v4_check_find(cli.args[i]))
+				return usage_error("no check '%s' (see v4check list)", cli.args[i]);
+			ids[i + 1] = cli.args[i];
+		}
+		return v4_cmd_checks(&cli, ids);
+	}
+	return usage_error("no command or check '%s'", cmd);
+}

@@ -1,0 +1,51 @@
+/* Shared set-up of the commands that run checks: config, inventory, options. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+
+/* Warns when a config file is readable by others. */
+static void warn_mode(const char *path)
+{
+	struct stat st;
+	if (path && stat(path, &st) == 0 && (st.st_mode & 044))
+		fprintf(stderr, "v4check: warning: %s is readable by others (chmod 600 it)\n", path);
+}
+
+/* Takes SSH defaults from the config where no option set them. */
+static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
+{
+	if (!o->user)
+		o->user = v4_cfg_str(cfg, "ssh.user", NULL);
+	if (!o->port)
+		o->port = (int)v4_cfg_num(cfg, "ssh.port", 0);
+	if (!o->identity)
+		o->identity = v4_cfg_str(cfg, "ssh.identity", NULL);
+	if (!o->known_hosts)
+		o->known_hosts = v4_cfg_str(cfg, "ssh.known_hosts", NULL);
+	if (!o->accept_new_host_keys)
+		o->accept_new_host_keys = (int)v4_cfg_num(cfg, "ssh.accept_new_host_keys", 0);
+	double ct = v4_cfg_num(cfg, "ssh.connect_timeout", 0);
+	if (ct > 0 && o->connect_timeout_ms == 5000)
+		o->connect_timeout_ms = (int)(ct * 1000);
+}
+
+int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
+{
+	char *err = NULL;
+	if (v4_config_load(cli->config, cfg, &err)) {
+		fprintf(stderr, "v4check: %s\n", err);
+		free(err);
+		return -1;
+	}
+	warn_mode(cli->config);
+	ssh_defaults(&cli->o, cfg);
+	if (v4_inventory(&cli->inv, cfg, &cli->o, nodes, nn, &err)) {
+		fprintf(stderr, "v4check: %s\n", err);
+		free(err);
+		v4_config_free(cfg);
+		return -1;
+	}
+	return 0;
+}

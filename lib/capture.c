@@ -1,0 +1,279 @@
+/* Captures: written by `v4check collect`, read by the replay transport. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+
+#define MAX_CAPTURE_FILE (64u << 20)
+
+int v4_capture_name_ok(const char *s)
+{
+	if (!s || !*s || *s == '.' || strlen(s) > 200)
+		return 0;
+	for (; *s; s++)
+		if (!(*s == '-' || *s == '_' || *s == '.' || *s == ':' ||
+		      (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')))
+			return 0;
+	return 1;
+}
+
+/* Writes data to dir/name.ext. */
+static int put(const char *dir, const char *name, const char *ext, const char *data, size_t len)
+{
+	char *path = xasprintf("%s/%s.%s", dir, name, ext);
+	int rc = write_file_atomic(path, data ? data : "", data ? len : 0, 0600);
+	free(path);
+	return rc;
+}
+
+/* The metadata of a fact as JSON text. Caller frees. */
+static char *fact_meta(const struct v4_fact *f)
+{
+	cJSON *m = cJSON_CreateObject();
+	cJSON_AddStringToObject(m, "cmd", f->cmd);
+	cJSON_AddStringToObject(m, "state", v4_fact_state_name(f->state));
+	cJSON_AddNumberToObject(m, "exit", f->exit_code);
+	cJSON_AddNumberToObject(m, "ms", f->ms);
+	if (f->reason)
+		cJSON_AddStringToObject(m, "reason", f->reason);
+	cJSON_AddBoolToObject(m, "truncated", f->truncated);
+	char *s = cJSON_Print(m);
+	cJSON_Delete(m);
+	return s;
+}
+
+/* Writes one node's facts. */
+static int write_node(const char *dir, const struct v4_node *n, char **err)
+{
+	char *nd = xasprintf("%s/%s", dir, n->name);
+	int rc = -1;
+	if (mkdir(nd, 0700) && errno != EEXIST) {
+		*err = xasprintf("%s: %s", nd, strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < n->nfacts; i++) {
+		const struct v4_fact *f = &n->facts[i];
+		char *meta = fact_meta(f);
+		int bad = put(nd, f->id, "out", f->out, f->out_len) ||
+			  put(nd, f->id, "err", f->err, f->err_len) ||
+			  put(nd, f->id, "json", meta, strlen(meta));
+		free(meta);
+		if (bad) {
+			*err = xasprintf("%s/%s: %s", nd, f->id, strerror(errno));
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(nd);
+	return rc;
+}
+
+/* The manifest describing the nodes. Caller frees. */
+static char *manifest(const struct v4_node *nodes, size_t nn)
+{
+	cJSON *m = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+	cJSON_AddNumberToObject(m, "schema", V4_SCHEMA);
+	cJSON_AddStringToObject(m, "tool", "v4check " V4_VERSION);
+	cJSON_AddItemToObject(m, "nodes", arr);
+	for (size_t i = 0; i < nn; i++) {
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", nodes[i].name);
+		cJSON_AddStringToObject(o, "host", nodes[i].host);
+		cJSON_AddNumberToObject(o, "rank", nodes[i].rank);
+		if (nodes[i].bond_ip)
+			cJSON_AddStringToObject(o, "bond1", nodes[i].bond_ip);
+		if (nodes[i].unreachable) {
+			cJSON_AddTrueToObject(o, "unreachable");
+			cJSON_AddStringToObject(o, "reason", nodes[i].reason ? nodes[i].reason : "");
+		}
+		cJSON_AddItemToArray(arr, o);
+	}
+	char *s = cJSON_Print(m);
+	cJSON_Delete(m);
+	return s;
+}
+
+int v4_capture_write(const char *dir, const struct v4_node *nodes, size_t nn, char **err)
+{
+	if (mkdir(dir, 0700) && errno != EEXIST) {
+		*err = xasprintf("%s: %s", dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < nn; i++) {
+		if (!v4_capture_name_ok(nodes[i].name)) {
+			*err = xasprintf("node name '%s' cannot be a folder name", nodes[i].name);
+			return -1;
+		}
+		if (!nodes[i].unreachable && write_node(dir, &nodes[i], err))
+			return -1;
+	}
+	char *m = manifest(nodes, nn);
+	int rc = put(dir, "manifest", "json", m, strlen(m));
+	free(m);
+	if (rc)
+		*err = xasprintf("%s/manifest.json: %s", dir, strerror(errno));
+	return rc;
+}
+
+/* Reads one manifest entry into n. */
+static int manifest_node(const cJSON *o, size_t i, struct v4_node *n, char **err)
+{
+	const cJSON *name = cJSON_GetObjectItemCaseSensitive(o, "name");
+	const cJSON *host = cJSON_GetObjectItemCaseSensitive(o, "host");
+	const cJSON *rank = cJSON_GetObjectItemCaseSensitive(o, "rank");
+	const cJSON *bond = cJSON_GetObjectItemCaseSensitive(o, "bond1");
+	const cJSON *reason = cJSON_GetObjectItemCaseSensitive(o, "reason");
+	if (!cJSON_IsString(name) || !v4_capture_name_ok(name->valuestring)) {
+		*err = xasprintf("manifest.json: nodes[%zu].name: expected a file-name-safe string", i);
+		return -1;
+	}
+	n->name = xstrdup(name->valuestring);
+	n->host = xstrdup(cJSON_IsString(host) ? host->valuestring : name->valuestring);
+	n->rank = cJSON_IsNumber(rank) ? rank->valueint : (int)i;
+	n->bond_ip = cJSON_IsString(bond) ? xstrdup(bond->valuestring) : NULL;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "unreachable"))) {
+		n->unreachable = 1;
+		n->reason = xstrdup(cJSON_IsString(reason) ? reason->valuestring : "unreachable");
+	}
+	return 0;
+}
+
+int v4_capture_nodes(const char *dir, struct v4_node **nodes, size_t *nn, char **err)
+{
+	char *path = xasprintf("%s/manifest.json", dir), *text = NULL;
+	int rc = -1;
+	*nodes = NULL;
+	*nn = 0;
+	if (read_file(path, MAX_CAPTURE_FILE, &text, NULL)) {
+		*err = xasprintf("%s: %s (not a v4check capture?)", path, strerror(errno));
+		goto out;
+	}
+	cJSON *m = cJSON_Parse(text);
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(m, "nodes");
+	if (!cJSON_IsArray(arr)) {
+		*err = xasprintf("%s: expected an object with a \"nodes\" array", path);
+		cJSON_Delete(m);
+		goto out;
+	}
+	*nodes = xcalloc((size_t)cJSON_GetArraySize(arr), sizeof **nodes);
+	rc = 0;
+	for (const cJSON *o = arr->child; o && !rc; o = o->next)
+		if ((rc = manifest_node(o, *nn, &(*nodes)[*nn], err)) == 0)
+			(*nn)++;
+	cJSON_Delete(m);
+out:
+	free(path);
+	free(text);
+	return rc;
+}
+
+/* ---- the replay transport ---- */
+
+struct rconn {
+	char *dir;
+};
+
+struct rjob {
+	struct v4_fact f;
+};
+
+/* Opens a node of the capture; an unreachable one stays unreachable. */
+static void *replay_open(struct v4_node *n, const struct v4_opts *o, char **err)
+{
+	if (n->unreachable) {
+		*err = xstrdup(n->reason ? n->reason : "unreachable in the capture");
+		return NULL;
+	}
+	struct stat st;
+	char *dir = xasprintf("%s/%s", o->replay_dir, n->name);
+	if (!v4_capture_name_ok(n->name) || stat(dir, &st) || !S_ISDIR(st.st_mode)) {
+		*err = xasprintf("no folder for node %s in the capture %s", n->name, o->replay_dir);
+		free(dir);
+		return NULL;
+	}
+	struct rconn *c = xcalloc(1, sizeof *c);
+	c->dir = dir;
+	return c;
+}
+
+/* Reads the metadata file of a captured probe into f. */
+static int read_meta(const char *path, struct v4_fact *f)
+{
+	char *text = NULL;
+	if (read_file(path, 1u << 20, &text, NULL))
+		return -1;
+	cJSON *m = cJSON_Parse(text);
+	free(text);
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(m, "state");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(m, "exit");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(m, "ms");
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(m, "reason");
+	int rc = cJSON_IsString(st) && v4_fact_state_parse(st->valuestring, &f->state) == 0 &&
+			 cJSON_IsNumber(ex) ? 0 : -1;
+	if (!rc) {
+		f->exit_code = ex->valueint;
+		f->ms = cJSON_IsNumber(ms) ? ms->valuedouble : 0;
+		f->reason = cJSON_IsString(rs) ? xstrdup(rs->valuestring) : NULL;
+		f->truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "truncated"));
+	}
+	cJSON_Delete(m);
+	return rc;
+}
+
+/* Loads a captured probe; a missing one is a FAILED fact. */
+static void *replay_start(void *conn, const struct v4_probe *p, int timeout_ms, char **err)
+{
+	struct rconn *c = conn;
+	struct rjob *j = xcalloc(1, sizeof *j);
+	char *base = xasprintf("%s/%s", c->dir, p->id);
+	char *po = xasprintf("%s.out", base), *pe = xasprintf("%s.err", base),
+	     *pm = xasprintf("%s.json", base);
+	if (!v4_capture_name_ok(p->id) || read_meta(pm, &j->f) ||
+	    read_file(po, MAX_CAPTURE_FILE, &j->f.out, &j->f.out_len) ||
+	    read_file(pe, MAX_CAPTURE_FILE, &j->f.err, &j->f.err_len)) {
+		v4_fact_free(&j->f);
+		j->f.state = V4_FACT_FAILED;
+		j->f.exit_code = -1;
+		j->f.reason = xasprintf("not in the capture (%s)", pm);
+	}
+	if (!j->f.out)
+		j->f.out = xstrdup("");
+	if (!j->f.err)
+		j->f.err = xstrdup("");
+	free(base);
+	free(po);
+	free(pe);
+	free(pm);
+	return j;
+}
+
+static void replay_pump(void *conn, int wait_ms)
+{
+}
+
+static int replay_collect(void *conn, void *job, struct v4_fact *f)
+{
+	struct rjob *j = job;
+	*f = j->f;
+	free(j);
+	return 1;
+}
+
+static void replay_kill(void *conn, void *job)
+{
+}
+
+static void replay_close(void *conn)
+{
+	struct rconn *c = conn;
+	free(c->dir);
+	free(c);
+}
+
+const struct v4_transport v4_transport_replay = {
+	"replay", replay_open, replay_start, replay_pump, replay_collect, replay_kill, replay_close,
+};

@@ -1,0 +1,23 @@
+/* Captures: what `v4check collect` writes and `--replay` reads.
+ *
+ *   DIR/manifest.json           {"schema":1,"nodes":[{"name","host","rank","bond1",
+ *                                 "unreachable","reason"}...]}
+ *   DIR/<node>/<probe>.out      the probe's standard output, as is
+ *   DIR/<node>/<probe>.err      its standard error
+ *   DIR/<node>/<probe>.json     {"cmd","state","exit","ms","reason","truncated"}
+ */
+#ifndef V4_CAPTURE_H
+#define V4_CAPTURE_H
+
+#include "v4.h"
+
+/* Writes the nodes' facts under dir (created if missing). */
+int v4_capture_write(const char *dir, const struct v4_node *nodes, size_t nn, char **err);
+
+/* Reads the node list of a capture. Caller frees with v4_node_free + free. */
+int v4_capture_nodes(const char *dir, struct v4_node **nodes, size_t *nn, char **err);
+
+/* 1 when s may be used as a file name in a capture (node or probe id). */
+int v4_capture_name_ok(const char *s);
+
+#endif

@@ -1,0 +1,204 @@
+/* Configuration: a JSON file (man v4check.conf(5)) or the built-in reference
+ * deployment. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "v4.h"
+
+extern const char v4_default_config[];
+
+/* Line and column of offset off in text, 1-based. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else {
+			(*col)++;
+		}
+	}
+}
+
+/* A string member, or NULL when absent; -1 when present but not a string. */
+static int member_str(const cJSON *o, const char *key, const char **out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	*out = NULL;
+	if (!v || cJSON_IsNull(v))
+		return 0;
+	if (!cJSON_IsString(v))
+		return -1;
+	*out = v->valuestring;
+	return 0;
+}
+
+/* An integer member in [lo, hi], or def when absent; -1 when malformed. */
+static int member_int(const cJSON *o, const char *key, int lo, int hi, int def, int *out)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+	*out = def;
+	if (!v)
+		return 0;
+	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
+	    v->valueint < lo || v->valueint > hi)
+		return -1;
+	*out = v->valueint;
+	return 0;
+}
+
+/* Reads nodes[i] into n; on error sets *err. */
+static int load_node(const cJSON *o, size_t i, struct v4_node *n, const char *src, char **err)
+{
+	const char *name, *host, *user, *bond;
+	if (!cJSON_IsObject(o)) {
+		*err = xasprintf("%s: nodes[%zu]: expected an object", src, i);
+		return -1;
+	}
+	if (member_str(o, "host", &host) || !host || !*host) {
+		*err = xasprintf("%s: nodes[%zu].host: expected a non-empty string", src, i);
+		return -1;
+	}
+	if (member_str(o, "name", &name) || member_str(o, "user", &user) ||
+	    member_str(o, "bond1", &bond)) {
+		*err = xasprintf("%s: nodes[%zu]: name, user and bond1 must be strings", src, i);
+		return -1;
+	}
+	if (member_int(o, "rank", 0, 1 << 20, (int)i, &n->rank) ||
+	    member_int(o, "port", 0, 65535, 0, &n->port)) {
+		*err = xasprintf("%s: nodes[%zu]: rank and port must be whole numbers in range", src, i);
+		return -1;
+	}
+	n->host = xstrdup(host);
+	n->name = xstrdup(name ? name : host);
+	n->user = xstrdup(user);
+	n->bond_ip = xstrdup(bond);
+	const cJSON *labels = cJSON_GetObjectItemCaseSensitive(o, "labels");
+	n->labels = labels ? cJSON_Duplicate(labels, 1) : NULL;
+	return 0;
+}
+
+/* Reads the nodes array. */
+static int load_nodes(struct v4_config *cfg, char **err)
+{
+	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(cfg->json, "nodes");
+	if (!nodes)
+		return 0;
+	if (!cJSON_IsArray(nodes)) {
+		*err = xasprintf("%s: nodes: expected an array of objects", cfg->source);
+		return -1;
+	}
+	size_t nn = (size_t)cJSON_GetArraySize(nodes);
+	cfg->nodes = xcalloc(nn, sizeof *cfg->nodes);
+	size_t i = 0;
+	for (const cJSON *o = nodes->child; o; o = o->next, i++) {
+		if (load_node(o, i, &cfg->nodes[i], cfg->source, err))
+			return -1;
+		cfg->nnodes = i + 1;
+	}
+	return 0;
+}
+
+/* Checks the top-level shape: an object whose known sections are objects. */
+static int check_shape(struct v4_config *cfg, char **err)
+{
+	static const char *const sections[] = {"ssh", "deployment", "checks", "api"};
+	if (!cJSON_IsObject(cfg->json)) {
+		*err = xasprintf("%s: line 1: expected a JSON object at the top", cfg->source);
+		return -1;
+	}
+	for (size_t i = 0; i < V4_ARRAY_LEN(sections); i++) {
+		const cJSON *s = cJSON_GetObjectItemCaseSensitive(cfg->json, sections[i]);
+		if (s && !cJSON_IsObject(s)) {
+			*err = xasprintf("%s: %s: expected an object", cfg->source, sections[i]);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* Parses text (from src) into cfg. */
+static int parse_config(const char *text, struct v4_config *cfg, char **err)
+{
+	const char *end = NULL;
+	cfg->json = cJSON_ParseWithOpts(text, &end, 1);
+	if (!cfg->json) {
+		int line, col;
+		size_t off = end ? (size_t)(end - text) : 0;
+		line_col(text, off, &line, &col);
+		*err = xasprintf("%s:%d:%d: malformed JSON: expected a value, comma, colon or "
+				 "closing bracket here", cfg->source, line, col);
+		return -1;
+	}
+	if (check_shape(cfg, err) || load_nodes(cfg, err))
+		return -1;
+	return 0;
+}
+
+int v4_config_load(const char *path, struct v4_config *cfg, char **err)
+{
+	char *text = NULL;
+	memset(cfg, 0, sizeof *cfg);
+	*err = NULL;
+	if (!path) {
+		cfg->source = xstrdup("(built-in)");
+		return parse_config(v4_default_config, cfg, err) ? (v4_config_free(cfg), -1) : 0;
+	}
+	cfg->source = xstrdup(path);
+	if (read_file(path, 16u << 20, &text, NULL)) {
+		*err = xasprintf("%s: %s", path, strerror(errno));
+		v4_config_free(cfg);
+		return -1;
+	}
+	int rc = parse_config(text, cfg, err);
+	free(text);
+	if (rc)
+		v4_config_free(cfg);
+	return rc;
+}
+
+void v4_config_free(struct v4_config *cfg)
+{
+	for (size_t i = 0; i < cfg->nnodes; i++)
+		v4_node_free(&cfg->nodes[i]);
+	free(cfg->nodes);
+	cJSON_Delete(cfg->json);
+	free(cfg->source);
+	memset(cfg, 0, sizeof *cfg);
+}
+
+const cJSON *v4_cfg_get(const struct v4_config *cfg, const char *path)
+{
+	const cJSON *o = cfg ? cfg->json : NULL;
+	char key[128];
+	while (o && *path) {
+		size_t n = strcspn(path, ".");
+		if (n >= sizeof key)
+			return NULL;
+		memcpy(key, path, n);
+		key[n] = 0;
+		o = cJSON_GetObjectItemCaseSensitive(o, key);
+		path += n + (path[n] == '.');
+	}
+	return o;
+}
+
+const char *v4_cfg_str(const struct v4_config *cfg, const char *path, const char *def)
+{
+	const cJSON *v = v4_cfg_get(cfg, path);
+	return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+double v4_cfg_num(const struct v4_config *cfg, const char *path, double def)
+{
+	const cJSON *v = v4_cfg_get(cfg, path);
+	if (cJSON_IsNumber(v))
+		return v->valuedouble;
+	if (cJSON_IsBool(v))
+		return cJSON_IsTrue(v);
+	return def;
+}

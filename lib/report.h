@@ -1,0 +1,34 @@
+/* Reports: text (folded by node), JSON (schema 1), and the monitoring formats. */
+#ifndef V4_REPORT_H
+#define V4_REPORT_H
+
+#include <stdio.h>
+
+#include "run.h"
+
+struct v4_report {
+	const struct v4_node *nodes;
+	size_t nn;
+	const struct v4_check *const *checks;
+	size_t nc;
+	const struct v4_results *res;
+	const struct v4_fixplan *plan;   /* may be NULL */
+	const struct v4_fix_log *fixlog; /* may be NULL */
+	const char *mode;                /* "local", "ssh", "replay DIR" ... */
+};
+
+/* Writes the report in o->format; returns the exit status it stands for. */
+int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o);
+
+/* The JSON document of a report. Caller deletes. */
+cJSON *v4_report_json(const struct v4_report *r);
+
+/* Worst state of check c's results. */
+enum v4_status v4_check_status(const struct v4_results *res, const char *check);
+
+void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *o);
+
+/* Prints a fix plan (what would run where, and what is refused). */
+void v4_print_plan(FILE *out, const struct v4_fixplan *plan);
+
+#endif

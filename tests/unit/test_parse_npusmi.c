@@ -218,8 +218,10 @@ static void test_errors(void)
 	static const char bin[] = "\x7f" "ELF\0\0\0| 0 910B2 | OK | 1 2 0 / 0 |\n\0\xff";
 	reject("", 0, "empty rejected");
 	reject(NULL, 0, "NULL rejected");
-	reject("hello world\nthis is not a table\n", 33, "garbage rejected");
-	reject("dcmi module initialize failed. ret is -8005\n", 44, "dcmi failure rejected");
+	const char *g1 = "hello world\nthis is not a table\n";
+	reject(g1, strlen(g1), "garbage rejected");
+	const char *g2 = "DrvMngGetConsoleLogLevel failed. (ret=4)\ndcmi module initialize failed. ret is -8005\n";
+	reject(g2, strlen(g2), "dcmi failure rejected");
 	reject(bin, sizeof bin - 1, "binary with NULs rejected");
 	size_t big = 1 << 20;
 	char *huge = malloc(big + 1);

@@ -28,6 +28,7 @@ struct v4_npu {
 	int aicore_pct;
 	double power_w;  /* -1 when '-' or NA */
 	int temp_c;
+	int phy_id;      /* A3 Phy-ID / 310P Device on line 2; -1 when absent */
 };
 
 struct v4_npusmi {
@@ -38,6 +39,7 @@ struct v4_npusmi {
 	struct v4_npu_proc *procs;
 	size_t nproc;
 	int has_proc_table;
+	size_t nunparsed;        /* '|' rows inside the tables that were not understood */
 };
 
 int v4_parse_npusmi(const char *text, size_t len, struct v4_npusmi *out, char **err);
@@ -73,5 +75,120 @@ int v4_parse_hccn_tls(const char *out, size_t out_len, const char *err_text, str
 
 /* 1 when the text says "hccn_tool is busy, please try again." */
 int v4_hccn_busy(const char *text, size_t len);
+
+/* ==== Added by the parsers branch: more formats (ascend-cli-formats.md) ==== */
+
+/* ---- key/value lists: version.info files and npu-smi -t blocks ---- */
+
+struct v4_kv {
+	char key[64];   /* longer keys are truncated */
+	char val[256];  /* longer values are truncated */
+};
+
+struct v4_kvs {
+	struct v4_kv *v;
+	size_t n, cap;
+};
+
+/* Parses key=value lines (driver/firmware version.info, CANN
+ * ascend_toolkit_install.info); keys are case-sensitive, kept as printed;
+ * blank, '#' and other lines are skipped. -1 when no key=value line at all. */
+int v4_parse_kv_file(const char *text, size_t len, struct v4_kvs *kv, char **err);
+
+/* Parses `npu-smi info -t board|ecc|health|usages|... -i N` ("label : value"
+ * lines, any indentation); labels are trimmed. -1 when no such line. */
+int v4_parse_npusmi_kv(const char *text, size_t len, struct v4_kvs *kv, char **err);
+
+/* Value of the first entry with exactly this key, or NULL. */
+const char *v4_kv_get(const struct v4_kvs *kv, const char *key);
+/* Appends one entry (truncated to the field sizes). */
+void v4_kvs_add(struct v4_kvs *kv, const char *k, size_t kn, const char *v, size_t vn);
+void v4_kvs_free(struct v4_kvs *kv);
+
+/* Compares version strings component-wise (dot-separated): numbers
+ * numerically, "rcN"/"RCN" before any release number (24.1.rc3 < 24.1.0),
+ * a missing component before any present one (24.1.0 < 24.1.0.3).
+ * Returns <0, 0, >0 like strcmp; NULL sorts first. */
+int v4_version_cmp(const char *a, const char *b);
+
+/* ---- hccn_tool -i N -tls -g, several devices in one text ---- */
+
+/* Splits concatenated per-device -tls -g outputs (e.g. a for-loop, or
+ * `| grep switch`) at each switch line; *t is allocated (caller frees). */
+int v4_parse_hccn_tls_all(const char *out, size_t len, struct v4_tls **t, size_t *n, char **err);
+
+/* ---- other hccn_tool -i N ... -g outputs (one device each) ---- */
+
+/* -link -g: "link status: UP|DOWN"; *up = 1 or 0. */
+int v4_parse_hccn_link(const char *text, size_t len, int *up, char **err);
+
+enum v4_net_health {
+	V4_NH_SUCCESS,        /* the only healthy value */
+	V4_NH_SOCKET_FAIL,    /* "Socket fail" / "Socket failed" */
+	V4_NH_RECV_TIMEOUT,
+	V4_NH_UNREACHABLE,
+	V4_NH_TIME_EXCEEDED,
+	V4_NH_FAULT,
+	V4_NH_INIT,           /* no netdetect IP, or not probed yet */
+	V4_NH_OTHER           /* Thread error, Detect ip set, Unknown, anything else */
+};
+
+struct v4_hccn_health {
+	char status[64];            /* as printed, trimmed */
+	enum v4_net_health kind;    /* matched case-insensitively */
+	int healthy;                /* 1 only for Success */
+};
+
+/* -net_health -g: "net health status: X". */
+int v4_parse_hccn_net_health(const char *text, size_t len, struct v4_hccn_health *h, char **err);
+
+struct v4_hccn_ip {
+	char addr[64];     /* "" when absent */
+	char netmask[64];
+	int none;          /* "Get ipconf failed, because no ip was preset there!" */
+};
+
+/* -ip -g: "ipaddr:A" / "netmask:M"; "no ip was preset" gives none=1, rc 0. */
+int v4_parse_hccn_ip(const char *text, size_t len, struct v4_hccn_ip *ip, char **err);
+
+struct v4_hccn_ping {
+	long transmitted, received;
+	double loss_pct;
+};
+
+/* -ping -g address IP: only the "N packets transmitted, M received, X% packet(s)
+ * loss" summary (the first one); -1 when there is none. */
+int v4_parse_hccn_ping(const char *text, size_t len, struct v4_hccn_ping *p, char **err);
+
+/* -netdetect -g: "netdetect addr(ess): A" into addr (size asz). */
+int v4_parse_hccn_netdetect(const char *text, size_t len, char *addr, size_t asz, char **err);
+
+struct v4_hccn_gateway {
+	char gateway[64];
+	char iface[32];
+};
+
+/* -gateway -g: "default gateway:G, Iface:ethN". */
+int v4_parse_hccn_gateway(const char *text, size_t len, struct v4_hccn_gateway *g, char **err);
+
+/* ---- /etc/hccn.conf ---- */
+
+struct v4_hccn_conf_dev {
+	int dev;
+	char address[64], netmask[64], netdetect[64], gateway[64]; /* "" when absent */
+	int tls_enable;                                             /* -1 when absent */
+};
+
+struct v4_hccn_conf {
+	struct v4_hccn_conf_dev *devs; /* in order of first appearance */
+	size_t ndev, cap;
+	size_t nother;                 /* key_N lines with other keys (send_arp_status ...) */
+};
+
+/* Parses key_N=value lines in any order; -1 when there is none. */
+int v4_parse_hccn_conf(const char *text, size_t len, struct v4_hccn_conf *c, char **err);
+/* The entry for device dev, or NULL. */
+const struct v4_hccn_conf_dev *v4_hccn_conf_get(const struct v4_hccn_conf *c, int dev);
+void v4_hccn_conf_free(struct v4_hccn_conf *c);
 
 #endif

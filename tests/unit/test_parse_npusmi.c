@@ -1,0 +1,297 @@
+/* Unit tests for the npu-smi parsers over real and derived fixtures. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "parse.h"
+#include "tap.h"
+
+#define FX "fixtures/parse/"
+
+/* Parses a fixture file; returns the parser's status. */
+static int load(const char *name, struct v4_npusmi *s, char **err)
+{
+	size_t len = 0;
+	char *t = fixture(name, &len);
+	*err = NULL;
+	int rc = t ? v4_parse_npusmi(t, len, s, err) : -2;
+	free(t);
+	return rc;
+}
+
+/* Real A2 8x 910B3 25.2.0 table with one busy NPU and a blank process name. */
+static void test_6512(void)
+{
+	struct v4_npusmi s;
+	char *err;
+	is_int(load(FX "npu-smi-info.vllm-ascend-6512.txt", &s, &err), 0, "6512: parses");
+	is_str(s.tool_version, "25.2.0", "6512: tool version");
+	is_str(s.driver_version, "25.2.0", "6512: driver version");
+	is_int(s.nnpu, 8, "6512: 8 NPUs");
+	if (s.nnpu == 8) {
+		is_int(s.npus[0].id, 0, "6512: first id");
+		is_str(s.npus[0].name, "910B3", "6512: name");
+		is_str(s.npus[0].health, "OK", "6512: health");
+		is_str(s.npus[0].bus_id, "0000:C1:00.0", "6512: bus id");
+		is_int(s.npus[0].hbm_used_mb, 3408, "6512: NPU0 HBM used");
+		is_int(s.npus[0].hbm_total_mb, 65536, "6512: NPU0 HBM total");
+		is_int(s.npus[2].hbm_used_mb, 41052, "6512: NPU2 glued 41052/ 65536");
+		is_int(s.npus[2].hbm_total_mb, 65536, "6512: NPU2 total");
+		is_int(s.npus[3].hbm_used_mb, 3390, "6512: NPU3 HBM");
+		is_int(s.npus[7].id, 7, "6512: last id");
+		is_int(s.npus[7].temp_c, 37, "6512: NPU7 temp");
+		ok(s.npus[0].power_w > 97.8 && s.npus[0].power_w < 98.0, "6512: power 97.9");
+		is_int(s.npus[0].ddr_total_mb, 0, "6512: DDR 0");
+		is_int(s.npus[0].has_hbm, 1, "6512: has HBM");
+		is_int(s.npus[0].chip, 0, "6512: chip 0");
+		is_int(s.npus[0].phy_id, -1, "6512: no phy id");
+	}
+	is_int(s.has_proc_table, 1, "6512: process table");
+	is_int(s.nproc, 1, "6512: one process");
+	if (s.nproc == 1) {
+		is_int(s.procs[0].npu, 2, "6512: proc on NPU 2");
+		is_int(s.procs[0].pid, 1333928, "6512: pid");
+		is_int(s.procs[0].mem_mb, 37709, "6512: mem");
+		is_str(s.procs[0].name, "", "6512: blank name");
+	}
+	is_int(s.nunparsed, 0, "6512: nothing unparsed");
+	v4_npusmi_free(&s);
+}
+
+/* Real A3 table: two dies per NPU, die-1 power '-', several process rows. */
+static void test_a3(void)
+{
+	struct v4_npusmi s;
+	char *err;
+	is_int(load(FX "npu-smi-info.vllm-ascend-4930.txt", &s, &err), 0, "A3: parses");
+	is_int(s.nnpu, 16, "A3: 16 dies");
+	if (s.nnpu == 16) {
+		is_int(s.npus[1].id, 0, "A3: die 1 has NPU id 0");
+		is_int(s.npus[1].chip, 1, "A3: chip 1");
+		is_int(s.npus[1].phy_id, 1, "A3: phy 1");
+		ok(s.npus[1].power_w < 0, "A3: die-1 power '-' is -1");
+		ok(s.npus[0].power_w > 232.4 && s.npus[0].power_w < 232.6, "A3: die-0 power");
+		is_int(s.npus[0].hbm_used_mb, 53444, "A3: NPU0 die0 HBM");
+		is_int(s.npus[15].hbm_used_mb, 50242, "A3: NPU7 die1 HBM");
+		is_int(s.npus[15].phy_id, 15, "A3: phy 15");
+		is_str(s.npus[15].bus_id, "0000:83:00.0", "A3: last bus id");
+	}
+	is_int(s.nproc, 14, "A3: 14 process rows (5+2+5+2)");
+	if (s.nproc == 14) {
+		is_int(s.procs[0].pid, 3325989, "A3: first pid");
+		is_int(s.procs[0].mem_mb, 50128, "A3: first mem");
+		is_int(s.procs[4].chip, 1, "A3: 5th row chip 1");
+		is_int(s.procs[1].mem_mb, 132, "A3: small row");
+		is_int(s.procs[13].npu, 7, "A3: last row NPU 7");
+		is_int(s.procs[13].pid, 3085964, "A3: last pid");
+	}
+	v4_npusmi_free(&s);
+}
+
+/* Real 310P3 table: no HBM, Power NA, ids 4 and 5, no process table. */
+static void test_310p(void)
+{
+	struct v4_npusmi s;
+	char *err;
+	is_int(load(FX "npu-smi-info.hami-blog-310p3.txt", &s, &err), 0, "310P: parses");
+	is_int(s.nnpu, 2, "310P: 2 NPUs");
+	if (s.nnpu == 2) {
+		is_int(s.npus[0].id, 4, "310P: ids start at 4");
+		is_int(s.npus[0].has_hbm, 0, "310P: no HBM");
+		ok(s.npus[0].power_w < 0, "310P: power NA");
+		is_int(s.npus[1].ddr_used_mb, 1849, "310P: DDR used");
+		is_int(s.npus[1].ddr_total_mb, 21525, "310P: DDR total");
+		is_int(s.npus[1].phy_id, 1, "310P: device 1");
+	}
+	is_int(s.has_proc_table, 0, "310P: no process table");
+	v4_npusmi_free(&s);
+}
+
+/* Real Atlas 800I A2 910B4 32 GB idle table. */
+static void test_910b4(void)
+{
+	struct v4_npusmi s;
+	char *err;
+	is_int(load(FX "npu-smi-info.atlas800ia2-blog-910b4.txt", &s, &err), 0, "910B4: parses");
+	is_str(s.driver_version, "25.0.rc1.1", "910B4: version");
+	is_int(s.nnpu, 8, "910B4: 8 NPUs");
+	if (s.nnpu == 8) {
+		is_int(s.npus[7].hbm_used_mb, 2653, "910B4: NPU7 HBM");
+		is_int(s.npus[7].hbm_total_mb, 32768, "910B4: 32768 total");
+	}
+	is_int(s.nproc, 0, "910B4: no processes");
+	v4_npusmi_free(&s);
+}
+
+/* Derived 910B2 tables: idle, held memory without a process, busy. */
+static void test_910b2(void)
+{
+	struct v4_npusmi s;
+	char *err;
+	is_int(load(FX "npu-smi-info.a2-910b2-idle.txt", &s, &err), 0, "910B2 idle: parses");
+	is_int(s.nnpu, 8, "910B2 idle: 8 NPUs");
+	for (size_t i = 0; i < s.nnpu; i++)
+		ok(s.npus[i].hbm_total_mb == 65536 && s.npus[i].hbm_used_mb > 3300 &&
+			   s.npus[i].hbm_used_mb < 3500, "910B2 idle: 65536 total, ~3.4 GB used");
+	is_int(s.nproc, 0, "910B2 idle: no processes");
+	is_str(s.driver_version, "25.5.1", "910B2 idle: 25.5.1");
+	v4_npusmi_free(&s);
+
+	is_int(load(FX "npu-smi-info.a2-910b2-held-noproc.txt", &s, &err), 0, "910B2 held: parses");
+	if (s.nnpu == 8)
+		is_int(s.npus[3].hbm_used_mb, 40960, "910B2 held: NPU3 40960 MB");
+	is_int(s.nproc, 0, "910B2 held: no process rows");
+	is_int(s.has_proc_table, 1, "910B2 held: table present");
+	v4_npusmi_free(&s);
+
+	is_int(load(FX "npu-smi-info.a2-910b2-busy-multiproc.txt", &s, &err), 0, "910B2 busy: parses");
+	if (s.nnpu == 8)
+		is_int(s.npus[0].hbm_used_mb, 64750, "910B2 busy: 64750/ 65536");
+	is_int(s.nproc, 3, "910B2 busy: 3 rows on NPU 0");
+	if (s.nproc == 3) {
+		is_str(s.procs[0].name, "VLLM::Worker_DP", "910B2 busy: worker name");
+		is_int(s.procs[0].mem_mb, 61244, "910B2 busy: worker mem");
+		is_str(s.procs[1].name, "", "910B2 busy: blank name");
+		is_str(s.procs[2].name, "python3", "910B2 busy: python3");
+		is_int(s.procs[2].pid, 2081241, "910B2 busy: pid");
+	}
+	v4_npusmi_free(&s);
+}
+
+/* Derived 26.x table, truncated table, CRLF with noise and TABs. */
+static void test_variants(void)
+{
+	struct v4_npusmi s;
+	char *err;
+	is_int(load(FX "npu-smi-info.26x-910b4-proc5col.txt", &s, &err), 0, "26.x: parses");
+	is_str(s.driver_version, "26.0.rc1", "26.x: version");
+	is_int(s.nnpu, 2, "26.x: 2 NPUs");
+	if (s.nnpu == 2) {
+		is_int(s.npus[0].hbm_used_mb, 2871, "26.x: NPU0 HBM");
+		is_int(s.npus[1].hbm_used_mb, 31877, "26.x: NPU1 glued HBM");
+		is_int(s.npus[1].aicore_pct, 35, "26.x: aicore");
+	}
+	is_int(s.nproc, 2, "26.x: 2 process rows");
+	if (s.nproc == 2) {
+		is_int(s.procs[0].pid, 632268, "26.x: pid");
+		is_str(s.procs[0].name, "python3.1", "26.x: name");
+		is_int(s.procs[0].mem_mb, 28610, "26.x: mem");
+		is_str(s.procs[1].name, "", "26.x: blank name");
+	}
+	v4_npusmi_free(&s);
+
+	is_int(load(FX "npu-smi-info.a2-910b2-truncated.txt", &s, &err), 0, "truncated: parses");
+	is_int(s.nnpu, 2, "truncated: 2 NPUs");
+	is_int(s.nunparsed, 0, "truncated: last line understood");
+	v4_npusmi_free(&s);
+
+	is_int(load(FX "npu-smi-info.a2-910b2-crlf-noise.txt", &s, &err), 0, "crlf: parses");
+	is_int(s.nnpu, 4, "crlf: 4 NPUs");
+	if (s.nnpu == 4) {
+		is_int(s.npus[0].id, 4, "crlf: ids start at 4");
+		is_str(s.npus[0].bus_id, "0000:01:00.0", "crlf: bus id before TAB");
+		is_int(s.npus[0].hbm_used_mb, 3410, "crlf: HBM");
+		is_int(s.npus[3].hbm_total_mb, 65536, "crlf: total without CR");
+		is_str(s.npus[3].health, "OK", "crlf: health without CR");
+	}
+	is_int(s.nproc, 1, "crlf: 1 process (header with TAB seen)");
+	if (s.nproc == 1)
+		is_int(s.procs[0].mem_mb, 30112, "crlf: mem");
+	v4_npusmi_free(&s);
+}
+
+/* Checks that text is rejected with an error message. */
+static void reject(const char *text, size_t len, const char *what)
+{
+	struct v4_npusmi s;
+	char *err = NULL;
+	is_int(v4_parse_npusmi(text, len, &s, &err), -1, what);
+	ok(err && *err, "has an error message");
+	ok(s.npus == NULL && s.nnpu == 0, "output left empty");
+	if (err)
+		printf("# err: %s\n", err);
+	free(err);
+}
+
+/* Garbage, empty, binary, huge lines, a dangling first row. */
+static void test_errors(void)
+{
+	static const char bin[] = "\x7f" "ELF\0\0\0| 0 910B2 | OK | 1 2 0 / 0 |\n\0\xff";
+	reject("", 0, "empty rejected");
+	reject(NULL, 0, "NULL rejected");
+	const char *g1 = "hello world\nthis is not a table\n";
+	reject(g1, strlen(g1), "garbage rejected");
+	const char *g2 = "DrvMngGetConsoleLogLevel failed. (ret=4)\ndcmi module initialize failed. ret is -8005\n";
+	reject(g2, strlen(g2), "dcmi failure rejected");
+	reject(bin, sizeof bin - 1, "binary with NULs rejected");
+	size_t big = 1 << 20;
+	char *huge = malloc(big + 1);
+	memset(huge, '|', big);
+	huge[big] = 0;
+	reject(huge, big, "1 MB line rejected");
+	free(huge);
+	const char *dangling = "| 0     910B2               | OK            | 93.1        35                0    / 0             |\n";
+	reject(dangling, strlen(dangling), "first row without second row rejected");
+	const char *hdr = "| npu-smi 25.5.1                   Version: 25.5.1                                               |\n";
+	reject(hdr, strlen(hdr), "header only rejected");
+}
+
+/* npu-smi info -l and -t key/value blocks. */
+static void test_list_kv(void)
+{
+	size_t len, n = 0;
+	int *ids = NULL;
+	char *err = NULL;
+	char *t = fixture(FX "npu-smi-info-l.a2-8npu.txt", &len);
+	is_int(v4_parse_npusmi_list(t, len, &ids, &n, &err), 0, "-l: parses");
+	is_int(n, 8, "-l: 8 ids");
+	if (n == 8)
+		ok(ids[0] == 0 && ids[7] == 7, "-l: ids 0..7");
+	free(ids);
+	free(t);
+	const char *sp = "Total Count : 2\n\nNPU ID : 4\nChip Count : 1\n\n  NPU ID   :   6\n";
+	is_int(v4_parse_npusmi_list(sp, strlen(sp), &ids, &n, &err), 0, "-l spaces: parses");
+	ok(n == 2 && ids[0] == 4 && ids[1] == 6, "-l spaces: ids 4, 6");
+	free(ids);
+	const char *bad = "Total Count : 3\nNPU ID : 0\n";
+	is_int(v4_parse_npusmi_list(bad, strlen(bad), &ids, &n, &err), -1, "-l: count mismatch");
+	ok(ids == NULL && n == 0, "-l: mismatch leaves nothing");
+	free(err);
+
+	struct v4_kvs kv;
+	t = fixture(FX "npu-smi-info-t-board.telegraf-fixture-910b-25.5.1.txt", &len);
+	is_int(v4_parse_npusmi_kv(t, len, &kv, &err), 0, "board: parses");
+	is_str(v4_kv_get(&kv, "Software Version"), "25.5.1", "board: software version");
+	is_str(v4_kv_get(&kv, "Firmware Version"), "7.8.0.6.201", "board: firmware");
+	is_str(v4_kv_get(&kv, "PCIe Bus Info"), "0000:C1:00.0", "board: value with colons");
+	is_str(v4_kv_get(&kv, "Serial Number"), "1025C9048791", "board: serial");
+	ok(v4_kv_get(&kv, "software version") == NULL, "board: labels case-sensitive");
+	v4_kvs_free(&kv);
+	free(t);
+	t = fixture(FX "npu-smi-info-t-usages.arthurchiao-910b1.txt", &len);
+	is_int(v4_parse_npusmi_kv(t, len, &kv, &err), 0, "usages: parses");
+	is_str(v4_kv_get(&kv, "HBM Usage Rate(%)"), "4", "usages: HBM rate");
+	is_str(v4_kv_get(&kv, "HBM Capacity(MB)"), "65536", "usages: HBM capacity");
+	v4_kvs_free(&kv);
+	free(t);
+	t = fixture(FX "npu-smi-info-t-health.a2.txt", &len);
+	is_int(v4_parse_npusmi_kv(t, len, &kv, &err), 0, "health: parses");
+	is_str(v4_kv_get(&kv, "Health Status"), "OK", "health: OK");
+	is_str(v4_kv_get(&kv, "Error Code"), "NA", "health: error code");
+	v4_kvs_free(&kv);
+	free(t);
+	is_int(v4_parse_npusmi_kv("garbage\n", 8, &kv, &err), -1, "kv: garbage rejected");
+	free(err);
+}
+
+int main(void)
+{
+	test_6512();
+	test_a3();
+	test_310p();
+	test_910b4();
+	test_910b2();
+	test_variants();
+	test_errors();
+	test_list_kv();
+	return tap_done();
+}

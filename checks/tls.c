@@ -189,7 +189,7 @@ static void judge_cluster(const struct v4_check *c, struct v4_node *const *nodes
 		if (b)
 			sbuf_printf(b, "%s%s", b->len ? "," : "", nodes[i]->name);
 	}
-	if ((on.len != 0) + (off.len != 0) + (mixed.len != 0) > 1 || mixed.len)
+	if (nn > 1 && ((on.len != 0) + (off.len != 0) + (mixed.len != 0) > 1 || mixed.len))
 		v4_add(out, c->id, "cluster", V4_FAIL, "TLS_INCONSISTENT", NULL,
 		       "TLS differs between NPUs: enabled on [%s], disabled on [%s]%s%s%s; HCCL "
 		       "fails with EI0016 \"tls invalid\"", on.len ? on.s : "", off.len ? off.s : "",

@@ -202,6 +202,7 @@ void v4_fix_add(struct v4_fixplan *p, const char *node, enum v4_fix_class cls, c
 	c->node = xstrdup(node);
 	c->why = xstrdup(why);
 	c->cls = cls;
+	c->refused = NULL;
 }
 
 void v4_fix_refuse(struct v4_fixplan *p, const char *node, const char *why, const char *fmt, ...)

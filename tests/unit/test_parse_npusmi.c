@@ -283,8 +283,43 @@ static void test_list_kv(void)
 	free(err);
 }
 
+/* Every prefix and every single-byte corruption of real tables: 0 or -1, no crash. */
+static void test_prefixes(void)
+{
+	const char *names[] = {FX "npu-smi-info.vllm-ascend-4930.txt", FX "npu-smi-info.hami-blog-310p3.txt"};
+	int bad = 0, parsed = 0;
+	for (size_t f = 0; f < 2; f++) {
+		size_t len;
+		char *t = fixture(names[f], &len);
+		for (size_t n = 0; t && n <= len; n++) {
+			struct v4_npusmi s;
+			char *err = NULL;
+			int rc = v4_parse_npusmi(t, n, &s, &err);
+			bad += !(rc == 0 || (rc == -1 && err));
+			parsed += rc == 0;
+			v4_npusmi_free(&s);
+			free(err);
+		}
+		for (size_t i = 0; t && i < len; i += 7) {
+			char save = t[i];
+			struct v4_npusmi s;
+			char *err = NULL;
+			t[i] = (char)(i % 3 == 0 ? '|' : i % 3 == 1 ? '/' : '\n');
+			int rc = v4_parse_npusmi(t, len, &s, &err);
+			bad += !(rc == 0 || (rc == -1 && err));
+			v4_npusmi_free(&s);
+			free(err);
+			t[i] = save;
+		}
+		free(t);
+	}
+	is_int(bad, 0, "prefixes/corruptions: always 0 or -1 with an error");
+	ok(parsed > 0, "prefixes: long enough prefixes parse");
+}
+
 int main(void)
 {
+	test_prefixes();
 	test_6512();
 	test_a3();
 	test_310p();

@@ -1,0 +1,191 @@
+/* Every check's evaluation over fixture cases.
+ *
+ * fixtures/checks/<check>/<case>/ is a capture (manifest.json + one folder per
+ * node, as `v4check collect` writes it) plus:
+ *   expect.json   {"status": "FAIL", "codes": ["TLS_MISMATCH"],
+ *                  "nodes": {"node3": "FAIL"}, "fix": ["hccn_tool -i 0 -tls -s enable 0"],
+ *                  "message": "substring of some result's message"}
+ *   config.json   optional config for the case (else the built-in one)
+ *   now           optional: the evaluation time as seconds since the epoch
+ * Case names start with pass-, warn-, fail- or error-. */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture.h"
+#include "run.h"
+#include "tap.h"
+
+/* 1 when some result of the check has this code. */
+static int has_code(const struct v4_results *r, const char *code)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].code, code) == 0)
+			return 1;
+	return 0;
+}
+
+/* Worst state among the check's results for node name. */
+static enum v4_status node_status(const struct v4_results *r, const char *name)
+{
+	enum v4_status w = V4_PASS;
+	for (size_t i = 0; i < r->n; i++)
+		if (strcmp(r->v[i].node, name) == 0)
+			w = v4_worst(w, r->v[i].status);
+	return w;
+}
+
+/* 1 when some result's message contains s. */
+static int has_message(const struct v4_results *r, const char *s)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (strstr(r->v[i].message, s))
+			return 1;
+	return 0;
+}
+
+/* Compares the fix plan with the expected command list (in order). */
+static void expect_fix(const struct v4_check *c, struct v4_node *nodes, size_t nn,
+		       const struct v4_ctx *ctx, const cJSON *want, const char *name)
+{
+	struct v4_fixplan plan = {0};
+	const struct v4_check *cs[1] = {c};
+	v4_plan_fixes(nodes, nn, cs, 1, ctx, &plan);
+	char what[512];
+	snprintf(what, sizeof what, "%s: fix plan has %d commands", name, cJSON_GetArraySize(want));
+	is_int(plan.n, cJSON_GetArraySize(want), what);
+	size_t i = 0;
+	for (const cJSON *w = want->child; w && i < plan.n; w = w->next, i++) {
+		char line[1024];
+		snprintf(line, sizeof line, "%s: %s", plan.v[i].node, plan.v[i].cmd);
+		snprintf(what, sizeof what, "%s: fix %zu", name, i);
+		is_str(plan.v[i].refused ? "REFUSED" : line, w->valuestring, what);
+	}
+	v4_fixplan_free(&plan);
+}
+
+/* Checks the expectations of one case against its results. */
+static void expect(const struct v4_check *c, struct v4_node *nodes, size_t nn,
+		   const struct v4_ctx *ctx, const struct v4_results *r, const cJSON *ex,
+		   const char *name)
+{
+	char what[512];
+	const cJSON *st = cJSON_GetObjectItem(ex, "status");
+	snprintf(what, sizeof what, "%s: status %s", name, cJSON_IsString(st) ? st->valuestring : "?");
+	is_str(v4_status_name(v4_results_worst(r)), cJSON_IsString(st) ? st->valuestring : "?", what);
+	const cJSON *codes = cJSON_GetObjectItem(ex, "codes");
+	for (const cJSON *x = codes ? codes->child : NULL; x; x = x->next) {
+		snprintf(what, sizeof what, "%s: finding %s", name, x->valuestring);
+		ok(has_code(r, x->valuestring), what);
+	}
+	const cJSON *ns = cJSON_GetObjectItem(ex, "nodes");
+	for (const cJSON *x = ns ? ns->child : NULL; x; x = x->next) {
+		snprintf(what, sizeof what, "%s: node %s is %s", name, x->string, x->valuestring);
+		is_str(v4_status_name(node_status(r, x->string)), x->valuestring, what);
+	}
+	const cJSON *msg = cJSON_GetObjectItem(ex, "message");
+	if (cJSON_IsString(msg)) {
+		snprintf(what, sizeof what, "%s: a message says '%s'", name, msg->valuestring);
+		ok(has_message(r, msg->valuestring), what);
+	}
+	const cJSON *fix = cJSON_GetObjectItem(ex, "fix");
+	if (cJSON_IsArray(fix))
+		expect_fix(c, nodes, nn, ctx, fix, name);
+}
+
+/* Reads dir/name as JSON, or NULL. */
+static cJSON *read_json(const char *dir, const char *name)
+{
+	char *path = xasprintf("%s/%s", dir, name), *text = NULL;
+	cJSON *j = NULL;
+	if (read_file(path, 1u << 20, &text, NULL) == 0)
+		j = cJSON_Parse(text);
+	free(path);
+	free(text);
+	return j;
+}
+
+/* Runs one case directory. */
+static void run_case(const struct v4_check *c, const char *dir, const char *name)
+{
+	struct v4_config cfg;
+	char *err = NULL, *cfgpath = xasprintf("%s/config.json", dir), *now = NULL;
+	struct stat st;
+	int rc = v4_config_load(stat(cfgpath, &st) == 0 ? cfgpath : NULL, &cfg, &err);
+	cJSON *ex = read_json(dir, "expect.json");
+	struct v4_node *nodes = NULL;
+	size_t nn = 0;
+	if (!ok(rc == 0 && ex && v4_capture_nodes(dir, &nodes, &nn, &err) == 0, name)) {
+		printf("#   %s: %s\n", name, err ? err : "expect.json missing or malformed");
+		goto out;
+	}
+	struct v4_opts o;
+	v4_opts_defaults(&o);
+	o.transport = &v4_transport_replay;
+	o.replay_dir = dir;
+	struct v4_ctx ctx = {&cfg, 1798761600 /* 2027-01-01 */, V4_PHASE_PRE};
+	char *np = xasprintf("%s/now", dir);
+	if (read_file(np, 64, &now, NULL) == 0)
+		ctx.now = (time_t)atoll(now);
+	free(np);
+	const struct v4_check *cs[1] = {c};
+	struct v4_results r = {0};
+	v4_probe_nodes(nodes, nn, cs, 1, &ctx, &o);
+	v4_evaluate(nodes, nn, cs, 1, &ctx, &o, &r);
+	expect(c, nodes, nn, &ctx, &r, ex, name);
+	v4_results_free(&r);
+	for (size_t i = 0; i < nn; i++)
+		v4_node_free(&nodes[i]);
+	free(nodes);
+	v4_config_free(&cfg);
+out:
+	cJSON_Delete(ex);
+	free(err);
+	free(cfgpath);
+	free(now);
+}
+
+/* Compares directory names for a stable order. */
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+/* Runs every case of one check. */
+static int run_check_dir(const struct v4_check *c, const char *dir)
+{
+	struct dirent **ents;
+	int n = scandir(dir, &ents, NULL, by_name), cases = 0;
+	if (n < 0)
+		return 0;
+	for (int i = 0; i < n; i++) {
+		const char *e = ents[i]->d_name;
+		if (starts_with(e, "pass-") || starts_with(e, "warn-") || starts_with(e, "fail-") ||
+		    starts_with(e, "error-")) {
+			char *d = xasprintf("%s/%s", dir, e), *name = xasprintf("%s/%s", c->id, e);
+			run_case(c, d, name);
+			free(d);
+			free(name);
+			cases++;
+		}
+		free(ents[i]);
+	}
+	free(ents);
+	return cases;
+}
+
+int main(void)
+{
+	for (size_t i = 0; i < v4_ncheck; i++) {
+		const struct v4_check *c = v4_checks[i];
+		char *dir = xasprintf("fixtures/checks/%s", c->id);
+		int cases = run_check_dir(c, dir);
+		char what[128];
+		snprintf(what, sizeof what, "%s has pass- and fail- fixture cases", c->id);
+		ok(cases >= 2, what);
+		free(dir);
+	}
+	return tap_done();
+}

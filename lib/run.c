@@ -252,6 +252,7 @@ static void probe_node(struct pool *pl, struct v4_node *n)
 	n->connect_ms = now_ms() - t0;
 	if (!conn) {
 		n->unreachable = 1;
+		free(n->reason);
 		n->reason = err ? err : xstrdup("could not connect");
 		return;
 	}

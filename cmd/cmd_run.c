@@ -52,7 +52,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		return V4_EXIT_USAGE;
 	const struct v4_check *checks[64];
 	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
-	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase};
+	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix};
 	struct v4_results res = {0};
 	struct v4_fixplan plan = {0};
 	struct v4_fix_log log = {0};

@@ -165,7 +165,8 @@ struct v4_param {
 struct v4_ctx {
 	const struct v4_config *cfg;
 	time_t now;
-	int phase; /* V4_PHASE_PRE (pre-deploy) or V4_PHASE_LIVE */
+	int phase;  /* V4_PHASE_PRE (pre-deploy) or V4_PHASE_LIVE */
+	int fixing; /* --fix was given: checks may probe what only a fix plan needs */
 };
 enum { V4_PHASE_PRE, V4_PHASE_LIVE };
 

@@ -10,6 +10,7 @@
 
 /* ---- environ ---- */
 
+/* Parses NUL-separated KEY=VALUE bytes from /proc/<pid>/environ, masking secrets. */
 int proc_environ_parse(const char *buf, size_t len, struct proc_env *e, char **err)
 {
 	memset(e, 0, sizeof *e);
@@ -36,6 +37,7 @@ int proc_environ_parse(const char *buf, size_t len, struct proc_env *e, char **e
 	return 0;
 }
 
+/* The value of key (the first one when repeated, as getenv does), or NULL. */
 const char *proc_env_get(const struct proc_env *e, const char *key)
 {
 	for (size_t i = 0; i < e->n; i++)
@@ -44,6 +46,7 @@ const char *proc_env_get(const struct proc_env *e, const char *key)
 	return NULL;
 }
 
+/* Releases everything and zeroes e. */
 void proc_env_free(struct proc_env *e)
 {
 	for (size_t i = 0; i < e->n; i++) {
@@ -123,6 +126,7 @@ static int parse_entry(const char *line, size_t n, struct proc_entry *e)
 	return 1;
 }
 
+/* Parses PROC_LIST_CMD output into a process list. */
 int proc_list_parse(const char *text, size_t len, struct proc_list *out, char **err)
 {
 	memset(out, 0, sizeof *out);
@@ -150,6 +154,7 @@ int proc_list_parse(const char *text, size_t len, struct proc_list *out, char **
 	return 0;
 }
 
+/* Releases everything and zeroes l. */
 void proc_list_free(struct proc_list *l)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -158,6 +163,7 @@ void proc_list_free(struct proc_list *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* The entry of pid, or NULL. */
 const struct proc_entry *proc_lookup(const struct proc_list *l, long pid)
 {
 	for (size_t i = 0; i < l->n; i++)
@@ -186,6 +192,7 @@ static enum proc_kind title_kind(const char *t)
 	return PROC_OTHER;
 }
 
+/* What kind of vLLM process e is, from its comm and arguments. */
 enum proc_kind proc_classify(const struct proc_entry *e)
 {
 	struct serve_cmd c;
@@ -199,12 +206,14 @@ enum proc_kind proc_classify(const struct proc_entry *e)
 	return k != PROC_OTHER ? k : title_kind(e->argc ? e->argv[0] : NULL);
 }
 
+/* "serve", "api", "engine", "worker", "vllm", "other". */
 const char *proc_kind_name(enum proc_kind k)
 {
 	static const char *const names[] = {"other", "serve", "api", "engine", "worker", "vllm"};
 	return (unsigned)k < V4_ARRAY_LEN(names) ? names[k] : "other";
 }
 
+/* The arguments joined by blanks with secrets masked (for evidence). */
 char *proc_args(const struct proc_entry *e)
 {
 	struct sbuf b = {0};
@@ -231,6 +240,7 @@ static long server_of(const struct proc_list *l, const struct proc_entry *e)
 	return -1;
 }
 
+/* Lists the vLLM processes with their API-server ancestor, flagging orphans. */
 size_t proc_find_vllm(const struct proc_list *l, struct vllm_proc **out)
 {
 	struct vllm_proc *v = NULL;

@@ -437,9 +437,13 @@ static void kh_load(LIBSSH2_KNOWNHOSTS *kh, const char *path)
 	const char *line;
 	if (read_file(path, SSH_KH_MAX, &text, &len) < 0)
 		return;
-	while (next_line(text, len, &pos, &line, &n))
-		if (n)
-			libssh2_knownhost_readline(kh, line, n, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+	while (next_line(text, len, &pos, &line, &n)) {
+		if (!n)
+			continue;
+		char *l = xasprintf("%.*s\n", (int)n, line); /* libssh2 wants the newline */
+		libssh2_knownhost_readline(kh, l, n + 1, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+		free(l);
+	}
 	free(text);
 }
 
@@ -1054,6 +1058,10 @@ static int conn_busy(const struct ssh_conn *c)
 static void conn_wait(struct ssh_conn *c, int wait_ms)
 {
 	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	int one = 1;
+	/* sshd leaves Nagle on: ACK its small replies at once, not after the
+	 * 40 ms delayed-ACK timer (Linux clears this flag, so set it each time) */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
 	if (libssh2_session_block_directions(c->s) & LIBSSH2_SESSION_BLOCK_OUTBOUND)
 		p.events |= POLLOUT;
 	if (poll(&p, 1, wait_ms < 0 ? 0 : wait_ms) < 0 && errno != EINTR)

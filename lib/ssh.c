@@ -1,0 +1,1200 @@
+/* SSH transport: one libssh2 session per node; probes run as concurrent
+ * channels over it, each wrapped in a remote GNU timeout. */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libssh2.h>
+
+#include "v4.h"
+
+#define SSH_DEF_CONNECT_MS 10000
+#define SSH_DEF_MAX_OUTPUT ((size_t)4 << 20)
+#define SSH_READ_CHUNK 32768
+#define SSH_MAX_IDS 16
+#define SSH_KH_MAX ((size_t)64 << 20)
+
+/* ---- types ---- */
+
+enum job_state { J_OPEN, J_EXEC, J_RUN, J_WAIT, J_DONE };
+
+struct ssh_job {
+	struct ssh_job *next;
+	enum job_state st;
+	LIBSSH2_CHANNEL *ch;
+	char *id, *cmd, *wrapped;
+	int timeout_s;
+	struct sbuf out, err;
+	int truncated;
+	int exit_code;
+	int killed, failed;
+	char *reason;
+	double t0, t1;
+};
+
+/* A channel whose job is over but which still has to be closed and freed. */
+struct ssh_zombie {
+	struct ssh_zombie *next;
+	LIBSSH2_CHANNEL *ch;
+};
+
+struct ssh_conn {
+	int fd;
+	LIBSSH2_SESSION *s;
+	char *host;          /* for messages */
+	size_t max_output;
+	struct ssh_job *jobs; /* in start order */
+	struct ssh_zombie *zombies;
+	int open_pending;    /* a channel open returned EAGAIN and is unfinished */
+	int open_limit;      /* channels the server allows (learnt), 0 unknown */
+	int nchannels;       /* channels held, jobs and zombies */
+	int broken;
+};
+
+/* Where and as whom to connect, after options and ~/.ssh/config. */
+struct ssh_target {
+	char *host, *user, *display;
+	int port;
+	char *ids[SSH_MAX_IDS];
+	size_t nids;
+};
+
+/* What ~/.ssh/config says for one host (first value wins). */
+struct ssh_cfg {
+	char *hostname, *user;
+	int port;
+	char *ids[SSH_MAX_IDS];
+	size_t nids;
+};
+
+/* ---- library init ---- */
+
+static pthread_once_t ssh_once = PTHREAD_ONCE_INIT;
+static int ssh_init_rc;
+static pthread_mutex_t kh_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Initialises libssh2 once per process. */
+static void ssh_global_init(void)
+{
+	ssh_init_rc = libssh2_init(0);
+}
+
+/* ---- small helpers ---- */
+
+/* strerror that is safe in threads. */
+static const char *errstr(int e, char *buf, size_t n)
+{
+	return strerror_r(e, buf, n);
+}
+
+/* The last libssh2 error message of session s. */
+static const char *ssh_errmsg(LIBSSH2_SESSION *s)
+{
+	char *msg = NULL;
+	libssh2_session_last_error(s, &msg, NULL, 0);
+	return msg && *msg ? msg : "unknown error";
+}
+
+/* The user's home folder. */
+static char *home_dir(void)
+{
+	const char *h = getenv("HOME");
+	if (h && *h)
+		return xstrdup(h);
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+		return xstrdup(pw.pw_dir);
+	return xstrdup("/");
+}
+
+/* The name of the user running this process. */
+static char *current_user(void)
+{
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res)
+		return xstrdup(pw.pw_name);
+	const char *u = getenv("USER");
+	return xstrdup(u ? u : "root");
+}
+
+/* Expands a leading ~ and the tokens %d (home), %h (host), %% in v. */
+static char *expand_path(const char *v, const char *host, const char *home)
+{
+	struct sbuf b = {0};
+	if (v[0] == '~' && (v[1] == '/' || v[1] == 0)) {
+		sbuf_adds(&b, home);
+		v++;
+	}
+	for (; *v; v++) {
+		if (v[0] == '%' && v[1] == 'd')
+			sbuf_adds(&b, home), v++;
+		else if (v[0] == '%' && v[1] == 'h')
+			sbuf_adds(&b, host), v++;
+		else if (v[0] == '%' && v[1] == '%')
+			sbuf_add(&b, "%", 1), v++;
+		else
+			sbuf_add(&b, v, 1);
+	}
+	return sbuf_take(&b);
+}
+
+/* Milliseconds left until deadline, at least 1. */
+static long ms_left(double deadline)
+{
+	double left = deadline - now_ms();
+	return left < 1 ? 1 : (long)left;
+}
+
+/* Bounds the next blocking libssh2 call by the deadline. */
+static void set_deadline(LIBSSH2_SESSION *s, double deadline)
+{
+	libssh2_session_set_timeout(s, ms_left(deadline));
+}
+
+/* ---- ~/.ssh/config ---- */
+
+/* 1 when s matches the glob pat (* and ?), ignoring case. */
+static int glob_match(const char *pat, const char *s)
+{
+	const char *star = NULL, *retry = NULL;
+	while (*s) {
+		if (*pat == '*') {
+			star = ++pat;
+			retry = s;
+		} else if (*pat == '?' || (*pat && tolower((unsigned char)*pat) ==
+						     tolower((unsigned char)*s))) {
+			pat++;
+			s++;
+		} else if (star) {
+			pat = star;
+			s = ++retry;
+		} else {
+			return 0;
+		}
+	}
+	while (*pat == '*')
+		pat++;
+	return *pat == 0;
+}
+
+/* Splits the next word off *p: blanks separate, "quotes" group, a leading = is skipped. */
+static char *cfg_word(char **p)
+{
+	char *s = *p;
+	while (*s == ' ' || *s == '\t' || *s == '=')
+		s++;
+	if (!*s || *s == '#') {
+		*p = s;
+		return NULL;
+	}
+	char *w = s;
+	if (*s == '"') {
+		w = ++s;
+		while (*s && *s != '"')
+			s++;
+	} else {
+		while (*s && *s != ' ' && *s != '\t' && *s != '=')
+			s++;
+	}
+	if (*s)
+		*s++ = 0;
+	*p = s;
+	return w;
+}
+
+/* 1 when host matches a Host line's patterns (a matching !pattern vetoes). */
+static int cfg_host_match(char *args, const char *host)
+{
+	int matched = 0;
+	char *w;
+	while ((w = cfg_word(&args))) {
+		int neg = w[0] == '!';
+		if (glob_match(w + neg, host)) {
+			if (neg)
+				return 0;
+			matched = 1;
+		}
+	}
+	return matched;
+}
+
+/* Applies one keyword of a matching block to c, first value winning. */
+static void cfg_apply(struct ssh_cfg *c, const char *key, char *args, const char *host,
+		      const char *home)
+{
+	char *v = cfg_word(&args);
+	if (!v)
+		return;
+	if (!strcasecmp(key, "HostName") && !c->hostname) {
+		c->hostname = expand_path(v, host, home);
+	} else if (!strcasecmp(key, "User") && !c->user) {
+		c->user = xstrdup(v);
+	} else if (!strcasecmp(key, "Port") && !c->port) {
+		char *end;
+		long p = strtol(v, &end, 10);
+		if (!*end && p > 0 && p < 65536)
+			c->port = (int)p;
+	} else if (!strcasecmp(key, "IdentityFile") && c->nids < SSH_MAX_IDS &&
+		   strcasecmp(v, "none")) {
+		c->ids[c->nids++] = expand_path(v, host, home);
+	}
+}
+
+/* Reads an ssh_config file and keeps what applies to host. -1 when unreadable. */
+static int cfg_load(const char *path, const char *host, const char *home, struct ssh_cfg *c)
+{
+	char *text;
+	size_t len, pos = 0, n;
+	const char *line;
+	if (read_file(path, (size_t)1 << 20, &text, &len) < 0)
+		return -1;
+	int active = 1; /* options before the first Host line apply to all */
+	while (next_line(text, len, &pos, &line, &n)) {
+		char *l = xstrndup(line, n), *p = l;
+		char *key = cfg_word(&p);
+		if (key && !strcasecmp(key, "Host"))
+			active = cfg_host_match(p, host);
+		else if (key && !strcasecmp(key, "Match"))
+			active = 0; /* not supported: its options are ignored */
+		else if (key && active)
+			cfg_apply(c, key, p, host, home);
+		free(l);
+	}
+	free(text);
+	return 0;
+}
+
+/* Frees what cfg_load kept. */
+static void cfg_free(struct ssh_cfg *c)
+{
+	free(c->hostname);
+	free(c->user);
+	for (size_t i = 0; i < c->nids; i++)
+		free(c->ids[i]);
+}
+
+/* ---- target ---- */
+
+/* Frees a target. */
+static void target_free(struct ssh_target *t)
+{
+	free(t->host);
+	free(t->user);
+	free(t->display);
+	for (size_t i = 0; i < t->nids; i++)
+		free(t->ids[i]);
+}
+
+/* Picks the identity files to try: the option, else config, else the defaults. */
+static void target_ids(struct ssh_target *t, const struct v4_opts *o, struct ssh_cfg *c,
+		       const char *home)
+{
+	static const char *const defs[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
+	if (o->identity) {
+		t->ids[t->nids++] = expand_path(o->identity, t->host, home);
+	} else if (c->nids) {
+		for (size_t i = 0; i < c->nids; i++)
+			t->ids[t->nids++] = c->ids[i];
+		c->nids = 0;
+	} else {
+		for (size_t i = 0; i < V4_ARRAY_LEN(defs); i++)
+			t->ids[t->nids++] = xasprintf("%s/.ssh/%s", home, defs[i]);
+	}
+}
+
+/* Works out host, user, port and keys for node n. */
+static int target_resolve(const struct v4_node *n, const struct v4_opts *o,
+			  struct ssh_target *t, char **err)
+{
+	const char *name = n->host ? n->host : n->name;
+	if (!name || !*name) {
+		*err = xstrdup("node has no host to connect to");
+		return -1;
+	}
+	char *home = home_dir();
+	char *path = o->ssh_config ? expand_path(o->ssh_config, name, home)
+				   : xasprintf("%s/.ssh/config", home);
+	struct ssh_cfg c = {0};
+	if (cfg_load(path, name, home, &c) < 0 && o->ssh_config) {
+		char eb[128];
+		*err = xasprintf("cannot read ssh config %s: %s", path, errstr(errno, eb, sizeof eb));
+		free(path);
+		free(home);
+		return -1;
+	}
+	t->host = xstrdup(c.hostname ? c.hostname : name);
+	t->user = n->user ? xstrdup(n->user) : o->user ? xstrdup(o->user)
+			  : c.user ? xstrdup(c.user) : current_user();
+	t->port = n->port > 0 ? n->port : o->port > 0 ? o->port : c.port > 0 ? c.port : 22;
+	t->display = t->port == 22 ? xstrdup(t->host) : xasprintf("[%s]:%d", t->host, t->port);
+	target_ids(t, o, &c, home);
+	cfg_free(&c);
+	free(path);
+	free(home);
+	return 0;
+}
+
+/* ---- TCP ---- */
+
+/* Connects one address without blocking past deadline; returns fd or -1 and *e. */
+static int try_connect(const struct addrinfo *ai, double deadline, int *e)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			ai->ai_protocol);
+	if (fd < 0) {
+		*e = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
+		return fd;
+	if (errno != EINPROGRESS) {
+		*e = errno;
+		close(fd);
+		return -1;
+	}
+	struct pollfd p = {.fd = fd, .events = POLLOUT};
+	int r;
+	do
+		r = poll(&p, 1, (int)ms_left(deadline));
+	while (r < 0 && errno == EINTR && now_ms() < deadline);
+	socklen_t sl = sizeof *e;
+	if (r <= 0)
+		*e = ETIMEDOUT;
+	else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, e, &sl) < 0)
+		*e = errno;
+	if (r > 0 && *e == 0)
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* Resolves and connects to the target with TCP_NODELAY set; -1 and *err on failure. */
+static int tcp_connect(const struct ssh_target *t, double deadline, int timeout_ms, char **err)
+{
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM}, *res, *ai;
+	char port[16], eb[128];
+	snprintf(port, sizeof port, "%d", t->port);
+	int rc = getaddrinfo(t->host, port, &hints, &res);
+	if (rc) {
+		*err = xasprintf("cannot resolve %s: %s", t->host, gai_strerror(rc));
+		return -1;
+	}
+	int fd = -1, e = ETIMEDOUT;
+	for (ai = res; ai && fd < 0 && now_ms() < deadline; ai = ai->ai_next)
+		fd = try_connect(ai, deadline, &e);
+	freeaddrinfo(res);
+	if (fd < 0) {
+		if (e == ETIMEDOUT)
+			*err = xasprintf("connect to %s port %d: timed out after %d ms", t->host,
+					 t->port, timeout_ms);
+		else
+			*err = xasprintf("connect to %s port %d: %s", t->host, t->port,
+					 errstr(e, eb, sizeof eb));
+		return -1;
+	}
+	int one = 1;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	return fd;
+}
+
+/* ---- known_hosts ---- */
+
+/* The known_hosts key type for a libssh2 host key type. */
+static int kh_keytype(int hostkey_type)
+{
+	switch (hostkey_type) {
+	case LIBSSH2_HOSTKEY_TYPE_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case LIBSSH2_HOSTKEY_TYPE_DSS: return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case LIBSSH2_HOSTKEY_TYPE_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	default: return LIBSSH2_KNOWNHOST_KEY_UNKNOWN;
+	}
+}
+
+/* Loads known_hosts line by line, skipping lines libssh2 cannot parse
+ * (markers, unsupported key types). A missing file is empty. */
+static void kh_load(LIBSSH2_KNOWNHOSTS *kh, const char *path)
+{
+	char *text;
+	size_t len, pos = 0, n;
+	const char *line;
+	if (read_file(path, SSH_KH_MAX, &text, &len) < 0)
+		return;
+	while (next_line(text, len, &pos, &line, &n)) {
+		if (!n)
+			continue;
+		char *l = xasprintf("%.*s\n", (int)n, line); /* libssh2 wants the newline */
+		libssh2_knownhost_readline(kh, l, n + 1, LIBSSH2_KNOWNHOST_FILE_OPENSSH);
+		free(l);
+	}
+	free(text);
+}
+
+/* 1 when known_hosts holds a key of type kt for the target (of any value). */
+static int kh_has_type(LIBSSH2_KNOWNHOSTS *kh, const struct ssh_target *t, int kt)
+{
+	static const char probe[] = "\x01"; /* never a real key: a hit is a MISMATCH */
+	int r = libssh2_knownhost_checkp(kh, t->host, t->port, probe, 1,
+					 LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+						 LIBSSH2_KNOWNHOST_KEYENC_RAW | kt, NULL);
+	return r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH || r == LIBSSH2_KNOWNHOST_CHECK_MATCH;
+}
+
+/* Asks the server for a host key type we already know for it first (as OpenSSH does). */
+static void kh_prefer(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const struct ssh_target *t)
+{
+	static const struct { int kt; const char *alg; } algs[] = {
+		{LIBSSH2_KNOWNHOST_KEY_ED25519, "ssh-ed25519"},
+		{LIBSSH2_KNOWNHOST_KEY_ECDSA_256, "ecdsa-sha2-nistp256"},
+		{LIBSSH2_KNOWNHOST_KEY_ECDSA_384, "ecdsa-sha2-nistp384"},
+		{LIBSSH2_KNOWNHOST_KEY_ECDSA_521, "ecdsa-sha2-nistp521"},
+		{LIBSSH2_KNOWNHOST_KEY_SSHRSA, "rsa-sha2-512,rsa-sha2-256,ssh-rsa"},
+	};
+	struct sbuf known = {0}, rest = {0};
+	for (size_t i = 0; i < V4_ARRAY_LEN(algs); i++) {
+		struct sbuf *b = kh_has_type(kh, t, algs[i].kt) ? &known : &rest;
+		if (b->len)
+			sbuf_add(b, ",", 1);
+		sbuf_adds(b, algs[i].alg);
+	}
+	if (known.len && rest.len)
+		sbuf_add(&known, ",", 1);
+	if (rest.len)
+		sbuf_add(&known, rest.s, rest.len);
+	libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, known.s);
+	sbuf_free(&known);
+	sbuf_free(&rest);
+}
+
+/* Appends one line to known_hosts (creating it and its folder), under a lock. */
+static int kh_append(const char *path, const char *line, size_t n)
+{
+	pthread_mutex_lock(&kh_lock);
+	char *dir = xstrdup(path), *slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0700); /* usually exists already */
+	}
+	free(dir);
+	int rc = -1, fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		struct stat st;
+		char last = '\n';
+		if (fstat(fd, &st) == 0 && st.st_size > 0) {
+			int rfd = open(path, O_RDONLY | O_CLOEXEC);
+			if (rfd >= 0 && pread(rfd, &last, 1, st.st_size - 1) != 1)
+				last = '\n';
+			if (rfd >= 0)
+				close(rfd);
+		}
+		rc = (last == '\n' || write(fd, "\n", 1) == 1) &&
+		     write(fd, line, n) == (ssize_t)n ? 0 : -1;
+		if (close(fd) < 0)
+			rc = -1;
+	}
+	pthread_mutex_unlock(&kh_lock);
+	return rc;
+}
+
+/* Adds the server's key to known_hosts (accept-new). */
+static int kh_accept(LIBSSH2_KNOWNHOSTS *kh, const char *path, const struct ssh_target *t,
+		     const char *key, size_t klen, int kt, char **err)
+{
+	struct libssh2_knownhost *e = NULL;
+	char line[8192];
+	size_t n = 0;
+	char eb[128];
+	if (libssh2_knownhost_addc(kh, t->display, NULL, key, klen, NULL, 0,
+				   LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kt,
+				   &e) ||
+	    libssh2_knownhost_writeline(kh, e, line, sizeof line, &n,
+					LIBSSH2_KNOWNHOST_FILE_OPENSSH)) {
+		*err = xasprintf("cannot record host key for %s", t->display);
+		return -1;
+	}
+	if (kh_append(path, line, n) < 0) {
+		*err = xasprintf("cannot add host key for %s to %s: %s", t->display, path,
+				 errstr(errno, eb, sizeof eb));
+		return -1;
+	}
+	return 0;
+}
+
+/* Checks the server's host key against known_hosts; 0 when trusted. */
+static int kh_verify(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const char *path,
+		     const struct ssh_target *t, int accept_new, char **err)
+{
+	size_t klen = 0;
+	int type = 0;
+	const char *key = libssh2_session_hostkey(s, &klen, &type);
+	if (!key) {
+		*err = xasprintf("no host key from %s", t->display);
+		return -1;
+	}
+	int kt = kh_keytype(type);
+	int r = libssh2_knownhost_checkp(kh, t->host, t->port, key, klen,
+					 LIBSSH2_KNOWNHOST_TYPE_PLAIN |
+						 LIBSSH2_KNOWNHOST_KEYENC_RAW | kt, NULL);
+	if (r == LIBSSH2_KNOWNHOST_CHECK_MATCH)
+		return 0;
+	if (r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
+		*err = xasprintf("host key for %s CHANGED (possible man-in-the-middle); refusing",
+				 t->display);
+		return -1;
+	}
+	if (r == LIBSSH2_KNOWNHOST_CHECK_NOTFOUND && accept_new)
+		return kh_accept(kh, path, t, key, klen, kt, err);
+	if (r == LIBSSH2_KNOWNHOST_CHECK_NOTFOUND)
+		*err = xasprintf("host key for %s not in known_hosts (use --accept-new-host-keys)",
+				 t->display);
+	else
+		*err = xasprintf("cannot check host key for %s", t->display);
+	return -1;
+}
+
+/* ---- session ---- */
+
+/* Runs the SSH handshake within the deadline and verifies the host key. */
+static int session_start(struct ssh_conn *c, const struct ssh_target *t,
+			 const struct v4_opts *o, double deadline, char **err)
+{
+	char *home = home_dir();
+	char *khpath = o->known_hosts ? expand_path(o->known_hosts, t->host, home)
+				      : xasprintf("%s/.ssh/known_hosts", home);
+	free(home);
+	c->s = libssh2_session_init();
+	if (!c->s) {
+		*err = xstrdup("cannot create SSH session");
+		free(khpath);
+		return -1;
+	}
+	libssh2_session_set_blocking(c->s, 1);
+	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->s);
+	kh_load(kh, khpath);
+	kh_prefer(c->s, kh, t);
+	set_deadline(c->s, deadline);
+	int rc = libssh2_session_handshake(c->s, c->fd);
+	if (rc == LIBSSH2_ERROR_TIMEOUT || (rc && now_ms() >= deadline))
+		*err = xasprintf("SSH handshake with %s timed out (no SSH banner or reply)",
+				 t->display);
+	else if (rc)
+		*err = xasprintf("SSH handshake with %s failed: %s", t->display, ssh_errmsg(c->s));
+	else
+		rc = kh_verify(c->s, kh, khpath, t, o->accept_new_host_keys, err);
+	libssh2_knownhost_free(kh);
+	free(khpath);
+	return rc ? -1 : 0;
+}
+
+/* ---- authentication ---- */
+
+/* Notes one tried method for the failure message. */
+static void tried_add(struct sbuf *tried, const char *what)
+{
+	if (tried->len)
+		sbuf_adds(tried, ", ");
+	sbuf_adds(tried, what);
+}
+
+/* Tries every key the ssh-agent holds; 0 on success. */
+static int auth_agent(LIBSSH2_SESSION *s, const struct ssh_target *t, double deadline,
+		      struct sbuf *tried)
+{
+	LIBSSH2_AGENT *a = libssh2_agent_init(s);
+	int rc = -1, n = 0;
+	if (!a || libssh2_agent_connect(a) || libssh2_agent_list_identities(a)) {
+		tried_add(tried, "ssh-agent (unavailable)");
+		goto out;
+	}
+	struct libssh2_agent_publickey *id = NULL, *prev = NULL;
+	while (rc && now_ms() < deadline && libssh2_agent_get_identity(a, &id, prev) == 0) {
+		n++;
+		set_deadline(s, deadline);
+		rc = libssh2_agent_userauth(a, t->user, id) ? -1 : 0;
+		prev = id;
+	}
+	if (rc) {
+		char *w = xasprintf("ssh-agent (%d key%s)", n, n == 1 ? "" : "s");
+		tried_add(tried, w);
+		free(w);
+	}
+	libssh2_agent_disconnect(a);
+out:
+	if (a)
+		libssh2_agent_free(a);
+	return rc;
+}
+
+/* Tries one private key file (passphrase only from V4CHECK_KEY_PASSPHRASE); 0 on success. */
+static int auth_keyfile(LIBSSH2_SESSION *s, const struct ssh_target *t, const char *path,
+			double deadline, struct sbuf *tried)
+{
+	if (access(path, R_OK) < 0)
+		return -1; /* absent default keys are not worth mentioning */
+	const char *pass = getenv("V4CHECK_KEY_PASSPHRASE");
+	set_deadline(s, deadline);
+	int rc = libssh2_userauth_publickey_fromfile_ex(s, t->user, (unsigned)strlen(t->user),
+							NULL, path, pass);
+	if (rc == 0)
+		return 0;
+	const char *why = rc == LIBSSH2_ERROR_FILE ? (pass ? "unreadable or wrong passphrase"
+						      : "unreadable, or encrypted and "
+							"V4CHECK_KEY_PASSPHRASE unset")
+			: rc == LIBSSH2_ERROR_TIMEOUT ? "timed out"
+						      : "rejected";
+	char *w = xasprintf("%s (%s)", path, why);
+	tried_add(tried, w);
+	free(w);
+	return -1;
+}
+
+/* Logs in with the agent, then key files; 0 on success, else *err lists what was tried. */
+static int auth(struct ssh_conn *c, const struct ssh_target *t, double deadline, char **err)
+{
+	set_deadline(c->s, deadline);
+	const char *methods = libssh2_userauth_list(c->s, t->user, (unsigned)strlen(t->user));
+	if (!methods && libssh2_userauth_authenticated(c->s))
+		return 0;
+	if (!methods) {
+		*err = xasprintf("cannot start authentication with %s: %s", t->display,
+				 ssh_errmsg(c->s));
+		return -1;
+	}
+	char *offered = xstrdup(methods);
+	struct sbuf tried = {0};
+	int rc = -1;
+	if (!strstr(offered, "publickey"))
+		tried_add(&tried, "nothing: server does not accept public keys");
+	else if (getenv("SSH_AUTH_SOCK") && *getenv("SSH_AUTH_SOCK"))
+		rc = auth_agent(c->s, t, deadline, &tried);
+	for (size_t i = 0; rc && strstr(offered, "publickey") && i < t->nids; i++)
+		rc = auth_keyfile(c->s, t, t->ids[i], deadline, &tried);
+	if (rc)
+		*err = xasprintf("authentication failed for %s@%s (tried: %s; server accepts: %s)",
+				 t->user, t->display, tried.len ? tried.s : "no key found",
+				 offered);
+	free(offered);
+	sbuf_free(&tried);
+	return rc;
+}
+
+/* ---- connection ---- */
+
+/* Frees a job and its buffers. */
+static void job_free(struct ssh_job *j)
+{
+	sbuf_free(&j->out);
+	sbuf_free(&j->err);
+	free(j->id);
+	free(j->cmd);
+	free(j->wrapped);
+	free(j->reason);
+	free(j);
+}
+
+/* Frees a connection and everything it holds. */
+static void conn_free(struct ssh_conn *c)
+{
+	while (c->jobs) {
+		struct ssh_job *j = c->jobs;
+		c->jobs = j->next;
+		job_free(j);
+	}
+	while (c->zombies) {
+		struct ssh_zombie *z = c->zombies;
+		c->zombies = z->next;
+		free(z);
+	}
+	if (c->s) {
+		if (!c->broken) {
+			libssh2_session_set_blocking(c->s, 1);
+			libssh2_session_set_timeout(c->s, 1000);
+			libssh2_session_disconnect(c->s, "v4check done");
+		}
+		libssh2_session_free(c->s); /* frees any channel left */
+	}
+	if (c->fd >= 0)
+		close(c->fd);
+	free(c->host);
+	free(c);
+}
+
+/* Connects, checks the host key and logs in to node n. */
+static void *ssh_open(struct v4_node *n, const struct v4_opts *o, char **err)
+{
+	pthread_once(&ssh_once, ssh_global_init);
+	if (ssh_init_rc) {
+		*err = xstrdup("cannot initialise libssh2");
+		return NULL;
+	}
+	struct ssh_target t = {0};
+	if (target_resolve(n, o, &t, err) < 0)
+		return NULL;
+	double t0 = now_ms();
+	int cto = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : SSH_DEF_CONNECT_MS;
+	double deadline = t0 + cto;
+	struct ssh_conn *c = xcalloc(1, sizeof *c);
+	c->host = xstrdup(t.display);
+	c->max_output = o->max_output ? o->max_output : SSH_DEF_MAX_OUTPUT;
+	c->fd = tcp_connect(&t, deadline, cto, err);
+	if (c->fd < 0 || session_start(c, &t, o, deadline, err) < 0 ||
+	    auth(c, &t, deadline, err) < 0) {
+		c->broken = 1; /* no polite disconnect */
+		conn_free(c);
+		target_free(&t);
+		return NULL;
+	}
+	libssh2_session_set_blocking(c->s, 0);
+	libssh2_session_set_timeout(c->s, 0);
+	n->connect_ms = now_ms() - t0;
+	target_free(&t);
+	return c;
+}
+
+/* Closes the node's connection and frees it. */
+static void ssh_close(void *conn)
+{
+	if (conn)
+		conn_free(conn);
+}
+
+/* 1 when a libssh2 error means the connection itself is gone. */
+static int conn_error(int rc)
+{
+	switch (rc) {
+	case LIBSSH2_ERROR_SOCKET_SEND:
+	case LIBSSH2_ERROR_SOCKET_RECV:
+	case LIBSSH2_ERROR_SOCKET_DISCONNECT:
+	case LIBSSH2_ERROR_SOCKET_TIMEOUT:
+	case LIBSSH2_ERROR_BAD_SOCKET:
+	case LIBSSH2_ERROR_TIMEOUT:
+	case LIBSSH2_ERROR_DECRYPT:
+	case LIBSSH2_ERROR_ENCRYPT:
+	case LIBSSH2_ERROR_INVALID_MAC:
+	case LIBSSH2_ERROR_KEX_FAILURE:
+	case LIBSSH2_ERROR_KEY_EXCHANGE_FAILURE:
+	case LIBSSH2_ERROR_PROTO:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Ends a job now (finished, failed or killed). */
+static void job_finish(struct ssh_job *j)
+{
+	j->st = J_DONE;
+	j->t1 = now_ms();
+}
+
+/* Marks the connection broken and every unfinished job failed. */
+static void conn_lost(struct ssh_conn *c)
+{
+	c->broken = 1;
+	for (struct ssh_job *j = c->jobs; j; j = j->next) {
+		if (j->st == J_DONE)
+			continue;
+		j->ch = NULL; /* libssh2_session_free takes it */
+		j->failed = 1;
+		free(j->reason);
+		j->reason = xstrdup("connection lost");
+		job_finish(j);
+	}
+}
+
+/* Hands a job's channel to the zombie list, to be freed without waiting. */
+static void job_drop_channel(struct ssh_conn *c, struct ssh_job *j)
+{
+	if (!j->ch)
+		return;
+	struct ssh_zombie *z = xcalloc(1, sizeof *z);
+	z->ch = j->ch;
+	z->next = c->zombies;
+	c->zombies = z;
+	j->ch = NULL;
+}
+
+/* Fails job j after libssh2 error rc in step what (or the whole connection). */
+static void job_error(struct ssh_conn *c, struct ssh_job *j, int rc, const char *what)
+{
+	if (conn_error(rc)) {
+		conn_lost(c);
+		return;
+	}
+	j->failed = 1;
+	free(j->reason);
+	j->reason = xasprintf("%s failed: %s", what, ssh_errmsg(c->s));
+	job_drop_channel(c, j);
+	job_finish(j);
+}
+
+/* Frees zombie channels as far as possible; 1 when any went. */
+static int zombies_step(struct ssh_conn *c)
+{
+	int progress = 0;
+	struct ssh_zombie **pz = &c->zombies;
+	while (*pz && !c->broken) {
+		int rc = libssh2_channel_free((*pz)->ch);
+		if (rc == LIBSSH2_ERROR_EAGAIN) {
+			pz = &(*pz)->next;
+			continue;
+		}
+		struct ssh_zombie *z = *pz;
+		*pz = z->next;
+		free(z);
+		c->nchannels--;
+		progress = 1;
+		if (rc && conn_error(rc))
+			conn_lost(c);
+	}
+	return progress;
+}
+
+/* ---- jobs ---- */
+
+/* Opens a session channel (one open at a time per session); NULL with *rc. */
+static LIBSSH2_CHANNEL *chan_open(struct ssh_conn *c, int *rc)
+{
+	LIBSSH2_CHANNEL *ch = libssh2_channel_open_session(c->s);
+	*rc = ch ? 0 : libssh2_session_last_errno(c->s);
+	c->open_pending = *rc == LIBSSH2_ERROR_EAGAIN;
+	if (ch)
+		c->nchannels++;
+	return ch;
+}
+
+/* Gives queued jobs channels while the server allows; 1 on progress. */
+static int jobs_open(struct ssh_conn *c)
+{
+	int progress = 0, rc, queued = 0;
+	for (struct ssh_job *j = c->jobs; j && !c->broken; j = j->next) {
+		if (j->st != J_OPEN)
+			continue;
+		queued = 1;
+		if (c->open_limit && c->nchannels >= c->open_limit)
+			break;
+		j->ch = chan_open(c, &rc);
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			break;
+		progress = 1;
+		if (j->ch) {
+			j->st = J_EXEC;
+		} else if (rc == LIBSSH2_ERROR_CHANNEL_FAILURE && c->nchannels > 0) {
+			c->open_limit = c->nchannels; /* sshd MaxSessions: wait for a slot */
+			break;
+		} else {
+			job_error(c, j, rc, "channel open");
+		}
+	}
+	if (!queued && c->open_pending && !c->broken) {
+		/* the job that asked was killed: finish the open and drop the channel */
+		struct ssh_job tmp = {0};
+		tmp.ch = chan_open(c, &rc);
+		job_drop_channel(c, &tmp);
+		if (rc && rc != LIBSSH2_ERROR_EAGAIN && conn_error(rc))
+			conn_lost(c);
+	}
+	return progress;
+}
+
+/* Keeps data read from a stream, up to the cap; the rest is counted as cut. */
+static void job_keep(struct ssh_conn *c, struct ssh_job *j, struct sbuf *b, const char *p,
+		     size_t n)
+{
+	size_t room = b->len < c->max_output ? c->max_output - b->len : 0;
+	if (n > room) {
+		j->truncated = 1;
+		n = room;
+	}
+	if (n)
+		sbuf_add(b, p, n);
+}
+
+/* Reads whatever stdout and stderr hold; 1 on progress, 0 none, <0 libssh2 error. */
+static int job_read(struct ssh_conn *c, struct ssh_job *j)
+{
+	char buf[SSH_READ_CHUNK];
+	int progress = 0;
+	for (int stream = 0; stream < 2; stream++) {
+		for (;;) {
+			ssize_t r = libssh2_channel_read_ex(j->ch, stream, buf, sizeof buf);
+			if (r == LIBSSH2_ERROR_EAGAIN || r == 0)
+				break;
+			if (r < 0)
+				return (int)r;
+			job_keep(c, j, stream ? &j->err : &j->out, buf, (size_t)r);
+			progress = 1;
+		}
+	}
+	return progress;
+}
+
+/* The number of a signal name as sshd reports it ("KILL"). */
+static int signum(const char *name)
+{
+	static const struct { const char *n; int v; } sigs[] = {
+		{"HUP", 1}, {"INT", 2}, {"QUIT", 3}, {"ILL", 4}, {"ABRT", 6}, {"FPE", 8},
+		{"KILL", 9}, {"SEGV", 11}, {"PIPE", 13}, {"ALRM", 14}, {"TERM", 15},
+	};
+	for (size_t i = 0; i < V4_ARRAY_LEN(sigs); i++)
+		if (!strcmp(name, sigs[i].n))
+			return sigs[i].v;
+	return 0;
+}
+
+/* Reads exit status (or exit signal as 128+n) once the channel is closed. */
+static void job_exit(struct ssh_conn *c, struct ssh_job *j)
+{
+	char *sig = NULL;
+	size_t siglen = 0;
+	j->exit_code = libssh2_channel_get_exit_status(j->ch);
+	if (libssh2_channel_get_exit_signal(j->ch, &sig, &siglen, NULL, NULL, NULL, NULL) == 0 &&
+	    sig) {
+		int n = signum(sig);
+		j->exit_code = 128 + n;
+		if (n != 9 && n != 15) {
+			free(j->reason);
+			j->reason = xasprintf("killed by signal %s", sig);
+		}
+		libssh2_free(c->s, sig);
+	}
+}
+
+/* Advances a running job: read, then on EOF wait for close and the exit status. */
+static int job_step_run(struct ssh_conn *c, struct ssh_job *j)
+{
+	int rc, moved = 0;
+	if (j->st == J_RUN) {
+		rc = job_read(c, j);
+		if (rc < 0) {
+			job_error(c, j, rc, "read");
+			return 1;
+		}
+		if (!libssh2_channel_eof(j->ch))
+			return rc;
+		j->st = J_WAIT;
+		moved = 1;
+	}
+	rc = libssh2_channel_wait_closed(j->ch);
+	if (rc == LIBSSH2_ERROR_EAGAIN)
+		return moved;
+	if (rc) {
+		job_error(c, j, rc, "close");
+		return 1;
+	}
+	job_exit(c, j);
+	job_drop_channel(c, j);
+	job_finish(j);
+	return 1;
+}
+
+/* Advances one job as far as it goes without blocking; 1 on progress. */
+static int job_step(struct ssh_conn *c, struct ssh_job *j)
+{
+	if (j->st == J_EXEC) {
+		int rc = libssh2_channel_process_startup(j->ch, "exec", 4, j->wrapped,
+							 (unsigned)strlen(j->wrapped));
+		if (rc == LIBSSH2_ERROR_EAGAIN)
+			return 0;
+		if (rc) {
+			job_error(c, j, rc, "exec");
+			return 1;
+		}
+		j->st = J_RUN;
+		job_step_run(c, j);
+		return 1;
+	}
+	if (j->st == J_RUN || j->st == J_WAIT)
+		return job_step_run(c, j);
+	return 0;
+}
+
+/* One sweep over all jobs until nothing moves; returns jobs finished. */
+static int conn_sweep(struct ssh_conn *c)
+{
+	int finished = 0, progress;
+	do {
+		progress = jobs_open(c);
+		for (struct ssh_job *j = c->jobs; j && !c->broken; j = j->next) {
+			if (j->st == J_DONE)
+				continue;
+			progress |= job_step(c, j);
+			finished += j->st == J_DONE;
+		}
+		progress |= zombies_step(c);
+	} while (progress && !c->broken);
+	return c->broken ? 1 : finished;
+}
+
+/* 1 while some job or channel still needs the network. */
+static int conn_busy(const struct ssh_conn *c)
+{
+	if (c->zombies || c->open_pending)
+		return 1;
+	for (const struct ssh_job *j = c->jobs; j; j = j->next)
+		if (j->st != J_DONE)
+			return 1;
+	return 0;
+}
+
+/* Waits up to wait_ms for the socket in the directions libssh2 is blocked on. */
+static void conn_wait(struct ssh_conn *c, int wait_ms)
+{
+	struct pollfd p = {.fd = c->fd, .events = POLLIN};
+	int one = 1;
+	/* sshd leaves Nagle on: ACK its small replies at once, not after the
+	 * 40 ms delayed-ACK timer (Linux clears this flag, so set it each time) */
+	setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
+	if (libssh2_session_block_directions(c->s) & LIBSSH2_SESSION_BLOCK_OUTBOUND)
+		p.events |= POLLOUT;
+	if (poll(&p, 1, wait_ms < 0 ? 0 : wait_ms) < 0 && errno != EINTR)
+		conn_lost(c);
+}
+
+/* Makes progress on every job, waiting at most wait_ms for the network. */
+static void ssh_pump(void *conn, int wait_ms)
+{
+	struct ssh_conn *c = conn;
+	if (c->broken || !conn_busy(c))
+		return;
+	if (conn_sweep(c) || c->broken || !conn_busy(c))
+		return;
+	conn_wait(c, wait_ms);
+	if (!c->broken)
+		conn_sweep(c);
+}
+
+/* Starts a probe on a new channel, wrapped in a remote timeout. */
+static void *ssh_start(void *conn, const struct v4_probe *p, int timeout_ms, char **err)
+{
+	struct ssh_conn *c = conn;
+	if (c->broken) {
+		*err = xstrdup("connection lost");
+		return NULL;
+	}
+	struct ssh_job *j = xcalloc(1, sizeof *j);
+	j->id = xstrdup(p->id);
+	j->cmd = xstrdup(p->cmd);
+	j->timeout_s = timeout_ms <= 0 ? 0 : timeout_ms < 1000 ? 1 : (timeout_ms + 999) / 1000;
+	char *q = shell_quote(p->cmd);
+	j->wrapped = xasprintf("exec timeout -s TERM -k 2 %d sh -c %s", j->timeout_s, q);
+	free(q);
+	j->exit_code = -1;
+	j->t0 = now_ms();
+	j->st = J_OPEN;
+	struct ssh_job **pj = &c->jobs;
+	while (*pj)
+		pj = &(*pj)->next;
+	*pj = j;
+	conn_sweep(c);
+	return j;
+}
+
+/* Stops a job at once: its channel is closed (the remote timeout ends the process group). */
+static void ssh_kill(void *conn, void *job)
+{
+	struct ssh_conn *c = conn;
+	struct ssh_job *j = job;
+	if (j->st == J_DONE)
+		return;
+	j->killed = 1;
+	job_drop_channel(c, j);
+	job_finish(j);
+	zombies_step(c);
+}
+
+/* The first line of text, for a reason. */
+static char *first_line(const char *text, size_t len)
+{
+	size_t pos = 0, n;
+	const char *line;
+	if (next_line(text, len, &pos, &line, &n) && n)
+		return xstrndup(line, n);
+	return NULL;
+}
+
+/* Sets the fact's state and reason from how the job ended. */
+static void fact_state(struct ssh_job *j, struct v4_fact *f)
+{
+	free(f->reason);
+	f->reason = NULL;
+	if (j->failed) {
+		f->state = V4_FACT_FAILED;
+		f->reason = xstrdup(j->reason ? j->reason : "failed");
+	} else if (j->killed || j->exit_code == 124 || j->exit_code == 137) {
+		f->state = V4_FACT_TIMEOUT;
+		f->reason = xasprintf("timed out after %ds", j->timeout_s);
+	} else if (j->exit_code == 127) {
+		f->state = V4_FACT_NOTFOUND;
+		f->reason = first_line(f->err, f->err_len);
+		if (!f->reason)
+			f->reason = xstrdup("command not found (exit 127)");
+	} else {
+		f->state = V4_FACT_OK;
+		f->reason = xstrdup(j->reason);
+	}
+}
+
+/* Removes job j from the connection's list. */
+static void job_unlink(struct ssh_conn *c, struct ssh_job *j)
+{
+	for (struct ssh_job **pj = &c->jobs; *pj; pj = &(*pj)->next) {
+		if (*pj == j) {
+			*pj = j->next;
+			return;
+		}
+	}
+}
+
+/* When the job is done, moves its results into f and frees it: 1. Else 0. */
+static int ssh_collect(void *conn, void *job, struct v4_fact *f)
+{
+	struct ssh_conn *c = conn;
+	struct ssh_job *j = job;
+	if (j->st != J_DONE)
+		return 0;
+	if (!f->id)
+		f->id = xstrdup(j->id);
+	if (!f->cmd)
+		f->cmd = xstrdup(j->cmd);
+	free(f->out);
+	free(f->err);
+	f->out_len = j->out.len;
+	f->out = sbuf_take(&j->out);
+	f->err_len = j->err.len;
+	f->err = sbuf_take(&j->err);
+	f->exit_code = j->failed || j->killed ? -1 : j->exit_code;
+	f->truncated = j->truncated;
+	f->ms = j->t1 - j->t0;
+	fact_state(j, f);
+	job_unlink(c, j);
+	job_free(j);
+	return 1;
+}
+
+const struct v4_transport v4_transport_ssh = {
+	.name = "ssh",
+	.open = ssh_open,
+	.start = ssh_start,
+	.pump = ssh_pump,
+	.collect = ssh_collect,
+	.kill = ssh_kill,
+	.close = ssh_close,
+};

@@ -1,0 +1,211 @@
+# Shared library for cluster tests: N network namespaces on a bridge, each
+# with a bond1 address in 198.18.0.0/24 and a real OpenSSH sshd.
+# Source it from a .t file (POSIX sh); root only. Nothing outside
+# 198.18.0.0/15 is contacted.
+#
+#   cluster_up N        bridge v4br0 (198.18.0.1/24) + nodes v4n1..v4nN
+#   cluster_down        kill sshds, remove namespaces, veths, bridge, work dir
+#   node_ip i           198.18.0.(10+i); sshd listens on ports 22 and 2222
+#   node_exec i CMD...  run CMD inside node i's namespace
+#   node_state i        node i's V4_FAKE_STATE folder
+#   node_stop_sshd i    stop node i's sshd (connections are then refused)
+#   node_start_sshd i   (re)start it
+#   node_freeze_sshd i  SIGSTOP it: TCP connects, no SSH banner ever comes
+#   node_thaw_sshd i    SIGCONT it
+#   node_rekey i        new host key for node i (known_hosts then mismatches)
+# Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES.
+
+V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
+	git rev-parse --show-toplevel 2>/dev/null || pwd)}
+V4_WORK=${TMPDIR:-/tmp}/v4check-cluster
+V4_CLIENT_KEY=$V4_WORK/client_ed25519
+V4_KNOWN_HOSTS=$V4_WORK/known_hosts
+V4_NNODES=0
+V4_SSHD=/usr/sbin/sshd
+
+# Prints a TAP skip plan and exits unless we are root with ip netns and sshd.
+cluster_require() {
+	if [ "$(id -u)" != 0 ]; then
+		echo "1..0 # SKIP not root"
+		exit 0
+	fi
+	if ! ip netns list >/dev/null 2>&1 || ! command -v ssh-keygen >/dev/null ||
+	    [ ! -x "$V4_SSHD" ]; then
+		echo "1..0 # SKIP ip netns, ssh-keygen or sshd unavailable"
+		exit 0
+	fi
+}
+
+# 198.18.0.(10+i): node i's bond1 address.
+node_ip() {
+	echo "198.18.0.$((10 + $1))"
+}
+
+# Runs a command inside node i's namespace.
+node_exec() {
+	_ne=$1
+	shift
+	ip netns exec "v4n$_ne" "$@"
+}
+
+# The fake tools' state folder of node i.
+node_state() {
+	echo "$V4_WORK/node$1"
+}
+
+# Kills the processes of one of our namespaces, by pid.
+_ns_kill() {
+	for _p in $(ip netns pids "$1" 2>/dev/null); do
+		kill -CONT "$_p" 2>/dev/null
+		kill "$_p" 2>/dev/null
+	done
+}
+
+# Removes every trace of a cluster (also a stale one from a crashed run).
+cluster_down() {
+	for _f in "$V4_WORK"/sshd*/sshd.pid; do
+		[ -f "$_f" ] && kill -CONT "$(cat "$_f")" 2>/dev/null && kill "$(cat "$_f")" 2>/dev/null
+	done
+	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^v4n[0-9]+$'); do
+		_ns_kill "$_ns"
+		ip netns del "$_ns" 2>/dev/null
+	done
+	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
+		grep -E '^v4h[0-9]+$'); do
+		ip link del "$_l" 2>/dev/null
+	done
+	ip link del v4br0 2>/dev/null
+	rm -rf "$V4_WORK"
+	return 0
+}
+
+# Writes node i's sshd_config.
+_node_sshd_config() {
+	_d=$V4_WORK/sshd$1
+	cat >"$_d/sshd_config" <<EOF
+ListenAddress $(node_ip "$1"):22
+ListenAddress $(node_ip "$1"):2222
+HostKey $_d/ssh_host_ed25519_key
+PidFile $_d/sshd.pid
+AuthorizedKeysFile $V4_WORK/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+MaxSessions 10
+LogLevel ERROR
+SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")
+EOF
+}
+
+# Makes a fresh host key for node i and lists it in known_hosts.
+_node_hostkey() {
+	_d=$V4_WORK/sshd$1
+	rm -f "$_d/ssh_host_ed25519_key" "$_d/ssh_host_ed25519_key.pub"
+	ssh-keygen -q -t ed25519 -N '' -C "v4n$1" -f "$_d/ssh_host_ed25519_key" || return 1
+}
+
+# Appends node i's current host key to the cluster known_hosts.
+_node_known() {
+	echo "$(node_ip "$1") $(cut -d' ' -f1,2 "$V4_WORK/sshd$1/ssh_host_ed25519_key.pub")" \
+		>>"$V4_KNOWN_HOSTS"
+}
+
+# Starts node i's sshd and waits until it accepts connections.
+node_start_sshd() {
+	_d=$V4_WORK/sshd$1
+	rm -f "$_d/sshd.pid"
+	node_exec "$1" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" &
+	echo $! >"$_d/sshd.pid.launch"
+	_n=0
+	while [ $_n -lt 100 ]; do
+		if node_exec "$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
+			return 0
+		fi
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	echo "# sshd on node $1 did not start:" >&2
+	sed 's/^/# /' "$_d/sshd.log" >&2
+	return 1
+}
+
+# The pid of node i's sshd.
+_node_sshd_pid() {
+	_d=$V4_WORK/sshd$1
+	if [ -s "$_d/sshd.pid" ]; then cat "$_d/sshd.pid"; else cat "$_d/sshd.pid.launch"; fi
+}
+
+# Stops node i's sshd; new connections are refused afterwards.
+node_stop_sshd() {
+	_pid=$(_node_sshd_pid "$1")
+	kill -CONT "$_pid" 2>/dev/null
+	kill "$_pid" 2>/dev/null
+	_n=0
+	while kill -0 "$_pid" 2>/dev/null && [ $_n -lt 100 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	rm -f "$V4_WORK/sshd$1/sshd.pid"
+}
+
+# Freezes node i's sshd: the kernel still accepts TCP, no banner is sent.
+node_freeze_sshd() {
+	kill -STOP "$(_node_sshd_pid "$1")"
+}
+
+# Lets a frozen sshd run again.
+node_thaw_sshd() {
+	kill -CONT "$(_node_sshd_pid "$1")"
+}
+
+# Gives node i a new host key (restarting sshd): a CHANGED key for clients.
+node_rekey() {
+	node_stop_sshd "$1"
+	_node_hostkey "$1" && node_start_sshd "$1"
+}
+
+# Creates node i: namespace, veth (bond1 in the namespace), address, sshd.
+_node_up() {
+	_ns=v4n$1
+	ip netns add "$_ns" || return 1
+	ip link add "v4h$1" type veth peer name "v4p$1" || return 1
+	ip link set "v4h$1" master v4br0 up
+	ip link set "v4p$1" netns "$_ns"
+	if node_exec "$1" ip link add bond1 type bond mode active-backup 2>/dev/null; then
+		node_exec "$1" ip link set "v4p$1" down
+		node_exec "$1" ip link set "v4p$1" master bond1
+		node_exec "$1" ip link set "v4p$1" up
+	else
+		node_exec "$1" ip link set "v4p$1" name bond1
+	fi
+	node_exec "$1" ip addr add "$(node_ip "$1")/24" dev bond1
+	node_exec "$1" ip link set bond1 up
+	node_exec "$1" ip link set lo up
+	mkdir -p "$V4_WORK/sshd$1" "$(node_state "$1")"
+	_node_sshd_config "$1"
+	_node_hostkey "$1" && _node_known "$1" && node_start_sshd "$1"
+}
+
+# Brings up n nodes (removing any stale cluster first); cluster_down runs on exit.
+cluster_up() {
+	cluster_down
+	trap cluster_down EXIT
+	trap 'cluster_down; exit 130' INT
+	trap 'cluster_down; exit 143' TERM
+	mkdir -p "$V4_WORK" /run/sshd && chmod 700 "$V4_WORK" || return 1
+	ssh-keygen -q -t ed25519 -N '' -C v4check-test -f "$V4_CLIENT_KEY" || return 1
+	cp "$V4_CLIENT_KEY.pub" "$V4_WORK/authorized_keys"
+	: >"$V4_KNOWN_HOSTS"
+	ip link add v4br0 type bridge || return 1
+	ip addr add 198.18.0.1/24 dev v4br0
+	ip link set v4br0 up
+	_i=1
+	while [ "$_i" -le "$1" ]; do
+		_node_up "$_i" || return 1
+		_i=$((_i + 1))
+	done
+	V4_NNODES=$1
+}

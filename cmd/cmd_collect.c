@@ -20,7 +20,7 @@ static int run_collect(struct v4_cli *cli)
 		return V4_EXIT_USAGE;
 	const struct v4_check *checks[64];
 	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
-	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase};
+	struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase};
 	v4_probe_nodes(nodes, nn, checks, nc, &ctx, &cli->o);
 	int rc = v4_capture_write(cli->out_arg, nodes, nn, &err) ? V4_EXIT_INTERNAL : 0;
 	if (rc)

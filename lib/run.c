@@ -108,7 +108,7 @@ static void start_ready(struct sched *sc, double now)
 		struct slot *s = &sc->s[i];
 		if (s->state != 0 || s->not_before > now || device_busy(sc, s->p->device))
 			continue;
-		if (s->p->flags & V4_PROBE_HTTP) {
+		if ((s->p->flags & V4_PROBE_HTTP) && sc->t != &v4_transport_replay) {
 			run_http(sc, s);
 			continue;
 		}

@@ -1,0 +1,260 @@
+/* npu-mem: no NPU memory held by processes that are gone.
+ *
+ * Failure 8 of the reference deployment: after pkill, leftover workers kept
+ * about 63 GB on every NPU and the redeploy died with "Free memory on device
+ * (2.23/60.96 GiB) on startup is less than desired GPU memory utilization".
+ * `docker restart vllm` released it (back to about 3.4 GB per NPU). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "procinfo.h"
+
+static const struct v4_finding findings[] = {
+	{"OK", V4_PASS, "HBM near the idle baseline, or held by a live vLLM server"},
+	{"HBM_HELD_NO_PROCESS", V4_FAIL,
+	 "HBM well above the idle baseline and no live process holds it (none listed, or the listed PIDs are gone)"},
+	{"HBM_HELD_ORPHAN", V4_FAIL, "HBM held by vLLM processes whose API server is gone"},
+	{"HBM_HELD_OTHER", V4_WARN, "HBM held by a live process that is not vLLM"},
+	{"VLLM_LEFTOVER", V4_FAIL, "vLLM engine or worker processes that outlived their API server"},
+	{"PROBE_FAILED", V4_ERROR, "npu-smi info or the process list could not be run or read"},
+	{NULL, 0, NULL},
+};
+
+static const struct v4_param params[] = {
+	{"idle_mb", 3400, "idle HBM baseline per NPU in MB (64 GB 910B: about 3.4 GB)"},
+	{"margin_mb", 2048, "HBM above the baseline that counts as held"},
+	{NULL, 0, NULL},
+};
+
+static void mem_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		       struct v4_probes *ps)
+{
+	want_npus(n, ps);
+	v4_probe_add(ps, P_PROCS, -1, 0, "%s", PROC_LIST_CMD);
+	if (ctx->fixing)
+		v4_probe_add(ps, "api-health", -1, V4_PROBE_HTTP, "GET http://%s:%d/health",
+		     strcmp(n->host, "localhost") == 0 ? "127.0.0.1" : n->host,
+		     (int)v4_cfg_num(ctx->cfg, "deployment.api_port", 10010));
+}
+
+/* What holds an NPU's memory. */
+enum holder { H_NONE, H_OTHER, H_ORPHAN, H_SERVING };
+
+/* The process list and its vLLM processes, when readable. */
+struct procs {
+	struct proc_list l;
+	struct vllm_proc *v;
+	size_t nv;
+	int ok;
+	char *why;
+};
+
+/* Reads the node's process list. */
+static void read_procs(const struct v4_node *n, struct procs *p)
+{
+	memset(p, 0, sizeof *p);
+	const struct v4_fact *f = v4_fact_ok(n, P_PROCS, 0, &p->why);
+	char *err = NULL;
+	if (f && proc_list_parse(f->out, f->out_len, &p->l, &err) == 0 && p->l.complete) {
+		p->nv = proc_find_vllm(&p->l, &p->v);
+		p->ok = 1;
+	} else if (f) {
+		p->why = xasprintf("process list not understood%s%s", err ? ": " : "", err ? err : "");
+	}
+	free(err);
+}
+
+static void free_procs(struct procs *p)
+{
+	proc_list_free(&p->l);
+	free(p->v);
+	free(p->why);
+}
+
+/* How pid holds memory: gone, another program, an orphaned or a live vLLM. */
+static enum holder holder_of(const struct procs *p, long pid)
+{
+	if (!proc_lookup(&p->l, pid))
+		return H_NONE;
+	for (size_t i = 0; i < p->nv; i++)
+		if (p->v[i].e->pid == pid)
+			return p->v[i].orphan ? H_ORPHAN : H_SERVING;
+	return H_OTHER;
+}
+
+/* The strongest holder of NPU npu; its rows listed in *pids. */
+static enum holder holders(const struct v4_npusmi *s, int npu, const struct procs *p, struct sbuf *pids)
+{
+	enum holder h = H_NONE;
+	for (size_t i = 0; i < s->nproc; i++) {
+		const struct v4_npu_proc *r = &s->procs[i];
+		if (r->npu != npu)
+			continue;
+		sbuf_printf(pids, "%s%ld%s%s%s", pids->len ? ", " : "", r->pid, *r->name ? " (" : "",
+			    r->name, *r->name ? ")" : "");
+		enum holder k = p->ok ? holder_of(p, r->pid) : H_SERVING;
+		h = k > h ? k : h;
+	}
+	return h;
+}
+
+/* Evidence for one NPU. */
+static cJSON *npu_evidence(const struct v4_npu *u, const char *pids)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddNumberToObject(e, "npu", u->id);
+	cJSON_AddNumberToObject(e, "hbm_used_mb", (double)u->hbm_used_mb);
+	cJSON_AddNumberToObject(e, "hbm_total_mb", (double)u->hbm_total_mb);
+	cJSON_AddStringToObject(e, "holders", pids);
+	return e;
+}
+
+static const char *const codes[] = {"HBM_HELD_NO_PROCESS", "HBM_HELD_OTHER", "HBM_HELD_ORPHAN", "OK"};
+static const char *const owners[] = {"with no live process", "for processes that are not vLLM",
+				     "for vLLM processes whose API server is gone", ""};
+
+/* Judges one NPU; returns 1 when its memory is held. */
+static int judge_npu(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		     const struct v4_npusmi *s, const struct v4_npu *u, const struct procs *p,
+		     cJSON *ev, struct v4_results *out)
+{
+	struct sbuf pids = {0};
+	sbuf_adds(&pids, "");
+	enum holder h = holders(s, u->id, p, &pids);
+	long limit = (long)(v4_param(ctx, c, "idle_mb") + v4_param(ctx, c, "margin_mb"));
+	cJSON *e = npu_evidence(u, pids.s);
+	int held = u->has_hbm && u->hbm_used_mb > limit && h != H_SERVING;
+	if (held)
+		v4_add(out, c->id, n->name, h == H_OTHER ? V4_WARN : V4_FAIL, codes[h],
+		       cJSON_Duplicate(e, 1), "NPU %d holds %ld of %ld MB (idle is about %.0f MB) %s%s%s%s",
+		       u->id, u->hbm_used_mb, u->hbm_total_mb, v4_param(ctx, c, "idle_mb"), owners[h],
+		       pids.len ? " (listed: " : "", pids.s, pids.len ? ")" : "");
+	cJSON_AddItemToArray(ev, e);
+	sbuf_free(&pids);
+	return held;
+}
+
+/* Names vLLM processes that outlived their API server. */
+static void leftovers(const struct v4_check *c, const struct v4_node *n, const struct procs *p,
+		      struct v4_results *out)
+{
+	struct sbuf b = {0};
+	size_t k = 0;
+	for (size_t i = 0; i < p->nv; i++)
+		if (p->v[i].orphan && k++ < 16)
+			sbuf_printf(&b, "%s%ld (%s)", b.len ? ", " : "", p->v[i].e->pid, p->v[i].e->comm);
+	if (k)
+		v4_add(out, c->id, n->name, V4_FAIL, "VLLM_LEFTOVER", NULL,
+		       "%zu vLLM process%s outlived %s API server: %s%s; kill them or docker restart "
+		       "the container", k, k == 1 ? "" : "es", k == 1 ? "its" : "their", b.s,
+		       k > 16 ? ", ..." : "");
+	sbuf_free(&b);
+}
+
+/* Judges one node. */
+static void judge(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		  struct v4_results *out)
+{
+	struct v4_npusmi s;
+	struct procs p;
+	char *why = NULL;
+	if (node_npusmi(n, &s, &why)) {
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s", why);
+		free(why);
+		return;
+	}
+	read_procs(n, &p);
+	cJSON *ev = cJSON_CreateArray();
+	int held = 0;
+	for (size_t i = 0; i < s.nnpu; i++)
+		held |= judge_npu(c, n, ctx, &s, &s.npus[i], &p, ev, out);
+	if (p.ok)
+		leftovers(c, n, &p, out);
+	else
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL,
+		       "holders could not be judged: %s", p.why ? p.why : "process list unreadable");
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddItemToObject(o, "npus", ev);
+	if (!held)
+		v4_add(out, c->id, n->name, V4_PASS, "OK", o,
+		       "no HBM held without a live vLLM server on %zu NPUs", s.nnpu);
+	else
+		cJSON_Delete(o);
+	free_procs(&p);
+	v4_npusmi_free(&s);
+}
+
+static void mem_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
+			 const struct v4_ctx *ctx, struct v4_results *out)
+{
+	for (size_t i = 0; i < nn; i++)
+		judge(c, nodes[i], ctx, out);
+}
+
+/* 1 when the node's API answered /health with 200 (it is serving), or when
+ * that was not asked: never restart on a guess. */
+static int serving(const struct v4_node *n)
+{
+	const struct v4_fact *f = v4_fact(n, "api-health");
+	return !f || (f->state == V4_FACT_OK && f->exit_code == 200);
+}
+
+/* 1 when the node has held memory or leftover processes (a FAIL). */
+static int needs_restart(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx)
+{
+	struct v4_results r = {0};
+	int bad = 0;
+	judge(c, n, ctx, &r);
+	for (size_t k = 0; k < r.n; k++)
+		bad |= r.v[k].status == V4_FAIL;
+	v4_results_free(&r);
+	return bad;
+}
+
+/* Plans `docker restart <container>` on nodes with held memory. */
+static void mem_fix(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
+		    const struct v4_ctx *ctx, struct v4_fixplan *plan)
+{
+	const char *ct = v4_cfg_str(ctx->cfg, "deployment.container", "vllm");
+	const char *why = "NPU memory held by processes that are gone; a restart releases it";
+	for (size_t i = 0; i < nn; i++) {
+		if (!needs_restart(c, nodes[i], ctx))
+			continue;
+		if (!word_ok(ct))
+			v4_fix_refuse(plan, nodes[i]->name, "the container name is not a plain word",
+				      "docker restart <container>");
+		else if (serving(nodes[i]))
+			v4_fix_refuse(plan, nodes[i]->name,
+				      "the API on this node answers /health: it is serving; stop it first",
+				      "docker restart %s", ct);
+		else
+			v4_fix_add(plan, nodes[i]->name, V4_FIX_DISRUPTIVE, why, "docker restart %s", ct);
+	}
+}
+
+const struct v4_check v4_check_npu_mem = {
+	.id = "npu-mem",
+	.title = "No NPU memory held by dead or orphaned workers",
+	.explain =
+		"Symptom: a redeploy dies at start with \"Free memory on device (2.23/60.96 GiB) on\n"
+		"  startup is less than desired GPU memory utilization\", or requests fail with\n"
+		"  \"NPU out of memory\" while little is allocated.\n"
+		"Cause: after pkill, leftover vLLM workers (or engine cores that outlived their\n"
+		"  API server) keep the NPU memory: 63 GB per NPU were not released.\n"
+		"Fix: docker restart vllm (keeps sitecustomize.py and the env); memory drops back\n"
+		"  to about 3.4 GB per NPU. `v4check npu-mem --fix --yes` does it, and refuses\n"
+		"  while the node's API still answers.",
+	.probes_doc = "npu-smi info (HBM used/total per NPU and its process table); a /proc walk "
+		      "listing pid, ppid, state, name and command line of every process; GET "
+		      "http://HOST:PORT/health from the controller (only to refuse the fix while "
+		      "serving)",
+	.fix_doc = "docker restart CONTAINER (disruptive: needs --fix --yes; refused while the "
+		   "node's API answers /health)",
+	.findings = findings,
+	.params = params,
+	.probes = mem_probes,
+	.evaluate = mem_evaluate,
+	.fix = mem_fix,
+	.fix_class = V4_FIX_DISRUPTIVE,
+};

@@ -10,8 +10,9 @@ DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-conf
 WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=c11 -D_GNU_SOURCE $(WARN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS  += $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
+# Recursive (=) so that pkg-config runs after `deps` has installed what it needs.
+V4_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+V4_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 B        = build
 LIB_SRC  = $(wildcard lib/*.c) $(wildcard checks/*.c)
@@ -31,19 +32,19 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBPKGS) >/dev/null; \
 	  else echo "missing libraries; run: sudo apt-get install $(DEBPKGS)" >&2; exit 1; fi; }
 
-$(B)/%.o: %.c lib/*.h
+$(B)/%.o: %.c lib/*.h checks/*.h | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(V4_CFLAGS) -c -o $@ $<
 
 $(B)/libv4.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJ) $(B)/libv4.a
-	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(B)/libv4.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(B)/libv4.a $(LDFLAGS) $(V4_LIBS) $(LDLIBS)
 
 $(B)/t/%.t: tests/unit/%.c tests/unit/tap.h $(B)/libv4.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit -o $@ $< $(B)/libv4.a $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(V4_CFLAGS) -Itests/unit -o $@ $< $(B)/libv4.a $(LDFLAGS) $(V4_LIBS) $(LDLIBS)
 
 man/v4check-checks.7: $(BIN)
 	./$(BIN) list --man > $@.tmp && mv $@.tmp $@
@@ -51,9 +52,11 @@ man/v4check-checks.7: $(BIN)
 units: $(UNIT_BIN)
 
 # Every test: unit (C, TAP), CLI (sh, TAP), cluster (netns + sshd, root only).
-check: all units
-	tests/setup-deps.sh
+check: testdeps all units
 	prove $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t) $(wildcard tests/cluster/*.t)
+
+testdeps:
+	@tests/setup-deps.sh
 
 demo: all
 	./v4check all --replay fixtures/replay/reference-cluster; echo "exit status: $$?"
@@ -76,4 +79,4 @@ install: all
 clean:
 	rm -rf $(B) v4check
 
-.PHONY: all deps units check demo asan valgrind install clean
+.PHONY: all deps testdeps units check demo asan valgrind install clean

@@ -1,0 +1,20 @@
+#!/bin/sh
+# Installs what the test suite needs on Debian (as root), or says what is missing.
+# Quiet and quick when everything is there.
+PKGS="libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-config
+      openssh-server openssh-client iproute2 procps psmisc findutils python3
+      prometheus pdsh clustershell ansible valgrind clang"
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+	echo "setup-deps: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends $missing >/dev/null ||
+		{ echo "setup-deps: apt-get failed" >&2; exit 1; }
+else
+	echo "setup-deps: missing:$missing (sudo apt-get install$missing)" >&2
+	exit 1
+fi

@@ -16,13 +16,21 @@ static int run_collect(struct v4_cli *cli)
 		return usage_error("collect needs -o DIR");
 	if (cli->inv.replay)
 		return usage_error("collect probes nodes; it cannot read a capture");
+	for (int i = 0; i < cli->nargs; i++)
+		if (!v4_check_find(cli->args[i]))
+			return usage_error("no check '%s' (see v4check list)", cli->args[i]);
+	if (cli->nargs) {
+		cli->args[cli->nargs] = NULL;
+		cli->o.only = cli->args;
+	}
 	if (cli_setup(cli, &cfg, &nodes, &nn))
 		return V4_EXIT_USAGE;
 	const struct v4_check *checks[64];
 	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase};
 	v4_probe_nodes(nodes, nn, checks, nc, &ctx, &cli->o);
-	int rc = v4_capture_write(cli->out_arg, nodes, nn, &err) ? V4_EXIT_INTERNAL : 0;
+	int rc = v4_capture_write(cli->out_arg, nodes, nn, &err) ||
+			 v4_capture_config(cli->out_arg, cfg.json, &err) ? V4_EXIT_INTERNAL : 0;
 	if (rc)
 		fprintf(stderr, "v4check: collect: %s\n", err);
 	else if (!cli->o.quiet)

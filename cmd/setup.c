@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -31,10 +32,20 @@ static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 		o->connect_timeout_ms = (int)(ct * 1000);
 }
 
+/* The config a capture was collected with, when replaying without -c. */
+static const char *replay_config(struct v4_cli *cli)
+{
+	static char path[4096];
+	if (cli->config || !cli->inv.replay)
+		return cli->config;
+	snprintf(path, sizeof path, "%s/config.json", cli->inv.replay);
+	return access(path, R_OK) == 0 ? path : NULL;
+}
+
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
 {
 	char *err = NULL;
-	if (v4_config_load(cli->config, cfg, &err)) {
+	if (v4_config_load(replay_config(cli), cfg, &err)) {
 		fprintf(stderr, "v4check: %s\n", err);
 		free(err);
 		return -1;

@@ -119,6 +119,16 @@ int v4_capture_write(const char *dir, const struct v4_node *nodes, size_t nn, ch
 	return rc;
 }
 
+int v4_capture_config(const char *dir, const cJSON *cfg, char **err)
+{
+	char *text = cJSON_Print(cfg);
+	int rc = put(dir, "config", "json", text, strlen(text));
+	if (rc)
+		*err = xasprintf("%s/config.json: %s", dir, strerror(errno));
+	cJSON_free(text);
+	return rc;
+}
+
 /* Reads one manifest entry into n. */
 static int manifest_node(const cJSON *o, size_t i, struct v4_node *n, char **err)
 {

@@ -1,5 +1,6 @@
 /* Captures: what `v4check collect` writes and `--replay` reads.
  *
+ *   DIR/config.json             the configuration collect ran with
  *   DIR/manifest.json           {"schema":1,"nodes":[{"name","host","rank","bond1",
  *                                 "unreachable","reason"}...]}
  *   DIR/<node>/<probe>.out      the probe's standard output, as is
@@ -13,6 +14,10 @@
 
 /* Writes the nodes' facts under dir (created if missing). */
 int v4_capture_write(const char *dir, const struct v4_node *nodes, size_t nn, char **err);
+
+/* Writes the config the capture was judged against as DIR/config.json;
+ * --replay uses it when no -c is given. */
+int v4_capture_config(const char *dir, const cJSON *cfg, char **err);
 
 /* Reads the node list of a capture. Caller frees with v4_node_free + free. */
 int v4_capture_nodes(const char *dir, struct v4_node **nodes, size_t *nn, char **err);

@@ -61,7 +61,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		fix_flow(nodes, nn, checks, nc, &ctx, &cli->o, &res, &plan, &log);
 	char *mode = mode_text(cli, nn);
 	struct v4_report r = {nodes, nn, checks, nc, &res, cli->o.fix ? &plan : NULL,
-			      cli->o.fix ? &log : NULL, mode};
+			      cli->o.fix ? &log : NULL, mode, cli->o.facts};
 	int rc = v4_report(stdout, &r, &cli->o);
 	free(mode);
 	v4_results_free(&res);

@@ -9,7 +9,7 @@
 #include "cmd.h"
 
 static const struct v4_cmd *const commands[] = {
-	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect,
+	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
 };
 
 static const char usage_text[] =
@@ -21,12 +21,14 @@ static const char usage_text[] =
 	"  list                list the checks: id, whether it can fix, title\n"
 	"  explain CHECK       symptom, cause and fix of a check\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
+	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14])\n"
 	"  -x, --exclude LIST        leave these nodes out\n"
 	"  -c, --config FILE         nodes, SSH and deployment settings (v4check.conf(5))\n"
 	"      --local               this machine only (the default without -H or -c)\n"
+	"      --node NAME           with --local: this machine is config node NAME\n"
 	"      --replay DIR          evaluate a capture written by `collect`; run nothing\n"
 	"what:\n"
 	"      --skip ID,...         leave these checks out\n"
@@ -34,6 +36,7 @@ static const char usage_text[] =
 	"      --phase pre|live      before deploy (default) or against a running service\n"
 	"output:\n"
 	"  -o, --output FORMAT       text (default) or json\n"
+	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
 	"  -q, --quiet               only what is not PASS\n"
 	"  -v, --verbose             evidence and progress\n"
 	"fix:\n"
@@ -64,7 +67,7 @@ static const char usage_text[] =
 enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
-	O_ACCEPT_NEW, O_MAN,
+	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE,
 };
 
 static const struct option long_opts[] = {
@@ -95,6 +98,8 @@ static const struct option long_opts[] = {
 	{"accept-new-host-keys", no_argument, NULL, O_ACCEPT_NEW},
 	{"ssh-config", required_argument, NULL, 'F'},
 	{"man", no_argument, NULL, O_MAN},
+	{"facts", no_argument, NULL, O_FACTS},
+	{"node", required_argument, NULL, O_NODE},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -182,6 +187,8 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case 'q': o->quiet = 1; return 0;
 	case 'v': o->verbose++; return 0;
 	case O_MAN: cli->man = 1; return 0;
+	case O_FACTS: o->facts = 1; return 0;
+	case O_NODE: cli->inv.node = arg; cli->inv.local = 1; return 0;
 	}
 	return 1;
 }

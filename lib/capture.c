@@ -29,8 +29,8 @@ static int put(const char *dir, const char *name, const char *ext, const char *d
 	return rc;
 }
 
-/* The metadata of a fact as JSON text. Caller frees. */
-static char *fact_meta(const struct v4_fact *f)
+/* The metadata of a fact as a JSON object. */
+static cJSON *fact_meta_json(const struct v4_fact *f)
 {
 	cJSON *m = cJSON_CreateObject();
 	cJSON_AddStringToObject(m, "cmd", f->cmd);
@@ -40,9 +40,88 @@ static char *fact_meta(const struct v4_fact *f)
 	if (f->reason)
 		cJSON_AddStringToObject(m, "reason", f->reason);
 	cJSON_AddBoolToObject(m, "truncated", f->truncated);
+	return m;
+}
+
+/* The metadata of a fact as JSON text. Caller frees. */
+static char *fact_meta(const struct v4_fact *f)
+{
+	cJSON *m = fact_meta_json(f);
 	char *s = cJSON_Print(m);
 	cJSON_Delete(m);
 	return s;
+}
+
+/* Adds field name = base64 of p[0..n) to o. */
+static void add_b64(cJSON *o, const char *name, const char *p, size_t n)
+{
+	char *b = base64_encode(p ? p : "", p ? n : 0);
+	cJSON_AddStringToObject(o, name, b);
+	free(b);
+}
+
+cJSON *v4_facts_json(const struct v4_node *n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n->nfacts; i++) {
+		const struct v4_fact *f = &n->facts[i];
+		cJSON *o = fact_meta_json(f);
+		cJSON_AddStringToObject(o, "id", f->id);
+		add_b64(o, "out", f->out, f->out_len);
+		add_b64(o, "err", f->err, f->err_len);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* Decodes base64 field name of o into *p and *n. */
+static int get_b64(const cJSON *o, const char *name, char **p, size_t *n)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
+	return cJSON_IsString(v) ? base64_decode(v->valuestring, p, n) : -1;
+}
+
+/* Reads one fact object into f. */
+static int fact_from_json(const cJSON *o, struct v4_fact *f)
+{
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
+	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "cmd");
+	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "state");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "exit");
+	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "ms");
+	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "reason");
+	if (!cJSON_IsString(id) || !v4_capture_name_ok(id->valuestring) || !cJSON_IsString(cmd) ||
+	    !cJSON_IsString(st) || v4_fact_state_parse(st->valuestring, &f->state) ||
+	    !cJSON_IsNumber(ex) || get_b64(o, "out", &f->out, &f->out_len) ||
+	    get_b64(o, "err", &f->err, &f->err_len))
+		return -1;
+	f->id = xstrdup(id->valuestring);
+	f->cmd = xstrdup(cmd->valuestring);
+	f->exit_code = ex->valueint;
+	f->ms = cJSON_IsNumber(ms) ? ms->valuedouble : 0;
+	f->reason = cJSON_IsString(rs) ? xstrdup(rs->valuestring) : NULL;
+	f->truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "truncated"));
+	return 0;
+}
+
+int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err)
+{
+	size_t i = 0;
+	if (!cJSON_IsArray(arr)) {
+		*err = xasprintf("node %s: \"facts\" is not an array (run the nodes with -o json --facts)",
+				 n->name);
+		return -1;
+	}
+	for (const cJSON *o = arr->child; o; o = o->next, i++) {
+		struct v4_fact *f = v4_node_add_fact(n);
+		if (fact_from_json(o, f)) {
+			v4_fact_free(f);
+			n->nfacts--;
+			*err = xasprintf("node %s: facts[%zu] is malformed", n->name, i);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 /* Writes one node's facts. */

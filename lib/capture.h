@@ -22,6 +22,12 @@ int v4_capture_config(const char *dir, const cJSON *cfg, char **err);
 /* Reads the node list of a capture. Caller frees with v4_node_free + free. */
 int v4_capture_nodes(const char *dir, struct v4_node **nodes, size_t *nn, char **err);
 
+/* A node's facts as a JSON array (output base64), for `-o json --facts`.
+ * Caller deletes. */
+cJSON *v4_facts_json(const struct v4_node *n);
+/* Reads such an array back into n's facts; -1 with *err when malformed. */
+int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err);
+
 /* 1 when s may be used as a file name in a capture (node or probe id). */
 int v4_capture_name_ok(const char *s);
 

@@ -1,4 +1,5 @@
 /* The nodes of a run: from --replay, -H ranges, a config file, or this machine. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -73,10 +74,14 @@ static int from_hosts(const struct v4_inventory_req *req, const struct v4_config
 }
 
 /* This machine as the only node. */
-static void local_node(const struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
+static void local_node(const struct v4_inventory_req *req, const struct v4_config *cfg,
+		       struct v4_node **nodes, size_t *nn)
 {
 	char name[256] = "localhost";
-	gethostname(name, sizeof name - 1);
+	if (req->node)
+		snprintf(name, sizeof name, "%s", req->node);
+	else
+		gethostname(name, sizeof name - 1);
 	const struct v4_node *c = cfg_node(cfg, name);
 	*nodes = xcalloc(1, sizeof **nodes);
 	make_node(*nodes, c, "localhost", -1);
@@ -114,6 +119,6 @@ int v4_inventory(const struct v4_inventory_req *req, const struct v4_config *cfg
 		return 0;
 	}
 	o->transport = &v4_transport_local;
-	local_node(cfg, nodes, nn);
+	local_node(req, cfg, nodes, nn);
 	return 0;
 }

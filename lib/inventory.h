@@ -10,6 +10,7 @@ struct v4_inventory_req {
 	int from_config;      /* a config file was given: its nodes, over SSH */
 	const char *replay;   /* --replay DIR, or NULL */
 	int local;            /* --local */
+	const char *node;     /* --node: this machine is this config node */
 };
 
 /* Builds the node list and picks the transport (sets o->transport). On error

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capture.h"
 #include "hostrange.h"
 #include "report.h"
 
@@ -64,7 +65,11 @@ static cJSON *nodes_json(const struct v4_report *r)
 		cJSON_AddStringToObject(o, "state", n->unreachable ? "unreachable" : "reached");
 		if (n->unreachable)
 			cJSON_AddStringToObject(o, "reason", n->reason ? n->reason : "");
+		if (n->bond_ip)
+			cJSON_AddStringToObject(o, "bond1", n->bond_ip);
 		cJSON_AddNumberToObject(o, "probes", (double)n->nfacts);
+		if (r->with_facts && !n->unreachable)
+			cJSON_AddItemToObject(o, "facts", v4_facts_json(n));
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

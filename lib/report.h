@@ -15,6 +15,7 @@ struct v4_report {
 	const struct v4_fixplan *plan;   /* may be NULL */
 	const struct v4_fix_log *fixlog; /* may be NULL */
 	const char *mode;                /* "local", "ssh", "replay DIR" ... */
+	int with_facts;                  /* JSON: each node's raw facts, for merge */
 };
 
 /* Writes the report in o->format; returns the exit status it stands for. */

@@ -220,3 +220,56 @@ char *shell_quote(const char *s)
 	sbuf_adds(&b, "'");
 	return sbuf_take(&b);
 }
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *base64_encode(const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+	char *o = xmalloc((n + 2) / 3 * 4 + 1), *q = o;
+	for (size_t i = 0; i < n; i += 3) {
+		unsigned v = (unsigned)u[i] << 16 | (i + 1 < n ? (unsigned)u[i + 1] << 8 : 0) |
+			     (i + 2 < n ? u[i + 2] : 0);
+		*q++ = b64[v >> 18 & 63];
+		*q++ = b64[v >> 12 & 63];
+		*q++ = i + 1 < n ? b64[v >> 6 & 63] : '=';
+		*q++ = i + 2 < n ? b64[v & 63] : '=';
+	}
+	*q = 0;
+	return o;
+}
+
+/* The value of a base64 digit, or -1. */
+static int b64_value(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+	return p ? (int)(p - b64) : -1;
+}
+
+int base64_decode(const char *s, char **out, size_t *n)
+{
+	size_t len = strlen(s);
+	if (len % 4)
+		return -1;
+	char *o = xmalloc(len / 4 * 3 + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < len; i += 4) {
+		int v[4];
+		for (int j = 0; j < 4; j++)
+			v[j] = s[i + j] == '=' && i + 4 == len && j >= 2 ? 0 : b64_value(s[i + j]);
+		if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0) {
+			free(o);
+			return -1;
+		}
+		unsigned w = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 | (unsigned)v[3];
+		o[k++] = (char)(w >> 16);
+		if (s[i + 2] != '=')
+			o[k++] = (char)(w >> 8 & 255);
+		if (s[i + 3] != '=')
+			o[k++] = (char)(w & 255);
+	}
+	o[k] = 0;
+	*out = o;
+	*n = k;
+	return 0;
+}

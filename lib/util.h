@@ -45,6 +45,11 @@ int write_file_atomic(const char *path, const char *data, size_t len, int mode);
 /* Monotonic milliseconds. */
 double now_ms(void);
 
+/* Base64 (RFC 4648) of p[0..n). Caller frees. */
+char *base64_encode(const char *p, size_t n);
+/* Decodes base64 s into *out (NUL-terminated, caller frees); -1 when malformed. */
+int base64_decode(const char *s, char **out, size_t *n);
+
 /* Quotes s for a POSIX shell: the result is one single-quoted word. Caller owns it. */
 char *shell_quote(const char *s);
 

@@ -279,6 +279,7 @@ struct v4_opts {
 	const char *ssh_config;
 	const char *fix_log;
 	int phase;
+	int facts;         /* -o json: include every node's raw facts (for merge) */
 };
 
 void v4_opts_defaults(struct v4_opts *o);

@@ -99,4 +99,15 @@ test -f $T/cap/manifest.json; ok $? "the capture has a manifest"
 run $T/o "$V4CHECK" tls --replay $T/cap; is $RC 2 "replaying the capture gives the same FAIL"
 like $T/o 'TLS enabled on NPU 0 of 8' "same finding from the capture"
 unlike $T/o "$(printf '\033')" "no colour when not on a terminal"
+
+# per-node reports merged: the same verdicts as one run over both nodes
+sh $FAKE/v4fake init $T/nodeB --rank 1 --bond-ip 198.18.0.12 >/dev/null
+"$V4CHECK" --node nodeA tls -o json --facts > $T/a.json
+V4_FAKE_STATE=$T/nodeB "$V4CHECK" --node nodeB tls -o json --facts > $T/b.json
+run $T/o "$V4CHECK" merge $T/a.json $T/b.json; is $RC 2 "merge: node A's TLS on NPU 0 fails the merged run"
+like $T/o 'TLS_INCONSISTENT cluster: .*enabled on \[\], disabled on \[nodeB\], mixed on \[nodeA\]' "merge applies the cross-node verdict"
+run $T/o "$V4CHECK" merge $T/a.json $T/a.json; is $RC 64 "merge refuses the same node twice"
+printf '{"schema": 1, "nodes": [{"name": "x"}]}' > $T/bad.json
+run $T/o "$V4CHECK" merge $T/bad.json; is $RC 64 "merge refuses a report without facts"
+like $T/o 'facts' "and says the facts are missing"
 done_testing

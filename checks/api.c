@@ -12,6 +12,7 @@
 #include "common.h"
 #include "http.h"
 #include "prom.h"
+#include "serve.h"
 
 #define P_HEALTH "api-health"
 #define P_MODELS "api-models"
@@ -157,9 +158,9 @@ static int judge_health(const struct v4_check *c, const struct v4_node *n, struc
 		v4_error_fact(out, c, n, P_HEALTH, why(f));
 		return 0;
 	}
-	if (f->exit_code <= 0) {
+	if (f->exit_code <= 0 || f->state == V4_FACT_TIMEOUT) {
 		v4_add(out, c->id, n->name, V4_FAIL, "API_DOWN", NULL,
-		       "GET /health got no answer: %s", why(f));
+		       "GET /health got no complete answer: %s", why(f));
 		return 0;
 	}
 	if (f->exit_code != 200)
@@ -406,6 +407,22 @@ static void metrics_warnings(const struct v4_check *c, const struct v4_node *n,
 		       m->preempt, pw);
 }
 
+/* DP ranks: deployment.data_parallel_size, else --data-parallel-size of
+ * deployment.serve_command, else 1. */
+static int dp_size(const struct v4_ctx *ctx)
+{
+	double dp = v4_cfg_num(ctx->cfg, "deployment.data_parallel_size", 0);
+	const char *cmd = v4_cfg_str(ctx->cfg, "deployment.serve_command", NULL);
+	struct serve_cmd sc = {0};
+	char *err = NULL;
+	if (dp < 1 && cmd && serve_parse(cmd, NULL, 0, &sc, &err) == 0 &&
+	    serve_num(&sc, "--data-parallel-size", &dp) != 1)
+		dp = 0;
+	serve_free(&sc);
+	free(err);
+	return dp >= 1 ? (int)dp : 1;
+}
+
 /* Judges /metrics: one engine per DP rank, and the load figures. */
 static void judge_metrics(const struct v4_check *c, const struct v4_node *n,
 			  const struct v4_ctx *ctx, struct v4_results *out)
@@ -427,7 +444,7 @@ static void judge_metrics(const struct v4_check *c, const struct v4_node *n,
 	}
 	struct mvals m = {0};
 	read_metrics(&p, &m);
-	int dp = (int)v4_cfg_num(ctx->cfg, "deployment.data_parallel_size", 1);
+	int dp = dp_size(ctx);
 	if (!m.engines)
 		v4_add(out, c->id, n->name, V4_ERROR, "METRICS_FAILED", NULL,
 		       "/metrics has no vllm series with an engine label");

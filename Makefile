@@ -75,6 +75,9 @@ install: all
 	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
 	install -m 644 man/*.7 $(DESTDIR)$(MANDIR)/man7/
 	[ ! -f man/v4check.conf.5 ] || install -m 644 man/v4check.conf.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/v4check
+	install -m 644 contrib/systemd/v4check.service contrib/systemd/v4check.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
+	install -m 644 contrib/cron/v4check contrib/prometheus/v4check.rules.yml $(DESTDIR)$(PREFIX)/share/doc/v4check/
 
 clean:
 	rm -rf $(B) v4check

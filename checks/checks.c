@@ -2,10 +2,12 @@
 #include "v4.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
+extern const struct v4_check v4_check_api;
 
 const struct v4_check *const v4_checks[] = {
 	&v4_check_tls,
 	&v4_check_npu_mem,
+	&v4_check_api,
 };
 
 const size_t v4_ncheck = V4_ARRAY_LEN(v4_checks);

@@ -1,10 +1,81 @@
 /* all, and CHECK [CHECK...]: probe, evaluate, fix, report. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cmd.h"
+#include "http.h"
+#include "state.h"
+
+/* Puts --api-url into the config as deployment.api_url (checks read the config). */
+static void api_url_option(struct v4_config *cfg, const char *url)
+{
+	cJSON *d = cJSON_GetObjectItemCaseSensitive(cfg->json, "deployment");
+	if (!url || !cfg->json)
+		return;
+	if (!cJSON_IsObject(d))
+		d = cJSON_AddObjectToObject(cfg->json, "deployment");
+	cJSON_DeleteItemFromObjectCaseSensitive(d, "api_url");
+	cJSON_AddStringToObject(d, "api_url", url);
+}
+
+/* Sets the API key for the http layer: --api-key-file, else V4CHECK_API_KEY,
+ * else config api.key_file. The key is never printed; errors name the file. */
+static int api_key_setup(const struct v4_cli *cli, const struct v4_config *cfg)
+{
+	const char *path = cli->o.api_key_file, *env = getenv("V4CHECK_API_KEY");
+	char *key = NULL;
+	struct stat st;
+	if (!path && env && *env) {
+		v4_http_set_api_key(env);
+		return 0;
+	}
+	if (!path && !(path = v4_cfg_str(cfg, "api.key_file", NULL)))
+		return 0;
+	if (read_file(path, 4096, &key, NULL)) {
+		fprintf(stderr, "v4check: cannot read the API key file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	if (stat(path, &st) == 0 && (st.st_mode & 044))
+		fprintf(stderr, "v4check: warning: %s is readable by others (chmod 600 it)\n", path);
+	key[strcspn(key, "\r\n")] = 0;
+	if (!*key)
+		fprintf(stderr, "v4check: warning: the API key file %s is empty\n", path);
+	v4_http_set_api_key(key);
+	memset(key, 0, strlen(key));
+	free(key);
+	return 0;
+}
+
+/* --state: the changes since the last run (warns when the file is unusable). */
+static cJSON *state_changes(const struct v4_opts *o, const struct v4_results *res)
+{
+	char *err = NULL;
+	if (!o->state_file)
+		return NULL;
+	cJSON *ch = v4_state_update(o->state_file, res, time(NULL), &err);
+	if (err)
+		fprintf(stderr, "v4check: warning: --state %s\n", err);
+	free(err);
+	return ch;
+}
+
+/* Writes the report: --textfile (Prometheus text) and stdout in -o's format. */
+static int emit(const struct v4_report *r, const struct v4_opts *o)
+{
+	int rc = v4_exit_status(v4_results_worst(r->res));
+	if (o->textfile && v4_report_textfile(o->textfile, r)) {
+		fprintf(stderr, "v4check: --textfile %s: %s\n", o->textfile, strerror(errno));
+		rc = rc ? rc : V4_EXIT_INTERNAL;
+	}
+	if (o->textfile && o->format == V4_FMT_PROM)
+		return rc;
+	int frc = v4_report(stdout, r, o);
+	return o->format == V4_FMT_NAGIOS || !rc ? frc : rc;
+}
 
 /* A description of where the facts come from, for the report. */
 static char *mode_text(const struct v4_cli *cli, size_t nn)
@@ -50,6 +121,14 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		cli->o.only = ids;
 	if (cli_setup(cli, &cfg, &nodes, &nn))
 		return V4_EXIT_USAGE;
+	api_url_option(&cfg, cli->o.api_url);
+	if (!cli->inv.replay && api_key_setup(cli, &cfg)) {
+		for (size_t i = 0; i < nn; i++)
+			v4_node_free(&nodes[i]);
+		free(nodes);
+		v4_config_free(&cfg);
+		return V4_EXIT_USAGE;
+	}
 	const struct v4_check *checks[64];
 	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix};
@@ -60,9 +139,13 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	if (cli->o.fix)
 		fix_flow(nodes, nn, checks, nc, &ctx, &cli->o, &res, &plan, &log);
 	char *mode = mode_text(cli, nn);
-	struct v4_report r = {nodes, nn, checks, nc, &res, cli->o.fix ? &plan : NULL,
-			      cli->o.fix ? &log : NULL, mode, cli->o.facts};
-	int rc = v4_report(stdout, &r, &cli->o);
+	cJSON *changes = state_changes(&cli->o, &res);
+	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
+			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
+			      .mode = mode, .with_facts = cli->o.facts, .changes = changes};
+	int rc = emit(&r, &cli->o);
+	v4_http_set_api_key(NULL);
+	cJSON_Delete(changes);
 	free(mode);
 	v4_results_free(&res);
 	v4_fixplan_free(&plan);

@@ -35,10 +35,15 @@ static const char usage_text[] =
 	"      --warn-only ID|CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
 	"output:\n"
-	"  -o, --output FORMAT       text (default) or json\n"
-	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
+	"  -o, --output FORMAT       text (default), json, prom, nagios or junit\n"
+	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
+	"      --state FILE          report what changed since the run that wrote FILE\n"
+		"      --facts               with -o json: add every node's raw probe output (for merge)\n"
 	"  -q, --quiet               only what is not PASS\n"
 	"  -v, --verbose             evidence and progress\n"
+	"api (--phase live):\n"
+	"      --api-url URL         rank 0's API (default http://<rank-0 host>:<api_port>)\n"
+	"      --api-key-file FILE   the API key (else config api.key_file or V4CHECK_API_KEY)\n"
 	"fix:\n"
 	"      --fix                 repair what the checks can, then check again\n"
 	"      --dry-run             with --fix: print the plan, change nothing\n"
@@ -67,7 +72,7 @@ static const char usage_text[] =
 enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
-	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE,
+	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
 };
 
 static const struct option long_opts[] = {
@@ -100,6 +105,10 @@ static const struct option long_opts[] = {
 	{"man", no_argument, NULL, O_MAN},
 	{"facts", no_argument, NULL, O_FACTS},
 	{"node", required_argument, NULL, O_NODE},
+	{"api-url", required_argument, NULL, O_API_URL},
+	{"api-key-file", required_argument, NULL, O_API_KEY_FILE},
+	{"state", required_argument, NULL, O_STATE},
+	{"textfile", required_argument, NULL, O_TEXTFILE},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -189,6 +198,10 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case O_MAN: cli->man = 1; return 0;
 	case O_FACTS: o->facts = 1; return 0;
 	case O_NODE: cli->inv.node = arg; cli->inv.local = 1; return 0;
+	case O_API_URL: o->api_url = arg; return 0;
+	case O_API_KEY_FILE: o->api_key_file = arg; return 0;
+	case O_STATE: o->state_file = arg; return 0;
+	case O_TEXTFILE: o->textfile = arg; return 0;
 	}
 	return 1;
 }
@@ -263,7 +276,7 @@ static int parse_all(struct v4_cli *cli, int argc, char **argv, const char **cmd
 /* Resolves -o into a format (collect takes it as a folder instead). */
 static int output_format(struct v4_cli *cli, const char *cmd)
 {
-	static const char *const names[] = {"text", "json"};
+	static const char *const names[] = {"text", "json", "prom", "nagios", "junit"};
 	if (!cli->out_arg || strcmp(cmd, "collect") == 0)
 		return 0;
 	for (size_t i = 0; i < V4_ARRAY_LEN(names); i++)
@@ -271,7 +284,7 @@ static int output_format(struct v4_cli *cli, const char *cmd)
 			cli->o.format = (enum v4_format)i;
 			return 0;
 		}
-	return usage_error("-o takes text or json, not '%s'", cli->out_arg);
+	return usage_error("-o takes text, json, prom, nagios or junit, not '%s'", cli->out_arg);
 }
 
 /* Checks option combinations that make no sense. */

@@ -117,6 +117,8 @@ cJSON *v4_report_json(const struct v4_report *r)
 	cJSON_AddItemToObject(o, "checks", checks_json(r));
 	if (r->plan)
 		cJSON_AddItemToObject(o, "fixes", fixes_json(r));
+	if (r->changes)
+		cJSON_AddItemToObject(o, "changes", cJSON_Duplicate(r->changes, 1));
 	return o;
 }
 
@@ -203,6 +205,31 @@ static void text_fixlog(FILE *out, const struct v4_fix_log *l)
 			l->v[i].output ? l->v[i].output : "");
 }
 
+/* A string field of a change, or "". */
+static const char *chg(const cJSON *c, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(c, k);
+	return cJSON_IsString(v) ? v->valuestring : "";
+}
+
+/* Prints what changed since the last run (--state). */
+static void text_changes(FILE *out, const cJSON *changes)
+{
+	int n = cJSON_GetArraySize(changes);
+	if (!n) {
+		fputs("no changes since the last run\n", out);
+		return;
+	}
+	fprintf(out, "changes since the last run (%d):\n", n);
+	for (const cJSON *c = changes->child; c; c = c->next) {
+		int cleared = !strcmp(chg(c, "change"), "cleared");
+		fprintf(out, "  %c %-11s %s %s %s: %s%s%s%s\n", cleared ? '-' : '+',
+			cleared ? "cleared" : chg(c, "status"), chg(c, "check"), chg(c, "code"),
+			chg(c, "node"), chg(c, "message"), *chg(c, "was") ? " (was " : "",
+			chg(c, "was"), *chg(c, "was") ? ")" : "");
+	}
+}
+
 void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *o)
 {
 	size_t reached = 0;
@@ -212,6 +239,8 @@ void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *
 		fprintf(out, "v4check %s: %zu node%s (%zu reached), %zu check%s, %s\n", V4_VERSION,
 			r->nn, r->nn == 1 ? "" : "s", reached, r->nc, r->nc == 1 ? "" : "s",
 			r->mode ? r->mode : "");
+	if (r->changes)
+		text_changes(out, r->changes);
 	if (r->fixlog && r->fixlog->n)
 		text_fixlog(out, r->fixlog);
 	for (size_t c = 0; c < r->nc; c++)
@@ -234,6 +263,13 @@ int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o)
 		cJSON_Delete(j);
 		break;
 	}
+	case V4_FMT_PROM: v4_report_prom(out, r); break;
+	case V4_FMT_NAGIOS: {
+		int rc = v4_report_nagios(out, r);
+		fflush(out);
+		return rc;
+	}
+	case V4_FMT_JUNIT: v4_report_junit(out, r); break;
 	default: v4_report_text(out, r, o); break;
 	}
 	fflush(out);

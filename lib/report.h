@@ -16,6 +16,7 @@ struct v4_report {
 	const struct v4_fix_log *fixlog; /* may be NULL */
 	const char *mode;                /* "local", "ssh", "replay DIR" ... */
 	int with_facts;                  /* JSON: each node's raw facts, for merge */
+	const cJSON *changes;            /* --state: changes since the last run, or NULL */
 };
 
 /* Writes the report in o->format; returns the exit status it stands for. */
@@ -28,6 +29,14 @@ cJSON *v4_report_json(const struct v4_report *r);
 enum v4_status v4_check_status(const struct v4_results *res, const char *check);
 
 void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *o);
+
+/* Monitoring formats (report_mon.c). v4_report_nagios returns the plugin exit
+ * status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
+void v4_report_prom(FILE *out, const struct v4_report *r);
+int v4_report_nagios(FILE *out, const struct v4_report *r);
+void v4_report_junit(FILE *out, const struct v4_report *r);
+/* Writes the Prometheus text to path atomically (temp file + rename). */
+int v4_report_textfile(const char *path, const struct v4_report *r);
 
 /* Prints a fix plan (what would run where, and what is refused). */
 void v4_print_plan(FILE *out, const struct v4_fixplan *plan);

@@ -280,6 +280,11 @@ struct v4_opts {
 	const char *fix_log;
 	int phase;
 	int facts;         /* -o json: include every node's raw facts (for merge) */
+	/* API and monitoring */
+	const char *api_url;      /* --api-url: overrides deployment.api_url */
+	const char *api_key_file; /* --api-key-file: overrides api.key_file */
+	const char *state_file;   /* --state: changes since the last run */
+	const char *textfile;     /* --textfile: Prometheus text written atomically */
 };
 
 void v4_opts_defaults(struct v4_opts *o);

@@ -7,6 +7,7 @@
  *                  "message": "substring of some result's message"}
  *   config.json   optional config for the case (else the built-in one)
  *   now           optional: the evaluation time as seconds since the epoch
+ *   phase         optional: "live" judges as --phase live (else pre)
  * Case names start with pass-, warn-, fail- or error-. */
 #include <dirent.h>
 #include <stdio.h>
@@ -130,6 +131,11 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	if (read_file(np, 64, &now, NULL) == 0)
 		ctx.now = (time_t)atoll(now);
 	free(np);
+	struct stat ps;
+	char *pp = xasprintf("%s/phase", dir);
+	if (stat(pp, &ps) == 0 && ps.st_size >= 4)
+		ctx.phase = V4_PHASE_LIVE;
+	free(pp);
 	const struct v4_check *cs[1] = {c};
 	struct v4_results r = {0};
 	v4_probe_nodes(nodes, nn, cs, 1, &ctx, &o);

@@ -1,0 +1,391 @@
+/* Monitoring reports: Prometheus text (node_exporter textfile collector),
+ * a Nagios plugin line, and JUnit XML.
+ *
+ * Measured values come from result evidence: api (ttft_ms, tpot_ms, engines,
+ * kv_cache_usage, requests_waiting, preemptions, prefix_cache_hit_rate) and
+ * npu-mem ("npus": [{"npu": N, "hbm_used_mb": X, "hbm_total_mb": Y}]). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "report.h"
+
+/* ---- shared ---- */
+
+/* Worst state of check's results on node (*any: whether there were any). */
+static enum v4_status pair_status(const struct v4_results *res, const char *check, const char *node,
+				  int *any)
+{
+	enum v4_status w = V4_PASS;
+	*any = 0;
+	for (size_t i = 0; i < res->n; i++)
+		if (!strcmp(res->v[i].check, check) && !strcmp(res->v[i].node, node)) {
+			w = *any ? v4_worst(w, res->v[i].status) : res->v[i].status;
+			*any = 1;
+		}
+	return w;
+}
+
+/* 1 when node already appears in check's results before index i. */
+static int seen_before(const struct v4_results *res, size_t i)
+{
+	for (size_t k = 0; k < i; k++)
+		if (!strcmp(res->v[k].check, res->v[i].check) && !strcmp(res->v[k].node, res->v[i].node))
+			return 1;
+	return 0;
+}
+
+/* The first number under key in the evidence of check's results on node, or NaN. */
+static double ev_num(const struct v4_results *res, const char *check, const char *node,
+		     const char *key)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct v4_result *x = &res->v[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->evidence, key);
+		if (!strcmp(x->check, check) && (!node || !strcmp(x->node, node)) && cJSON_IsNumber(v))
+			return v->valuedouble;
+	}
+	return NAN;
+}
+
+/* ---- Prometheus ---- */
+
+/* Writes s as a label value: \\, \" and \n escaped. */
+static void prom_label(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == '\\' || *s == '"')
+			fputc('\\', out);
+		if (*s == '\n')
+			fputs("\\n", out);
+		else
+			fputc(*s, out);
+	}
+}
+
+/* HELP and TYPE lines of a gauge. */
+static void prom_head(FILE *out, const char *name, const char *help)
+{
+	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+}
+
+/* One sample with labels check (may be NULL) and node. */
+static void prom_sample(FILE *out, const char *name, const char *check, const char *node, double v)
+{
+	fprintf(out, "%s{", name);
+	if (check) {
+		fputs("check=\"", out);
+		prom_label(out, check);
+		fputs("\",", out);
+	}
+	fputs("node=\"", out);
+	prom_label(out, node);
+	fprintf(out, "\"} %.17g\n", v);
+}
+
+/* v4check_check_status and v4check_check_ok, one per check and node. */
+static void prom_checks(FILE *out, const struct v4_report *r, int ok)
+{
+	const char *name = ok ? "v4check_check_ok" : "v4check_check_status";
+	prom_head(out, name, ok ? "1 when the check passed or was skipped on the node, else 0"
+			       : "Worst state of the check on the node: 0 PASS, 1 SKIP, 2 WARN, "
+				 "3 ERROR, 4 UNREACHABLE, 5 FAIL");
+	for (size_t i = 0; i < r->res->n; i++) {
+		const struct v4_result *x = &r->res->v[i];
+		if (seen_before(r->res, i))
+			continue;
+		int any;
+		enum v4_status st = pair_status(r->res, x->check, x->node, &any);
+		prom_sample(out, name, x->check, x->node,
+			    ok ? (st == V4_PASS || st == V4_SKIP) : (double)st);
+	}
+}
+
+/* One gauge per API node from a number in the api results' evidence. */
+static void prom_api(FILE *out, const struct v4_report *r, const char *name, const char *key,
+		     double scale, const char *help)
+{
+	int head = 0;
+	for (size_t i = 0; i < r->res->n; i++) {
+		const struct v4_result *x = &r->res->v[i];
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->evidence, key);
+		if (strcmp(x->check, "api") || !cJSON_IsNumber(v))
+			continue;
+		if (!head++)
+			prom_head(out, name, help);
+		prom_sample(out, name, NULL, x->node, v->valuedouble * scale);
+	}
+}
+
+/* HBM used per NPU from the npu-mem evidence. */
+static void prom_hbm(FILE *out, const struct v4_report *r)
+{
+	int head = 0;
+	for (size_t i = 0; i < r->res->n; i++) {
+		const struct v4_result *x = &r->res->v[i];
+		const cJSON *npus = cJSON_GetObjectItemCaseSensitive(x->evidence, "npus");
+		if (strcmp(x->check, "npu-mem") || !cJSON_IsArray(npus))
+			continue;
+		for (const cJSON *e = npus->child; e; e = e->next) {
+			const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "npu");
+			const cJSON *mb = cJSON_GetObjectItemCaseSensitive(e, "hbm_used_mb");
+			if (!cJSON_IsNumber(id) || !cJSON_IsNumber(mb))
+				continue;
+			if (!head++)
+				prom_head(out, "v4check_npu_hbm_used_bytes", "HBM in use per NPU (npu-smi)");
+			fputs("v4check_npu_hbm_used_bytes{node=\"", out);
+			prom_label(out, x->node);
+			fprintf(out, "\",npu=\"%d\"} %.17g\n", id->valueint, mb->valuedouble * 1048576.0);
+		}
+	}
+}
+
+/* Run-wide gauges: worst state, time, reachable nodes, changes. */
+static void prom_run(FILE *out, const struct v4_report *r)
+{
+	prom_head(out, "v4check_run_status", "Worst state of the run (same scale as v4check_check_status)");
+	fprintf(out, "v4check_run_status %d\n", (int)v4_results_worst(r->res));
+	prom_head(out, "v4check_run_timestamp_seconds", "When the run ended (Unix time)");
+	fprintf(out, "v4check_run_timestamp_seconds %lld\n", (long long)time(NULL));
+	prom_head(out, "v4check_node_reachable", "1 when v4check reached the node");
+	for (size_t i = 0; i < r->nn; i++) {
+		fputs("v4check_node_reachable{node=\"", out);
+		prom_label(out, r->nodes[i].name);
+		fprintf(out, "\"} %d\n", !r->nodes[i].unreachable);
+	}
+	if (r->changes) {
+		prom_head(out, "v4check_changes", "Findings that appeared, cleared or changed since the last run");
+		fprintf(out, "v4check_changes %d\n", cJSON_GetArraySize(r->changes));
+	}
+}
+
+void v4_report_prom(FILE *out, const struct v4_report *r)
+{
+	prom_run(out, r);
+	prom_checks(out, r, 0);
+	prom_checks(out, r, 1);
+	prom_api(out, r, "v4check_api_ttft_seconds", "ttft_ms", 1e-3,
+		 "Time to first token of a streamed completion");
+	prom_api(out, r, "v4check_api_tpot_seconds", "tpot_ms", 1e-3,
+		 "Time per output token of a streamed completion (graph mode 0.108, eager 0.646)");
+	prom_api(out, r, "v4check_vllm_engines", "engines", 1,
+		 "Distinct engine labels in /metrics (one per DP rank expected)");
+	prom_api(out, r, "v4check_vllm_kv_cache_usage_ratio", "kv_cache_usage", 1,
+		 "Highest KV cache usage over the engines (0-1)");
+	prom_api(out, r, "v4check_vllm_requests_waiting", "requests_waiting", 1,
+		 "Requests waiting over all engines");
+	prom_api(out, r, "v4check_vllm_preemptions", "preemptions", 1,
+		 "Requests preempted since the server started, over all engines");
+	prom_api(out, r, "v4check_vllm_prefix_cache_hit_ratio", "prefix_cache_hit_rate", 1,
+		 "Prefix cache hits over queries since the server started (0-1)");
+	prom_hbm(out, r);
+}
+
+int v4_report_textfile(const char *path, const struct v4_report *r)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	if (!m)
+		return -1;
+	v4_report_prom(m, r);
+	fclose(m);
+	int rc = write_file_atomic(path, buf, len, 0644);
+	free(buf);
+	return rc;
+}
+
+/* ---- Nagios ---- */
+
+/* Writes s with '|' and newlines (which end Nagios text) replaced. */
+static void nagios_text(FILE *out, const char *s)
+{
+	for (; *s; s++)
+		fputc(*s == '|' ? '/' : *s == '\n' ? ' ' : *s, out);
+}
+
+/* Counts (check, node) pairs whose worst state has the given rank; with
+ * list, writes them as "check (node,node), ...". */
+static int nagios_pairs(FILE *list, const struct v4_report *r, int rank)
+{
+	int n = 0;
+	for (size_t c = 0; c < r->nc; c++) {
+		const char *id = r->checks[c]->id;
+		int k = 0, any;
+		for (size_t i = 0; i < r->res->n; i++) {
+			const struct v4_result *x = &r->res->v[i];
+			if (strcmp(x->check, id) || seen_before(r->res, i) ||
+			    v4_status_rank(pair_status(r->res, id, x->node, &any)) != rank)
+				continue;
+			if (list)
+				fprintf(list, "%s", k ? "," : n ? ", " : "");
+			if (list && !k)
+				fprintf(list, "%s (", id);
+			if (list)
+				nagios_text(list, x->node);
+			k++;
+		}
+		if (list && k)
+			fputs(")", list);
+		n += k;
+	}
+	return n;
+}
+
+/* Performance data: counts and the API timings. */
+static void nagios_perf(FILE *out, const struct v4_report *r, int nf, int nw, int nu)
+{
+	fprintf(out, " | failed=%d;;1;0 warning=%d;1;;0 unknown=%d;;;0 results=%zu;;;0", nf, nw, nu,
+		r->res->n);
+	double ttft = ev_num(r->res, "api", NULL, "ttft_ms"), tpot = ev_num(r->res, "api", NULL, "tpot_ms");
+	if (!isnan(ttft))
+		fprintf(out, " ttft=%.3fs;;;0", ttft / 1000);
+	if (!isnan(tpot))
+		fprintf(out, " tpot=%.3fs;0.200;0.400;0", tpot / 1000);
+	fputc('\n', out);
+}
+
+int v4_report_nagios(FILE *out, const struct v4_report *r)
+{
+	static const char *const words[] = {"OK", "WARNING", "CRITICAL", "UNKNOWN"};
+	int nf = nagios_pairs(NULL, r, 3), nu = nagios_pairs(NULL, r, 2), nw = nagios_pairs(NULL, r, 1);
+	int rc = nf ? 2 : nu ? 3 : nw ? 1 : 0;
+	fprintf(out, "V4CHECK %s - ", words[rc]);
+	if (nf) {
+		fprintf(out, "%d failed: ", nf);
+		nagios_pairs(out, r, 3);
+	}
+	if (nu) {
+		fprintf(out, "%s%d could not be checked: ", nf ? "; " : "", nu);
+		nagios_pairs(out, r, 2);
+	}
+	if (nw) {
+		fprintf(out, "%s%d warning%s: ", nf || nu ? "; " : "", nw, nw == 1 ? "" : "s");
+		nagios_pairs(out, r, 1);
+	}
+	if (!rc)
+		fprintf(out, "%zu checks passed on %zu node%s", r->nc, r->nn, r->nn == 1 ? "" : "s");
+	nagios_perf(out, r, nf, nw, nu);
+	return rc;
+}
+
+/* ---- JUnit ---- */
+
+/* Writes s escaped for XML text and attributes; drops characters XML 1.0 forbids. */
+static void xml(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char ch = (unsigned char)*s;
+		if (ch == '&')
+			fputs("&amp;", out);
+		else if (ch == '<')
+			fputs("&lt;", out);
+		else if (ch == '>')
+			fputs("&gt;", out);
+		else if (ch == '"')
+			fputs("&quot;", out);
+		else if (ch == '\'')
+			fputs("&apos;", out);
+		else if (ch >= 0x20 || ch == '\t' || ch == '\n')
+			fputc(ch, out);
+	}
+}
+
+/* The body of a failure, error or system-out element: every result's line. */
+static void junit_lines(FILE *out, const struct v4_results *res, const char *check, const char *node)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct v4_result *x = &res->v[i];
+		if (strcmp(x->check, check) || strcmp(x->node, node))
+			continue;
+		fprintf(out, "%s %s: ", v4_status_name(x->status), x->code);
+		xml(out, x->message);
+		fputc('\n', out);
+	}
+}
+
+/* The most telling result (the worst) of check on node. */
+static const struct v4_result *junit_worst(const struct v4_results *res, const char *check,
+					   const char *node)
+{
+	const struct v4_result *w = NULL;
+	for (size_t i = 0; i < res->n; i++) {
+		const struct v4_result *x = &res->v[i];
+		if (!strcmp(x->check, check) && !strcmp(x->node, node) &&
+		    (!w || v4_worst(w->status, x->status) != w->status))
+			w = x;
+	}
+	return w;
+}
+
+/* One testcase: check on node. */
+static void junit_case(FILE *out, const struct v4_results *res, const char *check, const char *node)
+{
+	const struct v4_result *w = junit_worst(res, check, node);
+	int rk = v4_status_rank(w->status);
+	const char *el = rk == 3 ? "failure" : rk == 2 ? "error" : NULL;
+	fputs("    <testcase classname=\"v4check.", out);
+	xml(out, check);
+	fputs("\" name=\"", out);
+	xml(out, check);
+	fputs(" on ", out);
+	xml(out, node);
+	fputs("\" time=\"0\">\n", out);
+	if (el) {
+		fprintf(out, "      <%s type=\"%s\" message=\"", el, w->code);
+		xml(out, w->message);
+		fputs("\">", out);
+		junit_lines(out, res, check, node);
+		fprintf(out, "</%s>\n", el);
+	} else if (w->status == V4_SKIP) {
+		fputs("      <skipped message=\"", out);
+		xml(out, w->message);
+		fputs("\"/>\n", out);
+	}
+	fputs("      <system-out>", out);
+	junit_lines(out, res, check, node);
+	fputs("</system-out>\n    </testcase>\n", out);
+}
+
+/* Counts check's testcases by kind: tests, failures, errors, skipped. */
+static void junit_counts(const struct v4_results *res, const char *check, int n[4])
+{
+	memset(n, 0, 4 * sizeof *n);
+	for (size_t i = 0; i < res->n; i++) {
+		int any;
+		if (strcmp(res->v[i].check, check) || seen_before(res, i))
+			continue;
+		enum v4_status st = pair_status(res, check, res->v[i].node, &any);
+		n[0]++;
+		n[1] += v4_status_rank(st) == 3;
+		n[2] += v4_status_rank(st) == 2;
+		n[3] += st == V4_SKIP;
+	}
+}
+
+void v4_report_junit(FILE *out, const struct v4_report *r)
+{
+	int t[4] = {0}, n[4];
+	for (size_t c = 0; c < r->nc; c++) {
+		junit_counts(r->res, r->checks[c]->id, n);
+		for (int k = 0; k < 4; k++)
+			t[k] += n[k];
+	}
+	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
+	fprintf(out, "<testsuites name=\"v4check\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
+		"skipped=\"%d\">\n", t[0], t[1], t[2], t[3]);
+	for (size_t c = 0; c < r->nc; c++) {
+		const char *id = r->checks[c]->id;
+		junit_counts(r->res, id, n);
+		fputs("  <testsuite name=\"", out);
+		xml(out, id);
+		fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n", n[0],
+			n[1], n[2], n[3]);
+		for (size_t i = 0; i < r->res->n; i++)
+			if (!strcmp(r->res->v[i].check, id) && !seen_before(r->res, i))
+				junit_case(out, r->res, id, r->res->v[i].node);
+		fputs("  </testsuite>\n", out);
+	}
+	fputs("</testsuites>\n", out);
+}

@@ -221,6 +221,7 @@ static void bad_line(struct prom *p, size_t lineno, const char *why, const char 
 					   line);
 }
 
+/* Parses Prometheus text into samples and family metadata, counting bad lines. */
 int prom_parse(const char *text, size_t len, struct prom *out, char **err)
 {
 	memset(out, 0, sizeof *out);
@@ -255,6 +256,7 @@ int prom_parse(const char *text, size_t len, struct prom *out, char **err)
 	return 0;
 }
 
+/* Releases everything and zeroes p. */
 void prom_free(struct prom *p)
 {
 	if (!p)
@@ -274,6 +276,7 @@ void prom_free(struct prom *p)
 
 /* ---- lookups ---- */
 
+/* The value of label name on sample s, or NULL. */
 const char *prom_label(const struct prom_sample *s, const char *name)
 {
 	for (size_t i = 0; i < s->nlabels; i++)
@@ -294,6 +297,7 @@ static int matches(const struct prom_sample *s, const char *name, const char *la
 	return v && (!value || strcmp(v, value) == 0);
 }
 
+/* The next sample at or after *pos matching name and label=value; advances *pos. */
 const struct prom_sample *prom_next(const struct prom *p, const char *name, const char *label,
 				    const char *value, size_t *pos)
 {
@@ -303,6 +307,7 @@ const struct prom_sample *prom_next(const struct prom *p, const char *name, cons
 	return NULL;
 }
 
+/* The first matching sample, or NULL. */
 const struct prom_sample *prom_find(const struct prom *p, const char *name, const char *label,
 				    const char *value)
 {
@@ -310,6 +315,7 @@ const struct prom_sample *prom_find(const struct prom *p, const char *name, cons
 	return prom_next(p, name, label, value, &pos);
 }
 
+/* How many samples match. */
 size_t prom_count(const struct prom *p, const char *name, const char *label, const char *value)
 {
 	size_t pos = 0, k = 0;
@@ -318,6 +324,7 @@ size_t prom_count(const struct prom *p, const char *name, const char *label, con
 	return k;
 }
 
+/* The sum of the matching samples' values (0 when none). */
 double prom_sum(const struct prom *p, const char *name, const char *label, const char *value)
 {
 	size_t pos = 0;
@@ -328,6 +335,7 @@ double prom_sum(const struct prom *p, const char *name, const char *label, const
 	return sum;
 }
 
+/* Distinct values of label over samples named name (NULL: all), first-seen order. */
 size_t prom_label_values(const struct prom *p, const char *name, const char *label,
 			 const char ***vals)
 {
@@ -357,12 +365,14 @@ static const struct prom_meta *meta_find(const struct prom *p, const char *famil
 	return NULL;
 }
 
+/* The # TYPE of a family, or NULL. */
 const char *prom_type(const struct prom *p, const char *family)
 {
 	const struct prom_meta *m = meta_find(p, family);
 	return m ? m->type : NULL;
 }
 
+/* The # HELP of a family, or NULL. */
 const char *prom_help(const struct prom *p, const char *family)
 {
 	const struct prom_meta *m = meta_find(p, family);
@@ -371,6 +381,7 @@ const char *prom_help(const struct prom *p, const char *family)
 
 /* ---- old and new vLLM names ---- */
 
+/* The other vLLM generation's name for name (old <-> new), or NULL. */
 char *prom_alias(const char *name)
 {
 	static const char *const sfx[] = {"", "_bucket", "_sum", "_count", "_created"};
@@ -387,6 +398,7 @@ char *prom_alias(const char *name)
 	return NULL;
 }
 
+/* name when p has samples of it, else its alias when p has those, else NULL. */
 const char *prom_resolve(const struct prom *p, const char *name)
 {
 	if (prom_find(p, name, NULL, NULL))
@@ -397,6 +409,7 @@ const char *prom_resolve(const struct prom *p, const char *name)
 	return s ? s->name : NULL;
 }
 
+/* prom_sum over whichever of name / its alias is present. */
 double prom_sum_any(const struct prom *p, const char *name, const char *label, const char *value,
 		    size_t *n)
 {
@@ -406,6 +419,7 @@ double prom_sum_any(const struct prom *p, const char *name, const char *label, c
 	return r ? prom_sum(p, r, label, value) : 0;
 }
 
+/* A histogram's mean (base_sum / base_count) over matching samples, either name. */
 double prom_hist_mean(const struct prom *p, const char *base, const char *label,
 		      const char *value)
 {

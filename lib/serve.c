@@ -58,6 +58,7 @@ static int in_list(const char *s, const char *const *list, size_t n)
 	return 0;
 }
 
+/* Normalises an option name: "--max_model_len" -> "--max-model-len", "-tp" -> long. */
 char *serve_normalise(const char *name)
 {
 	for (size_t i = 0; i < V4_ARRAY_LEN(short_opts); i++)
@@ -71,11 +72,13 @@ char *serve_normalise(const char *name)
 	return s;
 }
 
+/* 1 when the (normalised) option takes no value in vLLM. */
 int serve_is_flag(const char *name)
 {
 	return starts_with(name, "--no-") || in_list(name, flag_opts, V4_ARRAY_LEN(flag_opts));
 }
 
+/* 1 when an environment variable name holds a secret (VLLM_API_KEY, *TOKEN*...). */
 int serve_secret_env(const char *name)
 {
 	static const char *const parts[] = {"API_KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD"};
@@ -284,6 +287,7 @@ static int build_model(struct serve_cmd *c, char *const *a, size_t n, char **err
 	return 0;
 }
 
+/* Builds the model from an argv vector. */
 int serve_from_argv(char *const *argv, size_t argc, struct serve_cmd *out, char **err)
 {
 	memset(out, 0, sizeof *out);
@@ -294,6 +298,7 @@ int serve_from_argv(char *const *argv, size_t argc, struct serve_cmd *out, char 
 	return 0;
 }
 
+/* Parses /proc/<pid>/cmdline bytes (NUL-separated). */
 int serve_from_cmdline(const char *buf, size_t len, struct serve_cmd *out, char **err)
 {
 	memset(out, 0, sizeof *out);
@@ -314,6 +319,7 @@ int serve_from_cmdline(const char *buf, size_t len, struct serve_cmd *out, char 
 	return rc;
 }
 
+/* Releases everything the model owns and zeroes it. */
 void serve_free(struct serve_cmd *c)
 {
 	if (!c)
@@ -353,17 +359,20 @@ static long find_opt(const struct serve_cmd *c, const char *name)
 	return at;
 }
 
+/* The last value of option name (any spelling), or NULL when absent or a flag. */
 const char *serve_get(const struct serve_cmd *c, const char *name)
 {
 	long i = find_opt(c, name);
 	return i < 0 ? NULL : c->opts[i].value;
 }
 
+/* 1 when option name is present (flag or with value). */
 int serve_has(const struct serve_cmd *c, const char *name)
 {
 	return find_opt(c, name) >= 0;
 }
 
+/* How many times option name is given. */
 size_t serve_count(const struct serve_cmd *c, const char *name)
 {
 	char *norm = serve_normalise(name);
@@ -374,6 +383,7 @@ size_t serve_count(const struct serve_cmd *c, const char *name)
 	return k;
 }
 
+/* 1 and *out when the last value is a finite number. */
 int serve_num(const struct serve_cmd *c, const char *name, double *out)
 {
 	if (!serve_has(c, name))
@@ -390,6 +400,7 @@ int serve_num(const struct serve_cmd *c, const char *name, double *out)
 	return 1;
 }
 
+/* The last value parsed as a JSON object, or NULL with *err naming option and position. */
 cJSON *serve_json(const struct serve_cmd *c, const char *name, char **err)
 {
 	const char *v = serve_get(c, name);
@@ -412,6 +423,7 @@ cJSON *serve_json(const struct serve_cmd *c, const char *name, char **err)
 	return j;
 }
 
+/* Names given more than once, in first-seen order. */
 size_t serve_dups(const struct serve_cmd *c, const char ***names)
 {
 	const char **v = NULL;
@@ -430,6 +442,7 @@ size_t serve_dups(const struct serve_cmd *c, const char ***names)
 	return n;
 }
 
+/* The environment value the vllm process gets from the script, or NULL. */
 const char *serve_getenv(const struct serve_cmd *c, const char *name)
 {
 	for (size_t i = 0; i < c->nenv; i++)
@@ -438,6 +451,7 @@ const char *serve_getenv(const struct serve_cmd *c, const char *name)
 	return NULL;
 }
 
+/* The API key in force (CLI flag wins over VLLM_API_KEY), or NULL. */
 const char *serve_api_key(const struct serve_cmd *c)
 {
 	return c->api_key;
@@ -460,6 +474,7 @@ static void add_word(struct sbuf *b, const char *s)
 	free(q);
 }
 
+/* One line: env assignments, program, model, options; secrets masked. */
 char *serve_render(const struct serve_cmd *c)
 {
 	struct sbuf b = {0};
@@ -497,6 +512,7 @@ static const char secret_re[] =
 	"|authorization:[ \\t]*bearer[ \\t]+)"
 	"('[^']*'|\"(?:[^\"\\\\]|\\\\.)*\"|[^\\s'\"\\x01]+)";
 
+/* Copy of text with API keys and bearer tokens replaced by SERVE_MASK. */
 char *mask_secrets(const char *text)
 {
 	if (!text)
@@ -1074,6 +1090,7 @@ static int run_command(struct lex *L)
 	return rc;
 }
 
+/* Parses shell text holding one vllm command into the model. */
 int serve_parse(const char *text, const struct serve_var *vars, size_t nvars,
 		struct serve_cmd *out, char **err)
 {

@@ -353,15 +353,16 @@ static char *signature(const struct serve_cmd *cmd)
 
 /* Per-node DP rules (DP x TP, headless, start rank vs RANK, address); returns findings added. */
 static int lint_dp(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		   const struct dpinfo *d, cJSON **ev, struct v4_results *out)
+		   size_t nn, const struct dpinfo *d, cJSON **ev, struct v4_results *out)
 {
 	int w = 0, per = expected_npus(ctx);
-	double npus = (double)(ctx->cfg->nnodes ? ctx->cfg->nnodes : 1) * per;
+	size_t nodes = ctx->cfg->nnodes ? ctx->cfg->nnodes : nn;
+	double npus = (double)nodes * per;
 	if (d->dp * d->tp != npus && ++w)
 		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_TP", take_json(ev),
 		       "--data-parallel-size %.0f x --tensor-parallel-size %.0f = %.0f NPUs, but the "
 		       "deployment has %.0f (%zu nodes x %d)", d->dp, d->tp, d->dp * d->tp, npus,
-		       ctx->cfg->nnodes, per);
+		       nodes, per);
 	else if (d->local * d->tp != per && ++w)
 		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_TP", take_json(ev),
 		       "--data-parallel-size-local %.0f x --tensor-parallel-size %.0f does not use the "
@@ -403,7 +404,7 @@ static int read_dp(const struct serve_cmd *cmd, struct dpinfo *d)
 
 /* Lints one node; fills d for the cluster rules (d->ok 0 without a command). */
 static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct serve_cmd *cmd, struct dpinfo *d, struct v4_results *out)
+		       size_t nn, struct serve_cmd *cmd, struct dpinfo *d, struct v4_results *out)
 {
 	int fp, w;
 	memset(d, 0, sizeof *d);
@@ -418,7 +419,7 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 		cJSON_AddNumberToObject(ev, "data_parallel_start_rank", d->start);
 		cJSON_AddBoolToObject(ev, "headless", d->headless);
 		cJSON_AddStringToObject(ev, "data_parallel_address", d->addr ? d->addr : "127.0.0.1 (default)");
-		w += lint_dp(c, n, ctx, d, &ev, out);
+		w += lint_dp(c, n, ctx, nn, d, &ev, out);
 	} else if (++w) {
 		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_TP", take_json(&ev),
 		       "a data/tensor parallel option is not a number");
@@ -599,7 +600,7 @@ static void args_evaluate(const struct v4_check *c, struct v4_node *const *nodes
 	struct dpinfo *d = xcalloc(nn ? nn : 1, sizeof *d);
 	const char **names = xcalloc(nn ? nn : 1, sizeof *names);
 	for (size_t i = 0; i < nn; i++) {
-		judge_node(c, nodes[i], ctx, &cmds[i], &d[i], out);
+		judge_node(c, nodes[i], ctx, nn, &cmds[i], &d[i], out);
 		names[i] = d[i].ok ? (d[i].name ? d[i].name : cmds[i].model) : NULL;
 	}
 	cluster_ranks(c, nodes, nn, d, out);

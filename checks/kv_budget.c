@@ -322,6 +322,7 @@ static int serving(const struct v4_node *n)
 	return rc;
 }
 
+/* The serve command probes, and the container log when a vLLM runs. */
 static void kv_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		      struct v4_probes *ps)
 {
@@ -331,6 +332,7 @@ static void kv_probes(const struct v4_check *c, const struct v4_node *n, const s
 		v4_probe_add(ps, P_LOG, -1, 0, "docker logs --tail 2000 %s 2>&1", ct);
 }
 
+/* Judges every node. */
 static void kv_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 			const struct v4_ctx *ctx, struct v4_results *out)
 {

@@ -177,6 +177,7 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	serve_free(&cmd);
 }
 
+/* The serve command probes and nproc. */
 static void loader_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			  struct v4_probes *ps)
 {
@@ -184,6 +185,7 @@ static void loader_probes(const struct v4_check *c, const struct v4_node *n, con
 	v4_probe_add(ps, P_NPROC, -1, 0, "nproc");
 }
 
+/* Judges every node. */
 static void loader_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 			    const struct v4_ctx *ctx, struct v4_results *out)
 {

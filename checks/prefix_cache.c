@@ -114,12 +114,14 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	serve_free(&cmd);
 }
 
+/* The serve command probes. */
 static void pc_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		      struct v4_probes *ps)
 {
 	serve_probes(n, ctx, ps);
 }
 
+/* Judges every node. */
 static void pc_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 			const struct v4_ctx *ctx, struct v4_results *out)
 {

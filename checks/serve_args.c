@@ -587,12 +587,14 @@ static void cluster_flags(const struct v4_check *c, struct v4_node *const *nodes
 	}
 }
 
+/* The serve command probes. */
 static void args_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			struct v4_probes *ps)
 {
 	serve_probes(n, ctx, ps);
 }
 
+/* Lints every node, then the cross-node rules. */
 static void args_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 			  const struct v4_ctx *ctx, struct v4_results *out)
 {

@@ -69,6 +69,7 @@ static void proc_probe_id(char *buf, size_t size, const char *what, long pid)
 	snprintf(buf, size, "serve-%s.%ld", what, pid);
 }
 
+/* Adds the listing probe, then the /proc reads of the server it names. */
 void serve_probes(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_probes *ps)
 {
 	struct proc_list l;
@@ -166,6 +167,7 @@ static int from_config(const struct v4_node *n, const struct v4_ctx *ctx, const 
 	return 0;
 }
 
+/* The node's serve command: the running server's, else the config's for its rank. */
 int node_serve(const struct v4_node *n, const struct v4_ctx *ctx, struct serve_cmd *out,
 	       int *from_process, char **why)
 {
@@ -200,6 +202,7 @@ static void fill_proc(const struct v4_node *n, const struct proc_entry *e, struc
 	p->env_ok = read_environ(n, e->pid, &p->env, &p->why) == 0;
 }
 
+/* The environments of the running server, its engine cores and workers. */
 int node_serve_procs(const struct v4_node *n, struct serve_procs *out, char **why)
 {
 	struct proc_list l;
@@ -222,6 +225,7 @@ int node_serve_procs(const struct v4_node *n, struct serve_procs *out, char **wh
 	return 0;
 }
 
+/* Releases the process environments and zeroes p. */
 void serve_procs_free(struct serve_procs *p)
 {
 	for (size_t i = 0; i < p->n; i++) {
@@ -233,6 +237,7 @@ void serve_procs_free(struct serve_procs *p)
 	memset(p, 0, sizeof *p);
 }
 
+/* Reads the serve command, or adds SKIP/ERROR for the node and returns -1. */
 int serve_for_check(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		    struct serve_cmd *cmd, int *from_process, struct v4_results *out)
 {
@@ -252,6 +257,7 @@ int serve_for_check(const struct v4_check *c, const struct v4_node *n, const str
 	return -1;
 }
 
+/* Evidence with the source and the masked command (no environment). */
 cJSON *serve_evidence(const struct serve_cmd *cmd, int from_process)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -264,11 +270,13 @@ cJSON *serve_evidence(const struct serve_cmd *cmd, int from_process)
 	return o;
 }
 
+/* An environment value the vllm process gets. */
 const char *serve_env(const struct serve_cmd *cmd, const char *name)
 {
 	return serve_getenv(cmd, name);
 }
 
+/* Truth of a JSON value as Python's bool() sees it. */
 int json_truthy(const cJSON *v)
 {
 	if (!v || cJSON_IsFalse(v) || cJSON_IsNull(v))
@@ -282,6 +290,7 @@ int json_truthy(const cJSON *v)
 	return cJSON_IsTrue(v);
 }
 
+/* The member at a dotted path, or NULL. */
 const cJSON *json_path(const cJSON *o, const char *path)
 {
 	char *copy = xstrdup(path), *save = NULL;
@@ -292,6 +301,7 @@ const cJSON *json_path(const cJSON *o, const char *path)
 	return cur;
 }
 
+/* Returns *p and clears it. */
 cJSON *take_json(cJSON **p)
 {
 	cJSON *j = *p;
@@ -299,6 +309,7 @@ cJSON *take_json(cJSON **p)
 	return j;
 }
 
+/* A numeric option with a default; -1 when it is not a number. */
 int serve_num_or(const struct serve_cmd *c, const char *name, double def, double *out)
 {
 	int rc = serve_num(c, name, out);
@@ -307,6 +318,7 @@ int serve_num_or(const struct serve_cmd *c, const char *name, double def, double
 	return rc < 0 ? -1 : 0;
 }
 
+/* A JSON-object option: 1 parsed, 0 absent, -1 invalid. */
 int serve_json_opt(const struct serve_cmd *c, const char *name, cJSON **out, char **err)
 {
 	*out = NULL;
@@ -317,6 +329,7 @@ int serve_json_opt(const struct serve_cmd *c, const char *name, cJSON **out, cha
 	return *out ? 1 : -1;
 }
 
+/* Speculative tokens per step from --speculative-config. */
 int serve_spec_tokens(const struct serve_cmd *c)
 {
 	cJSON *j = NULL;

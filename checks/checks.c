@@ -2,11 +2,19 @@
 #include "v4.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
+extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
+	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args;
 extern const struct v4_check v4_check_api;
 
 const struct v4_check *const v4_checks[] = {
 	&v4_check_tls,
 	&v4_check_npu_mem,
+	&v4_check_graph_mode,
+	&v4_check_kv_budget,
+	&v4_check_init_timeout,
+	&v4_check_prefix_cache,
+	&v4_check_loader,
+	&v4_check_serve_args,
 	&v4_check_api,
 };
 

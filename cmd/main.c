@@ -38,7 +38,7 @@ static const char usage_text[] =
 	"  -o, --output FORMAT       text (default), json, prom, nagios or junit\n"
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
 	"      --state FILE          report what changed since the run that wrote FILE\n"
-		"      --facts               with -o json: add every node's raw probe output (for merge)\n"
+	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
 	"  -q, --quiet               only what is not PASS\n"
 	"  -v, --verbose             evidence and progress\n"
 	"api (--phase live):\n"

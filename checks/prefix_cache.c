@@ -1,0 +1,154 @@
+/* prefix-cache: prefix caching on DeepSeek-V4 costs bookkeeping and gives
+ * (almost) no hits.
+ *
+ * Failure 6 of the reference deployment: the prefix cache hit rate stayed at
+ * 0%. V4's compressed attention reuses blocks only for long prefixes: with
+ * block 128 and compression ratio 128 a hit needs >= 16K tokens (32K with
+ * speculative decoding); the A2 tutorial passes --no-enable-prefix-caching.
+ *
+ * Seam: live_hit_rate() is where the /metrics hit rate (prefix_cache_hits /
+ * prefix_cache_queries, lib/prom) plugs in; until then it reports "not
+ * measured" and the verdict rests on the command alone. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+#include "serve_source.h"
+
+static const struct v4_finding findings[] = {
+	{"OK", V4_PASS, "prefix caching off, or not a DeepSeek-V4 model"},
+	{"PREFIX_CACHE_ON", V4_WARN, "prefix caching on for DeepSeek-V4: hits need >= 16K-token prefixes"},
+	SERVE_FINDINGS,
+	{NULL, 0, NULL},
+};
+
+/* How prefix caching is set. */
+struct pc {
+	int on;
+	const char *how; /* "--enable-prefix-caching", "vLLM 0.21.0 default", ... */
+	double block;
+	int spec;
+	long min_hit; /* tokens */
+};
+
+/* 1 when the command serves a DeepSeek-V4 model. */
+static int is_v4(const struct serve_cmd *c)
+{
+	const char *m = c->model ? c->model : serve_get(c, "--model");
+	const char *tm = serve_get(c, "--tokenizer-mode");
+	return (m && (strcasestr(m, "deepseek-v4") || strcasestr(m, "deepseek_v4"))) ||
+	       (tm && strcmp(tm, "deepseek_v4") == 0);
+}
+
+/* 1 when vLLM version v turns prefix caching on by default (V1: 0.8 and later). */
+static int default_on(const char *v)
+{
+	int major = 0, minor = 0;
+	if (!v || sscanf(v, "%d.%d", &major, &minor) != 2)
+		return 1; /* unknown: assume a V1 engine */
+	return major > 0 || minor >= 8;
+}
+
+/* Reads the prefix caching setting of the command. */
+static void read_pc(const struct serve_cmd *c, const struct v4_ctx *ctx, struct pc *p)
+{
+	const char *ver = v4_cfg_str(ctx->cfg, "deployment.versions.vllm", NULL);
+	memset(p, 0, sizeof *p);
+	p->on = default_on(ver);
+	p->how = p->on ? "on by default in vLLM's V1 engine (no --no-enable-prefix-caching)"
+		       : "off by default in this vLLM version";
+	for (size_t i = 0; i < c->nopts; i++) {
+		if (strcmp(c->opts[i].name, "--enable-prefix-caching") == 0)
+			p->on = 1, p->how = "--enable-prefix-caching";
+		else if (strcmp(c->opts[i].name, "--no-enable-prefix-caching") == 0)
+			p->on = 0, p->how = "--no-enable-prefix-caching";
+	}
+	if (serve_num_or(c, "--block-size", 32, &p->block) || p->block <= 0)
+		p->block = 32; /* V4 falls back to 32 for anything else (vllm-facts 7.4) */
+	p->spec = serve_spec_tokens(c);
+	p->min_hit = (long)p->block * 128 * (p->spec ? 2 : 1);
+}
+
+/* The measured hit rate from /metrics: the seam for the live-metrics work.
+ * Returns 0 with *rate (0..1), or -1 with *why while it is not measured. */
+static int live_hit_rate(const struct v4_node *n, const struct v4_ctx *ctx, double *rate, char **why)
+{
+	*rate = 0;
+	*why = xstrdup("not measured (no /metrics reading in this check yet)");
+	return -1;
+}
+
+/* Judges one node. */
+static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		       struct v4_results *out)
+{
+	struct serve_cmd cmd;
+	struct pc p;
+	double rate;
+	char *why = NULL;
+	int fp;
+	if (serve_for_check(c, n, ctx, &cmd, &fp, out))
+		return;
+	read_pc(&cmd, ctx, &p);
+	cJSON *ev = serve_evidence(&cmd, fp);
+	cJSON_AddBoolToObject(ev, "prefix_caching", p.on);
+	cJSON_AddStringToObject(ev, "set_by", p.how);
+	cJSON_AddNumberToObject(ev, "block_size", p.block);
+	cJSON_AddNumberToObject(ev, "min_hit_tokens", (double)p.min_hit);
+	if (live_hit_rate(n, ctx, &rate, &why) == 0)
+		cJSON_AddNumberToObject(ev, "live_hit_rate", rate);
+	else
+		cJSON_AddStringToObject(ev, "live_hit_rate", why);
+	if (p.on && is_v4(&cmd))
+		v4_add(out, c->id, n->name, V4_WARN, "PREFIX_CACHE_ON", ev,
+		       "prefix caching is on (%s): DeepSeek-V4's compressed attention reuses blocks only "
+		       "for prefixes of at least %ld tokens (block %.0f x compression 128%s), the "
+		       "deployment saw 0%% hits; pass --no-enable-prefix-caching as the A2 tutorial does "
+		       "(vllm-facts 2.5, 7.4, 10.6)", p.how, p.min_hit, p.block,
+		       p.spec ? " x 2 with speculative decoding" : "");
+	else
+		v4_add(out, c->id, n->name, V4_PASS, "OK", ev, "prefix caching %s%s", p.on ? "on" : "off",
+		       p.on ? " (not a DeepSeek-V4 model)" : "");
+	free(why);
+	serve_free(&cmd);
+}
+
+/* The serve command probes. */
+static void pc_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		      struct v4_probes *ps)
+{
+	serve_probes(n, ctx, ps);
+}
+
+/* Judges every node. */
+static void pc_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
+			const struct v4_ctx *ctx, struct v4_results *out)
+{
+	for (size_t i = 0; i < nn; i++)
+		judge_node(c, nodes[i], ctx, out);
+}
+
+const struct v4_check v4_check_prefix_cache = {
+	.id = "prefix-cache",
+	.title = "prefix caching off for DeepSeek-V4 (it gives no hits below 16K-token prefixes)",
+	.explain =
+		"Symptom: the prefix cache hit rate stays at 0% (failure 6 of the reference\n"
+		"  deployment) while prefix caching is on.\n"
+		"Cause: DeepSeek-V4's Compress-4/Compress-128 attention keeps compressed KV; a prefix\n"
+		"  block is reusable only at block_size x 128 tokens: 16K with --block-size 128,\n"
+		"  32K with speculative decoding (MTP), 4K with block 32 (vllm-facts 7.4, maintainer\n"
+		"  comment on vllm-ascend #10710). vLLM's V1 engine turns prefix caching on unless\n"
+		"  --no-enable-prefix-caching is given; the official A2 V4-Pro tutorial passes it\n"
+		"  (2.5, 10.6).\n"
+		"Fix: pass --no-enable-prefix-caching (or accept no gain: this is a known limit, not\n"
+		"  a fault). The WARN is a report, not a failure.",
+	.probes_doc = SERVE_PROBES_DOC,
+	.fix_doc = NULL,
+	.findings = findings,
+	.params = NULL,
+	.probes = pc_probes,
+	.evaluate = pc_evaluate,
+	.fix = NULL,
+	.fix_class = V4_FIX_NONE,
+};

@@ -1,7 +1,7 @@
 /* Where a node's `vllm serve` command comes from, for every serve check.
  *
  * From the running vLLM when there is one: the process listing
- * (PROC_LIST_CMD, probe "serve-ps") names the API-server process (the
+ * (PROC_LIST_CMD, probe "proc-list") names the API-server process (the
  * top-most `vllm serve` / api_server process) and its engine cores and
  * workers; a later round reads "cat /proc/PID/cmdline" (probe
  * "serve-cmdline.PID") for the server and "cat /proc/PID/environ"
@@ -16,11 +16,12 @@
 #ifndef V4_SERVE_SOURCE_H
 #define V4_SERVE_SOURCE_H
 
+#include "common.h"
 #include "procinfo.h"
 #include "serve.h"
 #include "v4.h"
 
-#define P_SERVE_PS "serve-ps"
+#define P_SERVE_PS P_PROCS
 #define SERVE_NONE 1           /* node_serve: no serve command anywhere */
 #define SERVE_MAX_ENV_PROCS 12 /* engine cores and workers whose environ is read */
 

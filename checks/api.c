@@ -14,11 +14,9 @@
 #include "prom.h"
 #include "serve.h"
 
-#define P_HEALTH "api-health"
 #define P_MODELS "api-models"
 #define P_CHAT "api-chat"
 #define P_STREAM "api-stream"
-#define P_METRICS "api-metrics"
 
 static const struct v4_finding findings[] = {
 	{"OK", V4_PASS, "the API answered as expected"},
@@ -52,47 +50,6 @@ static const struct v4_param params[] = {
 	{NULL, 0, NULL},
 };
 
-/* 1 when n serves the API: rank 0, or a node of unknown rank (local mode). */
-static int api_node(const struct v4_node *n)
-{
-	return n->rank <= 0;
-}
-
-/* 1 when u is a plain http(s) URL of safe characters. */
-static int url_ok(const char *u)
-{
-	if (!starts_with(u, "http://") && !starts_with(u, "https://"))
-		return 0;
-	if (strlen(u) > 200)
-		return 0;
-	for (const char *p = u; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:/[]%", *p))
-			return 0;
-	return 1;
-}
-
-/* The API base URL for node n (no trailing slash), or NULL with *bad set. Caller frees. */
-static char *api_base(const struct v4_node *n, const struct v4_ctx *ctx, const char **bad)
-{
-	const char *u = v4_cfg_str(ctx->cfg, "deployment.api_url", NULL);
-	char *b;
-	if (u)
-		b = xstrdup(u);
-	else {
-		const char *h = strcmp(n->host, "localhost") == 0 ? "127.0.0.1" : n->host;
-		b = xasprintf("http://%s:%d", h, (int)v4_cfg_num(ctx->cfg, "deployment.api_port", 10010));
-	}
-	size_t l = strlen(b);
-	while (l > 8 && b[l - 1] == '/')
-		b[--l] = 0;
-	*bad = NULL;
-	if (!url_ok(b)) {
-		*bad = u ? "deployment.api_url" : "the node's host";
-		free(b);
-		return NULL;
-	}
-	return b;
-}
 
 /* The served model name, or NULL when it is not a safe word. */
 static const char *model_name(const struct v4_ctx *ctx)
@@ -128,7 +85,7 @@ static void api_probes(const struct v4_check *c, const struct v4_node *n, const 
 	const char *bad;
 	if (ctx->phase != V4_PHASE_LIVE || !api_node(n))
 		return;
-	char *base = api_base(n, ctx, &bad);
+	char *base = api_base_url(n, ctx, &bad);
 	if (!base)
 		return;
 	v4_probe_add(ps, P_HEALTH, -1, V4_PROBE_HTTP, "GET %s/health", base);
@@ -477,7 +434,7 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 		       "headless rank %d serves no HTTP: judged by process and memory", n->rank);
 		return;
 	}
-	char *base = api_base(n, ctx, &bad);
+	char *base = api_base_url(n, ctx, &bad);
 	if (!base) {
 		v4_add(out, c->id, n->name, V4_ERROR, "API_URL_INVALID", NULL,
 		       "%s does not give a plain http(s) URL", bad);

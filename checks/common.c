@@ -102,6 +102,58 @@ int word_ok(const char *s)
 	return 1;
 }
 
+/* 1 when u is a plain http(s) URL of safe characters. */
+static int url_ok(const char *u)
+{
+	if (!starts_with(u, "http://") && !starts_with(u, "https://"))
+		return 0;
+	if (strlen(u) > 200)
+		return 0;
+	for (const char *p = u; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_:/[]%", *p))
+			return 0;
+	return 1;
+}
+
+/* The API base URL for node n (no trailing slash), or NULL with *bad set. Caller frees. */
+char *api_base_url(const struct v4_node *n, const struct v4_ctx *ctx, const char **bad)
+{
+	const char *u = v4_cfg_str(ctx->cfg, "deployment.api_url", NULL);
+	char *b;
+	if (u)
+		b = xstrdup(u);
+	else {
+		const char *h = strcmp(n->host, "localhost") == 0 ? "127.0.0.1" : n->host;
+		b = xasprintf("http://%s:%d", h, (int)v4_cfg_num(ctx->cfg, "deployment.api_port", 10010));
+	}
+	size_t l = strlen(b);
+	while (l > 8 && b[l - 1] == '/')
+		b[--l] = 0;
+	*bad = NULL;
+	if (!url_ok(b)) {
+		*bad = u ? "deployment.api_url" : "the node's host";
+		free(b);
+		return NULL;
+	}
+	return b;
+}
+
+int api_node(const struct v4_node *n)
+{
+	return n->rank <= 0;
+}
+
+void want_metrics(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_probes *ps)
+{
+	const char *bad;
+	if (ctx->phase != V4_PHASE_LIVE || !api_node(n))
+		return;
+	char *base = api_base_url(n, ctx, &bad);
+	if (base)
+		v4_probe_add(ps, P_METRICS, -1, V4_PROBE_HTTP, "GET %s/metrics", base);
+	free(base);
+}
+
 int expected_npus(const struct v4_ctx *ctx)
 {
 	return (int)v4_cfg_num(ctx->cfg, "deployment.npus_per_node", 8);

@@ -26,6 +26,21 @@ char *id_list(const int *ids, size_t n);
 /* 1 when s is safe to put into a command as a bare word ([A-Za-z0-9_.:-]). */
 int word_ok(const char *s);
 
+/* HTTP probes of rank 0's API, shared by the checks that read it. */
+#define P_HEALTH "api-health"
+#define P_METRICS "api-metrics"
+
+/* 1 for the node that serves the API (rank 0, or rank unknown). */
+int api_node(const struct v4_node *n);
+
+/* The API base URL for node n (deployment.api_url, else http://HOST:api_port),
+ * no trailing slash; NULL with *bad naming the culprit when it is not a plain
+ * URL. Caller frees. */
+char *api_base_url(const struct v4_node *n, const struct v4_ctx *ctx, const char **bad);
+
+/* In --phase live on the API node: asks for GET /metrics. */
+void want_metrics(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_probes *ps);
+
 /* The deployment's expected NPUs per node. */
 int expected_npus(const struct v4_ctx *ctx);
 

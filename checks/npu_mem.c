@@ -32,10 +32,11 @@ static void mem_probes(const struct v4_check *c, const struct v4_node *n, const 
 {
 	want_npus(n, ps);
 	v4_probe_add(ps, P_PROCS, -1, 0, "%s", PROC_LIST_CMD);
-	if (ctx->fixing)
-		v4_probe_add(ps, "api-health", -1, V4_PROBE_HTTP, "GET http://%s:%d/health",
-		     strcmp(n->host, "localhost") == 0 ? "127.0.0.1" : n->host,
-		     (int)v4_cfg_num(ctx->cfg, "deployment.api_port", 10010));
+	const char *bad;
+	char *base = ctx->fixing ? api_base_url(n, ctx, &bad) : NULL;
+	if (base)
+		v4_probe_add(ps, P_HEALTH, -1, V4_PROBE_HTTP, "GET %s/health", base);
+	free(base);
 }
 
 /* What holds an NPU's memory. */
@@ -196,7 +197,7 @@ static void mem_evaluate(const struct v4_check *c, struct v4_node *const *nodes,
  * that was not asked: never restart on a guess. */
 static int serving(const struct v4_node *n)
 {
-	const struct v4_fact *f = v4_fact(n, "api-health");
+	const struct v4_fact *f = v4_fact(n, P_HEALTH);
 	return !f || (f->state == V4_FACT_OK && f->exit_code == 200);
 }
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "prom.h"
 #include "serve_source.h"
 
 static const struct v4_finding findings[] = {
@@ -70,13 +71,35 @@ static void read_pc(const struct serve_cmd *c, const struct v4_ctx *ctx, struct 
 	p->min_hit = (long)p->block * 128 * (p->spec ? 2 : 1);
 }
 
-/* The measured hit rate from /metrics: the seam for the live-metrics work.
- * Returns 0 with *rate (0..1), or -1 with *why while it is not measured. */
+/* The hit rate since start from /metrics (hits / queries, either metric
+ * generation): 0 with *rate (0..1), or -1 with *why (pre-deploy, headless,
+ * no queries yet, unreadable). */
 static int live_hit_rate(const struct v4_node *n, const struct v4_ctx *ctx, double *rate, char **why)
 {
+	struct prom p = {0};
+	char *err = NULL;
+	size_t nh = 0, nq = 0;
 	*rate = 0;
-	*why = xstrdup("not measured (no /metrics reading in this check yet)");
-	return -1;
+	const struct v4_fact *f = v4_fact(n, P_METRICS);
+	if (!f || f->state != V4_FACT_OK || f->exit_code != 200) {
+		*why = xstrdup(ctx->phase == V4_PHASE_LIVE && api_node(n) ? "GET /metrics gave no answer"
+									  : "not measured (pre-deploy or headless)");
+		return -1;
+	}
+	if (prom_parse(f->out, f->out_len, &p, &err)) {
+		*why = xasprintf("/metrics not understood: %s", err ? err : "?");
+		free(err);
+		return -1;
+	}
+	double hits = prom_sum_any(&p, "vllm:prefix_cache_hits_total", NULL, NULL, &nh);
+	double queries = prom_sum_any(&p, "vllm:prefix_cache_queries_total", NULL, NULL, &nq);
+	prom_free(&p);
+	if (!nh || !nq || queries <= 0) {
+		*why = xstrdup("no prefix-cache queries counted yet");
+		return -1;
+	}
+	*rate = hits / queries;
+	return 0;
 }
 
 /* Judges one node. */
@@ -96,17 +119,20 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	cJSON_AddStringToObject(ev, "set_by", p.how);
 	cJSON_AddNumberToObject(ev, "block_size", p.block);
 	cJSON_AddNumberToObject(ev, "min_hit_tokens", (double)p.min_hit);
-	if (live_hit_rate(n, ctx, &rate, &why) == 0)
+	char live[64] = "";
+	if (live_hit_rate(n, ctx, &rate, &why) == 0) {
 		cJSON_AddNumberToObject(ev, "live_hit_rate", rate);
-	else
+		snprintf(live, sizeof live, "; measured hit rate %.1f%%", rate * 100);
+	} else {
 		cJSON_AddStringToObject(ev, "live_hit_rate", why);
+	}
 	if (p.on && is_v4(&cmd))
 		v4_add(out, c->id, n->name, V4_WARN, "PREFIX_CACHE_ON", ev,
 		       "prefix caching is on (%s): DeepSeek-V4's compressed attention reuses blocks only "
 		       "for prefixes of at least %ld tokens (block %.0f x compression 128%s), the "
 		       "deployment saw 0%% hits; pass --no-enable-prefix-caching as the A2 tutorial does "
-		       "(vllm-facts 2.5, 7.4, 10.6)", p.how, p.min_hit, p.block,
-		       p.spec ? " x 2 with speculative decoding" : "");
+		       "(vllm-facts 2.5, 7.4, 10.6)%s", p.how, p.min_hit, p.block,
+		       p.spec ? " x 2 with speculative decoding" : "", live);
 	else
 		v4_add(out, c->id, n->name, V4_PASS, "OK", ev, "prefix caching %s%s", p.on ? "on" : "off",
 		       p.on ? " (not a DeepSeek-V4 model)" : "");
@@ -119,6 +145,7 @@ static void pc_probes(const struct v4_check *c, const struct v4_node *n, const s
 		      struct v4_probes *ps)
 {
 	serve_probes(n, ctx, ps);
+	want_metrics(n, ctx, ps);
 }
 
 /* Judges every node. */

@@ -81,6 +81,13 @@ for i in 1 2 3 4 5 6 7 8; do Q8="$Q8 q$i=true"; done
 eval "run -j 8 $N1 $Q8"
 echo "# 8 concurrent 'true' probes: $(printf '%s\n' "$OUT" | grep '^# probes')"
 
+# -- more jobs than sshd's MaxSessions (10): refused opens wait for a free channel
+P12=""
+for i in 1 2 3 4 5 6 7 8 9 10 11 12; do P12="$P12 'm$i=sleep 0.5; echo $i'"; done
+eval "run -j 12 $N1 $P12"
+n=$(printf '%s\n' "$OUT" | grep -c '^m[0-9]* OK 0 ')
+[ "$n" -eq 12 ]; ok $? "12 jobs over MaxSessions 10 all complete ($n OK)"
+
 # -- timeout kills the remote process group
 t0=$(ms)
 run -t 2000 "$N1" 's=sleep 100' 'g=(sleep 101 &); sleep 101'
@@ -147,6 +154,19 @@ OUT=$(env -u SSH_AUTH_SOCK V4CHECK_KEY_PASSPHRASE='p4ss phrase' "$D" -u root \
 	-i "$V4_WORK/enc_key" -k "$KH" "$N1" 'a=true' 2>&1)
 has "a OK 0"; ok $? "encrypted key with V4CHECK_KEY_PASSPHRASE"
 ! has "p4ss"; ok $? "passphrase not echoed"
+
+# -- ssh-agent is tried first
+if command -v ssh-agent >/dev/null && command -v ssh-add >/dev/null; then
+	eval "$(ssh-agent -s -a "$V4_WORK/agent.sock")" >/dev/null
+	ssh-add -q "$V4_CLIENT_KEY" 2>/dev/null
+	OUT=$("$D" -u root -i "$V4_WORK/wrong_key" -k "$KH" "$N1" 'a=true' 2>&1)
+	has "a OK 0"; ok $? "ssh-agent key used before the identity file"
+	ssh-add -q -D 2>/dev/null
+	OUT=$("$D" -u root -i "$V4_WORK/wrong_key" -k "$KH" "$N1" 'a=true' 2>&1)
+	has "tried: ssh-agent (0 keys), $V4_WORK/wrong_key (rejected)"; ok $? "empty agent, then key file, both listed"
+	kill "$SSH_AGENT_PID"
+	unset SSH_AUTH_SOCK SSH_AGENT_PID
+fi
 
 # -- ~/.ssh/config style file
 cat >"$V4_WORK/ssh_config" <<EOF

@@ -1062,6 +1062,15 @@ static int conn_busy(const struct ssh_conn *c)
 	return 0;
 }
 
+/* 1 when a finished job waits to be collected (then pump must not sleep). */
+static int conn_has_done(const struct ssh_conn *c)
+{
+	for (const struct ssh_job *j = c->jobs; j; j = j->next)
+		if (j->st == J_DONE)
+			return 1;
+	return 0;
+}
+
 /* Waits up to wait_ms for the socket in the directions libssh2 is blocked on. */
 static void conn_wait(struct ssh_conn *c, int wait_ms)
 {
@@ -1082,7 +1091,7 @@ static void ssh_pump(void *conn, int wait_ms)
 	struct ssh_conn *c = conn;
 	if (c->broken || !conn_busy(c))
 		return;
-	if (conn_sweep(c) || c->broken || !conn_busy(c))
+	if (conn_sweep(c) || c->broken || !conn_busy(c) || conn_has_done(c))
 		return;
 	conn_wait(c, wait_ms);
 	if (!c->broken)

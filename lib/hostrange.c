@@ -81,6 +81,7 @@ static void hl_free(struct hlist *l)
 	memset(l, 0, sizeof *l);
 }
 
+/* Frees an expanded host list. */
 void v4_hostrange_free(char **hosts, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -278,6 +279,7 @@ static int expand_into(struct hlist *l, const char *spec, char **err)
 	return 0;
 }
 
+/* Expands spec into unique hosts in order. */
 int v4_hostrange_expand(const char *spec, char ***hosts, size_t *n, char **err)
 {
 	struct hlist l = {0};
@@ -291,6 +293,7 @@ int v4_hostrange_expand(const char *spec, char ***hosts, size_t *n, char **err)
 	return 0;
 }
 
+/* Expands spec, then drops the hosts exclude expands to. */
 int v4_hostrange_expand_exclude(const char *spec, const char *exclude, char ***hosts,
 				size_t *n, char **err)
 {
@@ -399,6 +402,7 @@ static void fold_group(struct sbuf *b, const struct nparts *parts, size_t n)
 	sbuf_adds(b, parts[0].s + parts[0].plen + parts[0].dlen);
 }
 
+/* Folds runs of names with the same frame into prefix[ranges]suffix. */
 char *v4_hostrange_fold(char **names, size_t n)
 {
 	struct sbuf b = {0};

@@ -70,6 +70,7 @@ struct ssh_target {
 	int port;
 	char *ids[SSH_MAX_IDS];
 	size_t nids;
+	int ids_given; /* named by option or config, not the defaults */
 };
 
 /* What ~/.ssh/config says for one host (first value wins). */
@@ -305,6 +306,7 @@ static void target_ids(struct ssh_target *t, const struct v4_opts *o, struct ssh
 		       const char *home)
 {
 	static const char *const defs[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
+	t->ids_given = o->identity || c->nids;
 	if (o->identity) {
 		t->ids[t->nids++] = expand_path(o->identity, t->host, home);
 	} else if (c->nids) {
@@ -646,8 +648,14 @@ out:
 static int auth_keyfile(LIBSSH2_SESSION *s, const struct ssh_target *t, const char *path,
 			double deadline, struct sbuf *tried)
 {
-	if (access(path, R_OK) < 0)
-		return -1; /* absent default keys are not worth mentioning */
+	if (access(path, R_OK) < 0) {
+		if (t->ids_given) { /* absent default keys are not worth mentioning */
+			char *w = xasprintf("%s (missing)", path);
+			tried_add(tried, w);
+			free(w);
+		}
+		return -1;
+	}
 	const char *pass = getenv("V4CHECK_KEY_PASSPHRASE");
 	set_deadline(s, deadline);
 	int rc = libssh2_userauth_publickey_fromfile_ex(s, t->user, (unsigned)strlen(t->user),
@@ -1054,6 +1062,15 @@ static int conn_busy(const struct ssh_conn *c)
 	return 0;
 }
 
+/* 1 when a finished job waits to be collected (then pump must not sleep). */
+static int conn_has_done(const struct ssh_conn *c)
+{
+	for (const struct ssh_job *j = c->jobs; j; j = j->next)
+		if (j->st == J_DONE)
+			return 1;
+	return 0;
+}
+
 /* Waits up to wait_ms for the socket in the directions libssh2 is blocked on. */
 static void conn_wait(struct ssh_conn *c, int wait_ms)
 {
@@ -1074,7 +1091,7 @@ static void ssh_pump(void *conn, int wait_ms)
 	struct ssh_conn *c = conn;
 	if (c->broken || !conn_busy(c))
 		return;
-	if (conn_sweep(c) || c->broken || !conn_busy(c))
+	if (conn_sweep(c) || c->broken || !conn_busy(c) || conn_has_done(c))
 		return;
 	conn_wait(c, wait_ms);
 	if (!c->broken)

@@ -117,11 +117,13 @@ _node_known() {
 node_start_sshd() {
 	_d=$V4_WORK/sshd$1
 	rm -f "$_d/sshd.pid"
-	node_exec "$1" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" &
-	echo $! >"$_d/sshd.pid.launch"
+	# in a subshell, so that a plain "wait" in a test never waits for sshd
+	(node_exec "$1" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" </dev/null \
+		>/dev/null 2>&1 &)
 	_n=0
 	while [ $_n -lt 100 ]; do
-		if node_exec "$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
+		if [ -s "$_d/sshd.pid" ] &&
+		    node_exec "$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
 			return 0
 		fi
 		sleep 0.05
@@ -132,10 +134,9 @@ node_start_sshd() {
 	return 1
 }
 
-# The pid of node i's sshd.
+# The pid of node i's sshd (from its PidFile).
 _node_sshd_pid() {
-	_d=$V4_WORK/sshd$1
-	if [ -s "$_d/sshd.pid" ]; then cat "$_d/sshd.pid"; else cat "$_d/sshd.pid.launch"; fi
+	cat "$V4_WORK/sshd$1/sshd.pid"
 }
 
 # Stops node i's sshd; new connections are refused afterwards.

@@ -164,6 +164,7 @@ static void slot_init(struct slot *s, const char *arg)
 	s->p.device = -1;
 }
 
+/* Opens the host, runs the probes, prints the facts. */
 int main(int argc, char **argv)
 {
 	struct v4_opts o = {0};

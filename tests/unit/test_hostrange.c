@@ -93,6 +93,7 @@ static void test_limits(void)
 	free(err);
 }
 
+/* Runs every host range check. */
 int main(void)
 {
 	expands("node1", "node1");

@@ -1,11 +1,17 @@
 /* The check table: every check v4check knows, in report order. */
 #include "v4.h"
 
-extern const struct v4_check v4_check_tls, v4_check_npu_mem;
+extern const struct v4_check v4_check_tls, v4_check_npu_mem, v4_check_npu, v4_check_roce,
+	v4_check_versions, v4_check_clock, v4_check_model;
 
 const struct v4_check *const v4_checks[] = {
 	&v4_check_tls,
 	&v4_check_npu_mem,
+	&v4_check_npu,
+	&v4_check_roce,
+	&v4_check_versions,
+	&v4_check_clock,
+	&v4_check_model,
 };
 
 const size_t v4_ncheck = V4_ARRAY_LEN(v4_checks);

@@ -19,6 +19,7 @@ static const struct v4_finding findings[] = {
 	{"IP_MISMATCH", V4_FAIL, "an NPU port's address differs from address_N of /etc/hccn.conf"},
 	{"PING_LOSS", V4_FAIL, "packets lost pinging a peer node's NPU (hccn_tool -ping)"},
 	{"PING_SKIPPED", V4_SKIP, "no peer NPU addresses configured (nodes[].npu_ips): no ping"},
+	{"NPU_IP_INVALID", V4_ERROR, "a configured peer address (nodes[].npu_ips) is not dotted IPv4: not pinged"},
 	{"PROBE_FAILED", V4_ERROR, "an NPU's hccn_tool output or /etc/hccn.conf could not be read"},
 	{NULL, 0, NULL},
 };
@@ -302,6 +303,23 @@ static void read_conf(const struct v4_check *c, const struct v4_node *n, struct 
 	free(err);
 }
 
+/* Reports configured peer addresses for NPUs ids that are not dotted IPv4. */
+static void bad_addresses(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			  const int *ids, size_t nids, struct v4_results *out)
+{
+	const cJSON **peers;
+	size_t np = peer_nodes(n, ctx, &peers);
+	for (size_t p = 0; p < np; p++)
+		for (size_t i = 0; i < nids; i++) {
+			const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(peers[p], "npu_ips"), ids[i]);
+			if (a && !(cJSON_IsString(a) && ipv4_ok(a->valuestring)))
+				v4_add(out, c->id, n->name, V4_ERROR, "NPU_IP_INVALID", NULL,
+				       "NPU %d -> %s: configured address is not dotted IPv4: not pinged", ids[i],
+				       cJSON_GetObjectItemCaseSensitive(peers[p], "name")->valuestring);
+		}
+	free(peers);
+}
+
 /* Runs the ping part of node n; returns the number of pings planned. */
 static size_t judge_pings(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			  const int *ids, size_t nids, cJSON *ev, struct node_state *st,
@@ -310,6 +328,9 @@ static size_t judge_pings(const struct v4_check *c, const struct v4_node *n, con
 	struct ping *pv;
 	size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
 	cJSON *pings = cJSON_AddArrayToObject(ev, "pings");
+	size_t before = out->n;
+	bad_addresses(c, n, ctx, ids, nids, out);
+	st->nerr += out->n - before;
 	for (size_t i = 0; i < npv; i++)
 		judge_ping(c, n, &pv[i], pings, st, out);
 	if (!npv)

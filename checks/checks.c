@@ -2,6 +2,8 @@
 #include "v4.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
+extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_versions, v4_check_clock,
+	v4_check_model;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args;
 extern const struct v4_check v4_check_api;
@@ -9,6 +11,11 @@ extern const struct v4_check v4_check_api;
 const struct v4_check *const v4_checks[] = {
 	&v4_check_tls,
 	&v4_check_npu_mem,
+	&v4_check_npu,
+	&v4_check_roce,
+	&v4_check_versions,
+	&v4_check_clock,
+	&v4_check_model,
 	&v4_check_graph_mode,
 	&v4_check_kv_budget,
 	&v4_check_init_timeout,

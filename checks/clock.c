@@ -1,0 +1,191 @@
+/* clock: the nodes' clocks agree with each other, and NTP keeps them so. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const struct v4_finding findings[] = {
+	{"OK", V4_PASS, "the node's clock is within warn_s of the cluster's median clock"},
+	{"CLOCK_SKEW", V4_FAIL, "the node's clock is more than fail_s off the cluster's median clock"},
+	{"CLOCK_DRIFT", V4_WARN, "the node's clock is more than warn_s off the cluster's median clock"},
+	{"NTP_UNSYNCED", V4_WARN, "timedatectl says the clock is not NTP-synchronised"},
+	{"SINGLE_NODE", V4_SKIP, "only one node's clock could be read: nothing to compare"},
+	{"PROBE_FAILED", V4_ERROR, "date +%s.%N could not be read"},
+	{NULL, 0, NULL},
+};
+
+static const struct v4_param params[] = {
+	{"fail_s", 2, "offset from the cluster's median clock, in seconds, that fails"},
+	{"warn_s", 0.5, "offset from the cluster's median clock, in seconds, that warns"},
+	{NULL, 0, NULL},
+};
+
+#define P_DATE "date"
+#define P_NTP "ntp-sync"
+
+static void clock_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			 struct v4_probes *ps)
+{
+	v4_probe_add(ps, P_DATE, -1, 0, "date +%%s.%%N");
+	v4_probe_add(ps, P_NTP, -1, 0, "timedatectl show -p NTPSynchronized --value");
+}
+
+/* One node's reading. */
+struct reading {
+	int ok;
+	double t;  /* seconds since the epoch, as the node printed them */
+	double ms; /* how long the probe took */
+};
+
+/* Parses the node's `date +%s.%N` (busybox may print a literal %N: whole
+ * seconds then). -1 and *why when unusable. */
+static int read_date(const struct v4_node *n, struct reading *r, char **why)
+{
+	const struct v4_fact *f = v4_fact_ok(n, P_DATE, 0, why);
+	char *end;
+	if (!f)
+		return -1;
+	r->t = strtod(f->out, &end);
+	if (end == f->out || !(r->t >= 1e9 && r->t < 1e11)) {
+		*why = xasprintf("%s: not a time: '%.40s'", f->cmd, f->out);
+		return -1;
+	}
+	r->ms = f->ms;
+	r->ok = 1;
+	return 0;
+}
+
+/* 1 synchronised, 0 not, -1 unknown (no timedatectl, no systemd). */
+static int ntp_state(const struct v4_node *n)
+{
+	const struct v4_fact *f = v4_fact(n, P_NTP);
+	if (!f || f->state != V4_FACT_OK || f->exit_code != 0)
+		return -1;
+	if (starts_with(f->out, "yes"))
+		return 1;
+	return starts_with(f->out, "no") ? 0 : -1;
+}
+
+/* |x|. */
+static double dabs(double x)
+{
+	return x < 0 ? -x : x;
+}
+
+/* Compares doubles for qsort. */
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* Index of the node holding the lower median time among readable ones, or -1. */
+static int median_node(const struct reading *r, size_t nn, size_t *nok)
+{
+	double *v = xcalloc(nn ? nn : 1, sizeof *v);
+	*nok = 0;
+	for (size_t i = 0; i < nn; i++)
+		if (r[i].ok)
+			v[(*nok)++] = r[i].t;
+	int idx = -1;
+	if (*nok) {
+		qsort(v, *nok, sizeof *v, cmp_dbl);
+		double m = v[(*nok - 1) / 2];
+		for (size_t i = 0; i < nn && idx < 0; i++)
+			if (r[i].ok && r[i].t == m)
+				idx = (int)i;
+	}
+	free(v);
+	return idx;
+}
+
+/* Judges node i's offset from the reference node ref. */
+static void judge_offset(const struct v4_check *c, const struct v4_node *n, const struct reading *r,
+			 const struct reading *ref, const char *ref_name, const struct v4_ctx *ctx,
+			 struct v4_results *out)
+{
+	double off = r->t - ref->t, margin = (r->ms + ref->ms) / 1000.0;
+	double judged = dabs(off) - margin > 0 ? dabs(off) - margin : 0;
+	double fail = v4_param(ctx, c, "fail_s"), warn = v4_param(ctx, c, "warn_s");
+	cJSON *ev = cJSON_CreateObject();
+	cJSON_AddNumberToObject(ev, "time", r->t);
+	cJSON_AddNumberToObject(ev, "offset_s", off);
+	cJSON_AddNumberToObject(ev, "uncertainty_s", margin);
+	cJSON_AddStringToObject(ev, "reference_node", ref_name);
+	const char *dir = off > 0 ? "ahead of" : "behind";
+	if (judged > fail)
+		v4_add(out, c->id, n->name, V4_FAIL, "CLOCK_SKEW", ev,
+		       "clock %.2f s %s the cluster's median clock (limit %.1f s): TLS certificates "
+		       "look not yet valid (EJ0001) and HCCL timeouts misfire", dabs(off), dir, fail);
+	else if (judged > warn)
+		v4_add(out, c->id, n->name, V4_WARN, "CLOCK_DRIFT", ev,
+		       "clock %.2f s %s the cluster's median clock (warn above %.1f s)", dabs(off), dir, warn);
+	else
+		v4_add(out, c->id, n->name, V4_PASS, "OK", ev,
+		       "clock within %.1f s of the cluster's median clock", warn);
+}
+
+/* Reports an unsynchronised clock. */
+static void judge_ntp(const struct v4_check *c, const struct v4_node *n, struct v4_results *out)
+{
+	if (ntp_state(n) == 0)
+		v4_add(out, c->id, n->name, V4_WARN, "NTP_UNSYNCED", NULL,
+		       "clock not NTP-synchronised (timedatectl NTPSynchronized=no): it will drift");
+}
+
+static void clock_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
+			   const struct v4_ctx *ctx, struct v4_results *out)
+{
+	struct reading *r = xcalloc(nn ? nn : 1, sizeof *r);
+	for (size_t i = 0; i < nn; i++) {
+		char *why = NULL;
+		if (read_date(nodes[i], &r[i], &why) != 0)
+			v4_add(out, c->id, nodes[i]->name, V4_ERROR, "PROBE_FAILED", NULL,
+			       "could not read the clock: %s", why);
+		free(why);
+		judge_ntp(c, nodes[i], out);
+	}
+	size_t nok;
+	int ref = median_node(r, nn, &nok);
+	for (size_t i = 0; i < nn; i++) {
+		if (!r[i].ok)
+			continue;
+		if (nok < 2)
+			v4_add(out, c->id, nodes[i]->name, V4_SKIP, "SINGLE_NODE", NULL,
+			       "no other node's clock to compare with");
+		else
+			judge_offset(c, nodes[i], &r[i], &r[ref], nodes[ref]->name, ctx, out);
+	}
+	free(r);
+}
+
+const struct v4_check v4_check_clock = {
+	.id = "clock",
+	.title = "Node clocks agree (within 0.5 s warn, 2 s fail) and are NTP-synchronised",
+	.explain =
+		"Symptom: HCCL TLS or the API's HTTPS fails with EJ0001 \"certificate is not yet\n"
+		"  valid\" on one node, HCCL connect timeouts fire early or late, logs of the\n"
+		"  nodes cannot be lined up.\n"
+		"Cause: a node's clock is off: NTP (chrony / systemd-timesyncd) is not running\n"
+		"  or cannot reach its server, or the clock was set by hand.\n"
+		"Fix: enable NTP on every node against the same server (timedatectl\n"
+		"  set-ntp true, or chronyc makestep after fixing chrony.conf), then check again.\n"
+		"Precision: v4check cannot read the controller's clock at the moment each node\n"
+		"  answered, so it compares the nodes with each other: each node's `date\n"
+		"  +%s.%N` against the node holding the median time. The readings are taken\n"
+		"  concurrently (one connection per node), and an offset only counts beyond\n"
+		"  the two probes' durations (the uncertainty in the evidence); nodes probed\n"
+		"  at different moments (--fanout below the node count, a slow connect) add\n"
+		"  their start-time difference, so offsets under about a second are\n"
+		"  indicative, not exact. With one node there is nothing to compare.",
+	.probes_doc = "date +%s.%N; timedatectl show -p NTPSynchronized --value (a node without "
+		      "timedatectl is not an error)",
+	.fix_doc = NULL,
+	.findings = findings,
+	.params = params,
+	.probes = clock_probes,
+	.evaluate = clock_evaluate,
+	.fix = NULL,
+	.fix_class = V4_FIX_NONE,
+};

@@ -1,0 +1,304 @@
+/* npu: every expected NPU is present, healthy, of the configured type and HBM
+ * size, and has no uncorrected ECC errors. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const struct v4_finding findings[] = {
+	{"OK", V4_PASS, "every expected NPU is present, healthy, of the right type, ECC clean"},
+	{"NPU_MISSING", V4_FAIL, "fewer NPUs in npu-smi info than deployment.npus_per_node"},
+	{"NPU_UNHEALTHY", V4_FAIL, "an NPU's Health is not OK (Warning, Alarm, Critical, UNKNOWN ...)"},
+	{"NPU_WRONG_TYPE", V4_FAIL, "an NPU's chip name differs from deployment.npu_name"},
+	{"HBM_SIZE", V4_FAIL, "an NPU's HBM total differs from deployment.hbm_total_mb"},
+	{"ECC_UNCORRECTED", V4_FAIL, "an NPU reports HBM or DDR double-bit (uncorrected) ECC errors"},
+	{"ECC_CORRECTED", V4_WARN, "an NPU reports more single-bit (corrected) ECC errors than ecc_single_warn"},
+	{"PROBE_FAILED", V4_ERROR, "npu-smi info or an NPU's ECC counters could not be read"},
+	{NULL, 0, NULL},
+};
+
+static const struct v4_param params[] = {
+	{"ecc_single_warn", 100, "single-bit (corrected) ECC errors per NPU above which to warn"},
+	{NULL, 0, NULL},
+};
+
+/* Probe id of NPU id's "-t kind" query. */
+static void kind_id(char *buf, size_t sz, const char *kind, int id)
+{
+	snprintf(buf, sz, "npu-smi-%s.%d", kind, id);
+}
+
+static void npu_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		       struct v4_probes *ps)
+{
+	struct v4_npusmi s;
+	char *why = NULL, id[48];
+	(void)c;
+	(void)ctx;
+	want_npus(n, ps);
+	if (node_npusmi(n, &s, &why) == 0)
+		for (size_t i = 0; i < s.nnpu; i++) {
+			if (s.npus[i].chip != 0 && i && s.npus[i - 1].id == s.npus[i].id)
+				continue;
+			kind_id(id, sizeof id, "ecc", s.npus[i].id);
+			v4_probe_add(ps, id, -1, 0, "npu-smi info -t ecc -i %d", s.npus[i].id);
+			if (strcmp(s.npus[i].health, "OK") != 0) {
+				kind_id(id, sizeof id, "health", s.npus[i].id);
+				v4_probe_add(ps, id, -1, 0, "npu-smi info -t health -i %d", s.npus[i].id);
+			}
+		}
+	v4_npusmi_free(&s);
+	free(why);
+}
+
+/* ECC counts of one NPU, summed over its chips. */
+struct ecc {
+	long dbe, sbe;   /* current double / single bit error counts, HBM + DDR */
+	long dbe_total;  /* aggregate (lifetime) double-bit count */
+};
+
+/* Adds the numeric value of kv entry e to *acc when its key is one of the
+ * two labels (HBM and DDR variants). */
+static void ecc_add(const struct v4_kv *e, const char *what, long *acc)
+{
+	char hbm[64], ddr[64];
+	snprintf(hbm, sizeof hbm, "HBM %s", what);
+	snprintf(ddr, sizeof ddr, "DDR %s", what);
+	if (strcmp(e->key, hbm) == 0 || strcmp(e->key, ddr) == 0)
+		*acc += strtol(e->val, NULL, 10) > 0 ? strtol(e->val, NULL, 10) : 0;
+}
+
+/* Parses `npu-smi info -t ecc -i N`; -1 and *why when unusable. */
+static int read_ecc(const struct v4_node *n, int id, struct ecc *e, char **why)
+{
+	char pid[48], *err = NULL;
+	struct v4_kvs kv = {0};
+	kind_id(pid, sizeof pid, "ecc", id);
+	memset(e, 0, sizeof *e);
+	const struct v4_fact *f = v4_fact_ok(n, pid, 0, why);
+	if (!f)
+		return -1;
+	if (v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) != 0 ||
+	    !v4_kv_get(&kv, "HBM Double Bit Error Count")) {
+		*why = xasprintf("%s: no HBM Double Bit Error Count line%s%s", f->cmd, err ? ": " : "",
+				 err ? err : "");
+		free(err);
+		v4_kvs_free(&kv);
+		return -1;
+	}
+	for (size_t i = 0; i < kv.n; i++) {
+		ecc_add(&kv.v[i], "Double Bit Error Count", &e->dbe);
+		ecc_add(&kv.v[i], "Single Bit Error Count", &e->sbe);
+		ecc_add(&kv.v[i], "Double Bit Aggregate Total Err Cnt", &e->dbe_total);
+	}
+	v4_kvs_free(&kv);
+	return 0;
+}
+
+/* The `-t health` detail of an NPU as an object, or NULL. */
+static cJSON *health_detail(const struct v4_node *n, int id)
+{
+	char pid[48], *why = NULL, *err = NULL;
+	struct v4_kvs kv = {0};
+	kind_id(pid, sizeof pid, "health", id);
+	const struct v4_fact *f = v4_fact_ok(n, pid, 0, &why);
+	cJSON *o = NULL;
+	if (f && v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) == 0) {
+		o = cJSON_CreateObject();
+		for (size_t i = 0; i < kv.n; i++)
+			cJSON_AddStringToObject(o, kv.v[i].key, kv.v[i].val);
+	} else if (why) {
+		o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "error", why);
+	}
+	free(why);
+	free(err);
+	v4_kvs_free(&kv);
+	return o;
+}
+
+/* Per-node tallies of what was found, as id lists. */
+struct tally {
+	int *unhealthy, *wrong, *hbm, *dbe, *sbe;
+	size_t nunhealthy, nwrong, nhbm, ndbe, nsbe, nerr, nok;
+};
+
+/* Evidence entry for one NPU of the table. */
+static cJSON *npu_evidence(const struct v4_npu *x)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddNumberToObject(e, "npu", x->id);
+	cJSON_AddNumberToObject(e, "chip", x->chip);
+	cJSON_AddStringToObject(e, "name", x->name);
+	cJSON_AddStringToObject(e, "health", x->health);
+	cJSON_AddStringToObject(e, "bus_id", x->bus_id);
+	if (x->has_hbm)
+		cJSON_AddNumberToObject(e, "hbm_total_mb", (double)x->hbm_total_mb);
+	return e;
+}
+
+/* Judges one NPU row (health, name, HBM, ECC), filling the tally and evidence. */
+static void judge_npu(const struct v4_check *c, const struct v4_node *n, const struct v4_npu *x,
+		      const struct v4_ctx *ctx, struct tally *t, cJSON *e, struct v4_results *out)
+{
+	const char *want_name = v4_cfg_str(ctx->cfg, "deployment.npu_name", "910B2");
+	long want_hbm = (long)v4_cfg_num(ctx->cfg, "deployment.hbm_total_mb", 65536);
+	if (strcmp(x->health, "OK") != 0) {
+		t->unhealthy[t->nunhealthy++] = x->id;
+		cJSON *d = health_detail(n, x->id);
+		if (d)
+			cJSON_AddItemToObject(e, "health_detail", d);
+	}
+	if (want_name && *want_name && strcmp(x->name, want_name) != 0)
+		t->wrong[t->nwrong++] = x->id;
+	if (!x->has_hbm || x->hbm_total_mb != want_hbm)
+		t->hbm[t->nhbm++] = x->id;
+	if (x->chip != 0)
+		return; /* ECC is read per NPU id, once */
+	struct ecc ec;
+	char *why = NULL;
+	if (read_ecc(n, x->id, &ec, &why) != 0) {
+		t->nerr++;
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: ECC: %s", x->id, why);
+		cJSON_AddStringToObject(e, "ecc_error", why);
+		free(why);
+		return;
+	}
+	cJSON_AddNumberToObject(e, "ecc_double_bit", (double)ec.dbe);
+	cJSON_AddNumberToObject(e, "ecc_single_bit", (double)ec.sbe);
+	cJSON_AddNumberToObject(e, "ecc_double_bit_aggregate", (double)ec.dbe_total);
+	if (ec.dbe > 0)
+		t->dbe[t->ndbe++] = x->id;
+	else if (ec.sbe > (long)v4_param(ctx, c, "ecc_single_warn"))
+		t->sbe[t->nsbe++] = x->id;
+}
+
+/* Adds one finding naming the NPUs in ids, when there are any. */
+static void report_ids(const struct v4_check *c, const struct v4_node *n, enum v4_status st,
+		       const char *code, const int *ids, size_t nids, const char *what,
+		       cJSON *ev, struct v4_results *out)
+{
+	if (!nids)
+		return;
+	char *list = id_list(ids, nids);
+	v4_add(out, c->id, n->name, st, code, ev ? cJSON_Duplicate(ev, 1) : NULL, "NPU %s: %s", list, what);
+	free(list);
+}
+
+/* Reports the NPUs expected but not in the table. */
+static int report_missing(const struct v4_check *c, const struct v4_node *n, const struct v4_npusmi *s,
+			  const struct v4_ctx *ctx, cJSON *ev, struct v4_results *out)
+{
+	int want = expected_npus(ctx);
+	int *miss = xcalloc(want > 0 ? (size_t)want : 1, sizeof *miss);
+	size_t nmiss = 0, have = 0;
+	for (size_t i = 0; i < s->nnpu; i++)
+		have += s->npus[i].chip == 0;
+	for (int id = 0; id < want; id++) {
+		size_t k = 0;
+		while (k < s->nnpu && s->npus[k].id != id)
+			k++;
+		if (k == s->nnpu)
+			miss[nmiss++] = id;
+	}
+	int bad = (long)have < want;
+	if (bad) {
+		char *list = id_list(miss, nmiss);
+		v4_add(out, c->id, n->name, V4_FAIL, "NPU_MISSING", cJSON_Duplicate(ev, 1),
+		       "%zu of %d NPUs present%s%s%s", have, want, nmiss ? " (missing: " : "",
+		       nmiss ? list : "", nmiss ? ")" : "");
+		free(list);
+	}
+	free(miss);
+	return bad;
+}
+
+/* Emits the findings of the tally; returns 1 when anything was wrong. */
+static int report_tally(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			const struct tally *t, cJSON *ev, struct v4_results *out)
+{
+	char what[160];
+	report_ids(c, n, V4_FAIL, "NPU_UNHEALTHY", t->unhealthy, t->nunhealthy,
+		   "Health is not OK (see npu-smi info -t health -i N)", ev, out);
+	snprintf(what, sizeof what, "chip is not the configured %s",
+		 v4_cfg_str(ctx->cfg, "deployment.npu_name", "910B2"));
+	report_ids(c, n, V4_FAIL, "NPU_WRONG_TYPE", t->wrong, t->nwrong, what, ev, out);
+	snprintf(what, sizeof what, "HBM total is not the configured %.0f MB",
+		 v4_cfg_num(ctx->cfg, "deployment.hbm_total_mb", 65536));
+	report_ids(c, n, V4_FAIL, "HBM_SIZE", t->hbm, t->nhbm, what, ev, out);
+	report_ids(c, n, V4_FAIL, "ECC_UNCORRECTED", t->dbe, t->ndbe,
+		   "uncorrected (double-bit) ECC errors: the NPU's memory is failing", ev, out);
+	snprintf(what, sizeof what, "more than %.0f corrected (single-bit) ECC errors",
+		 v4_param(ctx, c, "ecc_single_warn"));
+	report_ids(c, n, V4_WARN, "ECC_CORRECTED", t->sbe, t->nsbe, what, ev, out);
+	return t->nunhealthy || t->nwrong || t->nhbm || t->ndbe || t->nsbe;
+}
+
+/* Judges one node. */
+static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		       struct v4_results *out)
+{
+	struct v4_npusmi s;
+	char *why = NULL;
+	if (node_npusmi(n, &s, &why) != 0) {
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s", why);
+		free(why);
+		return;
+	}
+	size_t sz = s.nnpu ? s.nnpu : 1;
+	struct tally t = {xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)),
+			  xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), 0, 0, 0, 0, 0, 0, 0};
+	cJSON *ev = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(ev, "npus");
+	cJSON_AddStringToObject(ev, "driver", s.driver_version);
+	for (size_t i = 0; i < s.nnpu; i++) {
+		cJSON *e = npu_evidence(&s.npus[i]);
+		judge_npu(c, n, &s.npus[i], ctx, &t, e, out);
+		cJSON_AddItemToArray(arr, e);
+	}
+	int bad = report_missing(c, n, &s, ctx, ev, out);
+	bad |= report_tally(c, n, ctx, &t, ev, out);
+	if (!bad && s.nnpu)
+		v4_add(out, c->id, n->name, V4_PASS, "OK", cJSON_Duplicate(ev, 1),
+		       "%zu NPUs %s, Health OK, %ld MB HBM%s", s.nnpu, s.npus[0].name,
+		       s.npus[0].hbm_total_mb, t.nerr ? "" : ", no uncorrected ECC errors");
+	cJSON_Delete(ev);
+	free(t.unhealthy), free(t.wrong), free(t.hbm), free(t.dbe), free(t.sbe);
+	v4_npusmi_free(&s);
+}
+
+static void npu_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
+			 const struct v4_ctx *ctx, struct v4_results *out)
+{
+	for (size_t i = 0; i < nn; i++)
+		judge_node(c, nodes[i], ctx, out);
+}
+
+const struct v4_check v4_check_npu = {
+	.id = "npu",
+	.title = "Every NPU present, healthy, 910B2 with 64 GB HBM, no uncorrected ECC errors",
+	.explain =
+		"Symptom: vllm serve fails at start with fewer devices than expected, HCCL cannot\n"
+		"  build the 32-rank group, the model runs out of memory on one card, or a worker\n"
+		"  dies mid-run with an HBM/ECC error (\"device memory error\", aicore exceptions).\n"
+		"Cause: an NPU has dropped off the bus or its driver, its Health is Warning,\n"
+		"  Alarm or Critical, the server has a different chip (a 32 GB 910B4 looks like\n"
+		"  a 910B in the Name column: only the HBM total tells), or its HBM has\n"
+		"  uncorrectable (double-bit) errors.\n"
+		"Fix: npu-smi info -t health -i N gives the error code; reset the NPU\n"
+		"  (npu-smi set -t reset -i N -c 0) or reboot the node; an NPU with\n"
+		"  double-bit ECC errors or the wrong chip needs the hardware vendor. Expected\n"
+		"  values come from deployment.npus_per_node (8), deployment.npu_name (910B2)\n"
+		"  and deployment.hbm_total_mb (65536). Corrected (single-bit) errors only warn\n"
+		"  above checks.npu.ecc_single_warn.",
+	.probes_doc = "npu-smi info (npu-smi info -l when the table cannot be read); "
+		      "npu-smi info -t ecc -i N for each NPU N; npu-smi info -t health -i N for "
+		      "each NPU whose Health is not OK",
+	.fix_doc = NULL,
+	.findings = findings,
+	.params = params,
+	.probes = npu_probes,
+	.evaluate = npu_evaluate,
+	.fix = NULL,
+	.fix_class = V4_FIX_NONE,
+};

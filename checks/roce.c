@@ -1,0 +1,429 @@
+/* roce: every NPU's RoCE port is up, healthy, has the address of
+ * /etc/hccn.conf, and reaches the same NPU of the other nodes.
+ *
+ * Peer addresses: a per-node probes() sees only its own node's facts, so the
+ * other nodes' NPU addresses come from the config: nodes[].npu_ips, a list of
+ * dotted IPv4 addresses indexed by NPU id ("npu_ips": ["10.20.1.11", ...]).
+ * Without it the ping part is skipped (PING_SKIPPED). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common.h"
+
+static const struct v4_finding findings[] = {
+	{"OK", V4_PASS, "every NPU port is up, healthy, correctly addressed and reaches its peers"},
+	{"LINK_DOWN", V4_FAIL, "hccn_tool -i N -link -g says DOWN"},
+	{"NET_UNHEALTHY", V4_FAIL, "hccn_tool -i N -net_health -g is not Success"},
+	{"IP_MISSING", V4_FAIL, "an NPU port has no address, or /etc/hccn.conf has no address_N"},
+	{"IP_MISMATCH", V4_FAIL, "an NPU port's address differs from address_N of /etc/hccn.conf"},
+	{"PING_LOSS", V4_FAIL, "packets lost pinging a peer node's NPU (hccn_tool -ping)"},
+	{"PING_SKIPPED", V4_SKIP, "no peer NPU addresses configured (nodes[].npu_ips): no ping"},
+	{"NPU_IP_INVALID", V4_ERROR, "a configured peer address (nodes[].npu_ips) is not dotted IPv4: not pinged"},
+	{"PROBE_FAILED", V4_ERROR, "an NPU's hccn_tool output or /etc/hccn.conf could not be read"},
+	{NULL, 0, NULL},
+};
+
+static const struct v4_param params[] = {
+	{"ping_sample", 4, "peers each NPU pings when the cluster has more than 8 nodes "
+			   "(smaller clusters: every peer)"},
+	{NULL, 0, NULL},
+};
+
+#define P_CONF "hccn-conf"
+
+/* One planned ping: local NPU -> a peer node's NPU. */
+struct ping {
+	int npu, peer_npu;
+	char ip[16];
+	const char *peer; /* peer node name (config) */
+};
+
+/* 1 when s is a dotted IPv4 address (four 0-255 decimals, no leading zeros). */
+static int ipv4_ok(const char *s)
+{
+	int parts = 0;
+	if (!s || strlen(s) > 15)
+		return 0;
+	while (parts < 4) {
+		const char *p = s;
+		int v = 0;
+		while (*p >= '0' && *p <= '9' && p - s < 3)
+			v = v * 10 + (*p++ - '0');
+		if (p == s || v > 255 || (p - s > 1 && *s == '0'))
+			return 0;
+		parts++;
+		if (parts < 4 && *p != '.')
+			return 0;
+		s = p + (parts < 4);
+	}
+	return *s == '\0';
+}
+
+/* Index of node n in the config's nodes (by name, else rank), or -1. */
+static int self_index(const struct v4_node *n, const cJSON *cn)
+{
+	int i = 0, by_rank = -1;
+	for (const cJSON *x = cn ? cn->child : NULL; x; x = x->next, i++) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(x, "name");
+		const cJSON *rk = cJSON_GetObjectItemCaseSensitive(x, "rank");
+		if (cJSON_IsString(nm) && n->name && strcmp(nm->valuestring, n->name) == 0)
+			return i;
+		if (cJSON_IsNumber(rk) && n->rank >= 0 && rk->valueint == n->rank && by_rank < 0)
+			by_rank = i;
+	}
+	return by_rank;
+}
+
+/* Peer config nodes (not n) that carry npu_ips; returns their count. */
+static size_t peer_nodes(const struct v4_node *n, const struct v4_ctx *ctx, const cJSON ***out)
+{
+	const cJSON *cn = v4_cfg_get(ctx->cfg, "nodes");
+	int self = self_index(n, cn), i = 0;
+	size_t np = 0;
+	*out = xcalloc((size_t)cJSON_GetArraySize(cn) + 1, sizeof **out);
+	for (const cJSON *x = cn ? cn->child : NULL; x; x = x->next, i++)
+		if (i != self && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(x, "npu_ips")) &&
+		    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(x, "name")))
+			(*out)[np++] = x;
+	return np;
+}
+
+/* Adds the ping from NPU npu to peer's NPU npu when its address is valid. */
+static void plan_one(const cJSON *peer, int npu, struct ping *v, size_t *nv)
+{
+	const cJSON *ip = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(peer, "npu_ips"), npu);
+	if (npu < 0 || !cJSON_IsString(ip) || !ipv4_ok(ip->valuestring))
+		return;
+	v[*nv].npu = v[*nv].peer_npu = npu;
+	snprintf(v[*nv].ip, sizeof v[*nv].ip, "%s", ip->valuestring);
+	v[*nv].peer = cJSON_GetObjectItemCaseSensitive(peer, "name")->valuestring;
+	(*nv)++;
+}
+
+/* The pings node n runs for its NPUs ids: NPU i -> peer NPU i, to every peer in
+ * clusters up to 8 nodes, else to ping_sample peers spread deterministically.
+ * Returns the count; *pings is allocated (caller frees). */
+static size_t ping_plan(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			const int *ids, size_t nids, struct ping **pings)
+{
+	const cJSON **peers;
+	size_t np = peer_nodes(n, ctx, &peers), nv = 0;
+	size_t k = np <= 7 ? np : (size_t)v4_param(ctx, c, "ping_sample");
+	if (k > np)
+		k = np;
+	*pings = xcalloc(nids * k + 1, sizeof **pings);
+	for (size_t i = 0; i < nids; i++)
+		for (size_t j = 0; j < k; j++) {
+			size_t p = np <= 7 ? j : ((size_t)ids[i] + j * (np / k)) % np;
+			plan_one(peers[p], ids[i], *pings, &nv);
+		}
+	free(peers);
+	return nv;
+}
+
+/* Probe id of NPU id's hccn_tool query. */
+static void hid(char *buf, size_t sz, const char *what, int id)
+{
+	snprintf(buf, sz, "hccn-%s.%d", what, id);
+}
+
+/* Probe id of a ping. */
+static void ping_id(char *buf, size_t sz, const struct ping *p)
+{
+	snprintf(buf, sz, "hccn-ping.%d.%s", p->npu, p->ip);
+}
+
+static void roce_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			struct v4_probes *ps)
+{
+	int *ids = NULL;
+	size_t nids = 0;
+	char *why = NULL, id[64];
+	want_npus(n, ps);
+	v4_probe_add(ps, P_CONF, -1, 0, "cat /etc/hccn.conf");
+	if (node_npu_ids(n, &ids, &nids, &why) == 0) {
+		for (size_t i = 0; i < nids; i++) {
+			hid(id, sizeof id, "link", ids[i]);
+			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -link -g", ids[i]);
+			hid(id, sizeof id, "health", ids[i]);
+			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -net_health -g", ids[i]);
+			hid(id, sizeof id, "ip", ids[i]);
+			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -ip -g", ids[i]);
+		}
+		struct ping *pv;
+		size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
+		for (size_t i = 0; i < npv; i++) {
+			ping_id(id, sizeof id, &pv[i]);
+			v4_probe_add(ps, id, pv[i].npu, V4_PROBE_RETRY_BUSY,
+				     "hccn_tool -i %d -ping -g address %s", pv[i].npu, pv[i].ip);
+		}
+		free(pv);
+	}
+	free(ids);
+	free(why);
+}
+
+/* What was read of one node, grouped by finding. */
+struct node_state {
+	struct v4_hccn_conf conf;
+	int conf_ok;
+	int *down, *unhealthy;
+	size_t ndown, nunhealthy, nbad, nerr;
+};
+
+/* The fact id when it ran and exited 0; else NULL after an ERROR result. */
+static const struct v4_fact *need(const struct v4_check *c, const struct v4_node *n, const char *id,
+				  int npu, struct node_state *st, struct v4_results *out)
+{
+	char *why = NULL;
+	const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
+	if (!f) {
+		st->nerr++;
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: %s", npu, why);
+	}
+	free(why);
+	return f;
+}
+
+/* Reports an unparsable output. */
+static void not_understood(const struct v4_check *c, const struct v4_node *n, int npu,
+			   const struct v4_fact *f, char *err, struct node_state *st, struct v4_results *out)
+{
+	st->nerr++;
+	v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: %s: output not understood: %s",
+	       npu, f->cmd, err ? err : "?");
+	free(err);
+}
+
+/* Link state and net health of one NPU. */
+static void judge_port(const struct v4_check *c, const struct v4_node *n, int npu, cJSON *e,
+		       struct node_state *st, struct v4_results *out)
+{
+	char id[64], *err = NULL;
+	int up;
+	struct v4_hccn_health h;
+	hid(id, sizeof id, "link", npu);
+	const struct v4_fact *f = need(c, n, id, npu, st, out);
+	if (f && v4_parse_hccn_link(f->out, f->out_len, &up, &err) == 0) {
+		cJSON_AddStringToObject(e, "link", up ? "UP" : "DOWN");
+		if (!up)
+			st->down[st->ndown++] = npu;
+	} else if (f)
+		not_understood(c, n, npu, f, err, st, out), err = NULL;
+	hid(id, sizeof id, "health", npu);
+	f = need(c, n, id, npu, st, out);
+	if (f && v4_parse_hccn_net_health(f->out, f->out_len, &h, &err) == 0) {
+		cJSON_AddStringToObject(e, "net_health", h.status);
+		if (!h.healthy) {
+			st->unhealthy[st->nunhealthy++] = npu;
+			v4_add(out, c->id, n->name, V4_FAIL, "NET_UNHEALTHY", NULL,
+			       "NPU %d: net health status %s (only Success is healthy)", npu, h.status);
+		}
+	} else if (f)
+		not_understood(c, n, npu, f, err, st, out);
+}
+
+/* The NIC address of one NPU against /etc/hccn.conf. */
+static void judge_ip(const struct v4_check *c, const struct v4_node *n, int npu, cJSON *e,
+		     struct node_state *st, struct v4_results *out)
+{
+	char id[64], *err = NULL;
+	struct v4_hccn_ip ip;
+	hid(id, sizeof id, "ip", npu);
+	const struct v4_fact *f = need(c, n, id, npu, st, out);
+	if (!f)
+		return;
+	if (v4_parse_hccn_ip(f->out, f->out_len, &ip, &err) != 0) {
+		not_understood(c, n, npu, f, err, st, out);
+		return;
+	}
+	cJSON_AddStringToObject(e, "ip", ip.addr);
+	const struct v4_hccn_conf_dev *d = st->conf_ok ? v4_hccn_conf_get(&st->conf, npu) : NULL;
+	if (d)
+		cJSON_AddStringToObject(e, "conf_address", d->address);
+	if (ip.none || !ip.addr[0]) {
+		st->nbad++;
+		v4_add(out, c->id, n->name, V4_FAIL, "IP_MISSING", NULL, "NPU %d: no address on the port", npu);
+	} else if (st->conf_ok && (!d || !d->address[0])) {
+		st->nbad++;
+		v4_add(out, c->id, n->name, V4_FAIL, "IP_MISSING", NULL,
+		       "NPU %d: /etc/hccn.conf has no address_%d (port has %s)", npu, npu, ip.addr);
+	} else if (d && strcmp(d->address, ip.addr) != 0) {
+		st->nbad++;
+		v4_add(out, c->id, n->name, V4_FAIL, "IP_MISMATCH", NULL,
+		       "NPU %d: port address %s, /etc/hccn.conf address_%d=%s", npu, ip.addr, npu, d->address);
+	}
+}
+
+/* One planned ping's outcome. */
+static void judge_ping(const struct v4_check *c, const struct v4_node *n, const struct ping *p,
+		       cJSON *pings, struct node_state *st, struct v4_results *out)
+{
+	char id[64], *err = NULL;
+	struct v4_hccn_ping r;
+	ping_id(id, sizeof id, p);
+	const struct v4_fact *f = need(c, n, id, p->npu, st, out);
+	if (!f)
+		return;
+	if (v4_parse_hccn_ping(f->out, f->out_len, &r, &err) != 0) {
+		not_understood(c, n, p->npu, f, err, st, out);
+		return;
+	}
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddNumberToObject(e, "npu", p->npu);
+	cJSON_AddStringToObject(e, "peer", p->peer);
+	cJSON_AddNumberToObject(e, "peer_npu", p->peer_npu);
+	cJSON_AddStringToObject(e, "address", p->ip);
+	cJSON_AddNumberToObject(e, "loss_pct", r.loss_pct);
+	cJSON_AddItemToArray(pings, e);
+	if (r.loss_pct > 0 || r.received < r.transmitted) {
+		st->nbad++;
+		v4_add(out, c->id, n->name, V4_FAIL, "PING_LOSS", NULL,
+		       "NPU %d -> %s NPU %d (%s): %ld of %ld packets received, %.2f%% loss", p->npu,
+		       p->peer, p->peer_npu, p->ip, r.received, r.transmitted, r.loss_pct);
+	}
+}
+
+/* Reads /etc/hccn.conf into st (ERROR result when it cannot be had). */
+static void read_conf(const struct v4_check *c, const struct v4_node *n, struct node_state *st,
+		      struct v4_results *out)
+{
+	char *why = NULL, *err = NULL;
+	const struct v4_fact *f = v4_fact_ok(n, P_CONF, 0, &why);
+	if (f && v4_parse_hccn_conf(f->out, f->out_len, &st->conf, &err) == 0)
+		st->conf_ok = 1;
+	else {
+		st->nerr++;
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL,
+		       "addresses not compared: %s%s", why ? why : "/etc/hccn.conf: ",
+		       why ? "" : (err ? err : "no address_N line"));
+	}
+	free(why);
+	free(err);
+}
+
+/* Reports configured peer addresses for NPUs ids that are not dotted IPv4. */
+static void bad_addresses(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			  const int *ids, size_t nids, struct v4_results *out)
+{
+	const cJSON **peers;
+	size_t np = peer_nodes(n, ctx, &peers);
+	for (size_t p = 0; p < np; p++)
+		for (size_t i = 0; i < nids; i++) {
+			const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(peers[p], "npu_ips"), ids[i]);
+			if (a && !(cJSON_IsString(a) && ipv4_ok(a->valuestring)))
+				v4_add(out, c->id, n->name, V4_ERROR, "NPU_IP_INVALID", NULL,
+				       "NPU %d -> %s: configured address is not dotted IPv4: not pinged", ids[i],
+				       cJSON_GetObjectItemCaseSensitive(peers[p], "name")->valuestring);
+		}
+	free(peers);
+}
+
+/* Runs the ping part of node n; returns the number of pings planned. */
+static size_t judge_pings(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+			  const int *ids, size_t nids, cJSON *ev, struct node_state *st,
+			  struct v4_results *out)
+{
+	struct ping *pv;
+	size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
+	cJSON *pings = cJSON_AddArrayToObject(ev, "pings");
+	size_t before = out->n;
+	bad_addresses(c, n, ctx, ids, nids, out);
+	st->nerr += out->n - before;
+	for (size_t i = 0; i < npv; i++)
+		judge_ping(c, n, &pv[i], pings, st, out);
+	if (!npv)
+		v4_add(out, c->id, n->name, V4_SKIP, "PING_SKIPPED", NULL,
+		       "cross-node ping skipped: no peer NPU addresses in the config "
+		       "(nodes[].npu_ips)");
+	free(pv);
+	return npv;
+}
+
+/* Gives ev to the first result since index first that has no evidence. */
+static void attach_evidence(struct v4_results *out, size_t first, cJSON *ev)
+{
+	for (size_t k = first; k < out->n; k++)
+		if (!out->v[k].evidence) {
+			out->v[k].evidence = ev;
+			return;
+		}
+	cJSON_Delete(ev);
+}
+
+/* Judges one node. */
+static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
+		       struct v4_results *out)
+{
+	int *ids = NULL;
+	size_t nids = 0;
+	char *why = NULL;
+	if (node_npu_ids(n, &ids, &nids, &why) != 0 || !nids) {
+		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s",
+		       why ? why : "no NPU found on the node");
+		free(ids), free(why);
+		return;
+	}
+	size_t first = out->n;
+	struct node_state st = {.down = xcalloc(nids, sizeof(int)), .unhealthy = xcalloc(nids, sizeof(int))};
+	cJSON *ev = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(ev, "npus");
+	read_conf(c, n, &st, out);
+	for (size_t i = 0; i < nids; i++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddNumberToObject(e, "npu", ids[i]);
+		judge_port(c, n, ids[i], e, &st, out);
+		judge_ip(c, n, ids[i], e, &st, out);
+		cJSON_AddItemToArray(arr, e);
+	}
+	size_t npv = judge_pings(c, n, ctx, ids, nids, ev, &st, out);
+	char *down = id_list(st.down, st.ndown);
+	if (st.ndown)
+		v4_add(out, c->id, n->name, V4_FAIL, "LINK_DOWN", NULL, "NPU %s: link DOWN", down);
+	if (!st.ndown && !st.nunhealthy && !st.nbad && !st.nerr)
+		v4_add(out, c->id, n->name, V4_PASS, "OK", cJSON_Duplicate(ev, 1),
+		       "%zu NPU ports UP, net health Success, addresses as in /etc/hccn.conf, %zu peer "
+		       "pings without loss", nids, npv);
+	else
+		attach_evidence(out, first, ev), ev = NULL;
+	cJSON_Delete(ev);
+	free(down), free(ids), free(st.down), free(st.unhealthy);
+	v4_hccn_conf_free(&st.conf);
+}
+
+static void roce_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
+			  const struct v4_ctx *ctx, struct v4_results *out)
+{
+	for (size_t i = 0; i < nn; i++)
+		judge_node(c, nodes[i], ctx, out);
+}
+
+const struct v4_check v4_check_roce = {
+	.id = "roce",
+	.title = "NPU RoCE ports up, healthy, addressed as in /etc/hccn.conf, peers reachable",
+	.explain =
+		"Symptom: HCCL link setup times out between nodes (EI0006, \"connect timeout\"),\n"
+		"  the expert all-to-all hangs at start, or one rank is much slower.\n"
+		"Cause: an NPU's 200GbE RoCE port is DOWN (cable, optic, switch port), its net\n"
+		"  health probe does not answer (netdetect address unreachable), its address\n"
+		"  differs from /etc/hccn.conf (set by hand, or the file was edited after), or\n"
+		"  the path to the same NPU of another node loses packets.\n"
+		"Fix: hccn_tool -i N -link -g / -net_health -g / -ip -g show each port;\n"
+		"  reseat the cable or fix the switch port; set the address again with\n"
+		"  hccn_tool -i N -ip -s address A netmask M (A from address_N of\n"
+		"  /etc/hccn.conf). Cross-node pings need the peers' NPU addresses in the\n"
+		"  config: nodes[].npu_ips = [\"NPU0 address\", ...]; without them that part is\n"
+		"  skipped. Each NPU i pings NPU i of every other node (more than 8 nodes:\n"
+		"  checks.roce.ping_sample peers, chosen deterministically).",
+	.probes_doc = "npu-smi info (NPU list); cat /etc/hccn.conf; for each NPU N, one call at a "
+		      "time per NPU and retried while busy: hccn_tool -i N -link -g, hccn_tool -i N "
+		      "-net_health -g, hccn_tool -i N -ip -g, hccn_tool -i N -ping -g address IP for "
+		      "the peers' NPU N addresses from nodes[].npu_ips (validated dotted IPv4)",
+	.fix_doc = NULL,
+	.findings = findings,
+	.params = params,
+	.probes = roce_probes,
+	.evaluate = roce_evaluate,
+	.fix = NULL,
+	.fix_class = V4_FIX_NONE,
+};

@@ -92,7 +92,7 @@ is "$(( $(date +%s) - start <= 8 ))" 1 "the run ended within the timeout"
 like $T/o 'ERROR +PROBE_FAILED +node2: NPU 5: .*timed out' "ERROR for node2 NPU 5"
 like $T/o 'node\[1,3-4\]' "the other nodes were judged"
 sleep 3
-left=$(for p in $(ip netns pids v4n2); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done | grep -c 'sleep 100000')
+left=$(for p in $(ip netns pids ${V4_NS}n2); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done | grep -c 'sleep 100000')
 is "$left" 0 "no leftover process in node2's namespace"
 rm -f "$(node_state 2)/hccn_hang.5"
 

@@ -1,11 +1,14 @@
 # Shared library for cluster tests: N network namespaces on a bridge, each
-# with a bond1 address in 198.18.0.0/24 and a real OpenSSH sshd.
+# with a bond1 address in 198.18.C.0/24 and a real OpenSSH sshd whose sessions
+# see the node's own fake host files (tests/cluster/node-shell).
+# V4_CLUSTER=C (0-9, default 0) names a cluster, so that several can run at
+# once (namespaces v4cCnI, bridge v4cCbr, work dir .../v4check-clusterC).
 # Source it from a .t file (POSIX sh); root only. Nothing outside
 # 198.18.0.0/15 is contacted.
 #
-#   cluster_up N        bridge v4br0 (198.18.0.1/24) + nodes v4n1..v4nN
+#   cluster_up N        bridge v4cCbr (198.18.C.1/24) + nodes v4cCn1..v4cCnN
 #   cluster_down        kill sshds, remove namespaces, veths, bridge, work dir
-#   node_ip i           198.18.0.(10+i); sshd listens on ports 22 and 2222
+#   node_ip i           198.18.C.(10+i); sshd listens on ports 22 and 2222
 #   node_exec i CMD...  run CMD inside node i's namespace
 #   node_state i        node i's V4_FAKE_STATE folder
 #   node_stop_sshd i    stop node i's sshd (connections are then refused)
@@ -17,7 +20,9 @@
 
 V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
 	git rev-parse --show-toplevel 2>/dev/null || pwd)}
-V4_WORK=${TMPDIR:-/tmp}/v4check-cluster
+V4_CLUSTER=${V4_CLUSTER:-0}
+V4_NS=v4c${V4_CLUSTER}
+V4_WORK=${TMPDIR:-/tmp}/v4check-cluster$V4_CLUSTER
 V4_CLIENT_KEY=$V4_WORK/client_ed25519
 V4_KNOWN_HOSTS=$V4_WORK/known_hosts
 V4_NNODES=0
@@ -36,16 +41,16 @@ cluster_require() {
 	fi
 }
 
-# 198.18.0.(10+i): node i's bond1 address.
+# 198.18.C.(10+i): node i's bond1 address.
 node_ip() {
-	echo "198.18.0.$((10 + $1))"
+	echo "198.18.$V4_CLUSTER.$((10 + $1))"
 }
 
 # Runs a command inside node i's namespace.
 node_exec() {
 	_ne=$1
 	shift
-	ip netns exec "v4n$_ne" "$@"
+	ip netns exec "${V4_NS}n$_ne" "$@"
 }
 
 # The fake tools' state folder of node i.
@@ -66,15 +71,15 @@ cluster_down() {
 	for _f in "$V4_WORK"/sshd*/sshd.pid; do
 		[ -f "$_f" ] && kill -CONT "$(cat "$_f")" 2>/dev/null && kill "$(cat "$_f")" 2>/dev/null
 	done
-	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E '^v4n[0-9]+$'); do
+	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${V4_NS}n[0-9]+\$"); do
 		_ns_kill "$_ns"
 		ip netns del "$_ns" 2>/dev/null
 	done
 	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
-		grep -E '^v4h[0-9]+$'); do
+		grep -E "^${V4_NS}h[0-9]+\$"); do
 		ip link del "$_l" 2>/dev/null
 	done
-	ip link del v4br0 2>/dev/null
+	ip link del "${V4_NS}br" 2>/dev/null
 	rm -rf "$V4_WORK"
 	return 0
 }
@@ -97,6 +102,7 @@ StrictModes no
 MaxSessions 10
 LogLevel ERROR
 SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")
+ForceCommand $V4_REPO/tests/cluster/node-shell
 EOF
 }
 
@@ -170,17 +176,17 @@ node_rekey() {
 
 # Creates node i: namespace, veth (bond1 in the namespace), address, sshd.
 _node_up() {
-	_ns=v4n$1
+	_ns=${V4_NS}n$1
 	ip netns add "$_ns" || return 1
-	ip link add "v4h$1" type veth peer name "v4p$1" || return 1
-	ip link set "v4h$1" master v4br0 up
-	ip link set "v4p$1" netns "$_ns"
+	ip link add "${V4_NS}h$1" type veth peer name "${V4_NS}p$1" || return 1
+	ip link set "${V4_NS}h$1" master "${V4_NS}br" up
+	ip link set "${V4_NS}p$1" netns "$_ns"
 	if node_exec "$1" ip link add bond1 type bond mode active-backup 2>/dev/null; then
-		node_exec "$1" ip link set "v4p$1" down
-		node_exec "$1" ip link set "v4p$1" master bond1
-		node_exec "$1" ip link set "v4p$1" up
+		node_exec "$1" ip link set "${V4_NS}p$1" down
+		node_exec "$1" ip link set "${V4_NS}p$1" master bond1
+		node_exec "$1" ip link set "${V4_NS}p$1" up
 	else
-		node_exec "$1" ip link set "v4p$1" name bond1
+		node_exec "$1" ip link set "${V4_NS}p$1" name bond1
 	fi
 	node_exec "$1" ip addr add "$(node_ip "$1")/24" dev bond1
 	node_exec "$1" ip link set bond1 up
@@ -188,6 +194,13 @@ _node_up() {
 	mkdir -p "$V4_WORK/sshd$1" "$(node_state "$1")"
 	_node_sshd_config "$1"
 	_node_hostkey "$1" && _node_known "$1" && node_start_sshd "$1"
+}
+
+# The host paths node-shell binds the nodes' files over must exist (an empty
+# file or folder is created when missing; they stay: other clusters may use them).
+_host_paths() {
+	[ -e /etc/hccn.conf ] || : >/etc/hccn.conf || return 1
+	mkdir -p /usr/local/Ascend /data
 }
 
 # Brings up n nodes (removing any stale cluster first); cluster_down runs on exit.
@@ -200,9 +213,10 @@ cluster_up() {
 	ssh-keygen -q -t ed25519 -N '' -C v4check-test -f "$V4_CLIENT_KEY" || return 1
 	cp "$V4_CLIENT_KEY.pub" "$V4_WORK/authorized_keys"
 	: >"$V4_KNOWN_HOSTS"
-	ip link add v4br0 type bridge || return 1
-	ip addr add 198.18.0.1/24 dev v4br0
-	ip link set v4br0 up
+	_host_paths || return 1
+	ip link add "${V4_NS}br" type bridge || return 1
+	ip addr add "198.18.$V4_CLUSTER.1/24" dev "${V4_NS}br"
+	ip link set "${V4_NS}br" up
 	_i=1
 	while [ "$_i" -le "$1" ]; do
 		_node_up "$_i" || return 1

@@ -136,7 +136,7 @@ t1=$(ms)
 node_thaw_sshd 1
 has "timed out"; ok $? "sshd without a banner times out"
 [ $((t1 - t0)) -lt 3500 ]; ok $? "banner timeout bounded ($((t1 - t0)) ms)"
-run -c 1000 198.18.0.99 'a=true'
+run -c 1000 198.18.$V4_CLUSTER.99 'a=true'
 has "open FAIL"; ok $? "absent address fails"
 
 # -- authentication
@@ -198,7 +198,7 @@ rss=$(sed -n 's/maxrss_kb //p' "$V4_WORK/time")
 [ "${rss:-999999}" -lt 40000 ]; ok $? "memory stays bounded (max RSS ${rss} kB)"
 
 # -- connection lost mid-probe
-(sleep 1; for p in $(ip netns pids v4n1); do kill -9 "$p" 2>/dev/null; done) &
+(sleep 1; for p in $(ip netns pids ${V4_NS}n1); do kill -9 "$p" 2>/dev/null; done) &
 bg=$!
 run -t 10000 "$N1" 'l=sleep 5'
 wait $bg

@@ -1,40 +1,35 @@
 /* /proc helpers: environ parsing, a process listing probe and its parser, and
  * finding vLLM processes and orphans.
  *
- * PROC_LIST_CMD is the probe. It needs only a POSIX sh, cat, head and tr, and
- * reads /proc directly (no ps). Per process (kernel threads, i.e. pid 2 and
- * children of pid 2, are left out) it prints one line:
+ * PROC_LIST_CMD is the probe: one ps and one awk, whatever the number of
+ * processes (a /proc walk in sh costs several forks per process: seconds on a
+ * 192-core node). Per process (kernel threads, i.e. pid 2 and its children,
+ * are left out) it prints one line:
  *
- *   P<TAB>pid<TAB>ppid<TAB>state<TAB>starttime<TAB>comm<TAB>args<LF>
+ *   P<TAB>pid<TAB>ppid<TAB>state<TAB>start<TAB>comm<TAB>args<LF>
  *
- *   pid, ppid   decimal, from the directory name and /proc/<pid>/stat field 4
- *   state       one letter, stat field 3 (R S D Z T ...)
- *   starttime   clock ticks after boot, stat field 22 (compare ages)
- *   comm        /proc/<pid>/comm (at most 64 bytes read; the kernel keeps 15)
- *   args        /proc/<pid>/cmdline, first 4096 bytes, every NUL turned into
- *               \x01 (so each argument ends in \x01); cut when it is exactly
- *               4096 bytes long
- * and, when the loop has finished, one line "END".
+ *   pid, ppid   decimal
+ *   state       one letter (R S D Z T ...)
+ *   start       1000000000 - elapsed seconds: larger is newer (compare ages)
+ *   comm        the base name of the first argument, at most 15 characters
+ *               (as npu-smi shows it: "VLLM::Worker_DP")
+ *   args        the command line as ps shows it, each blank-separated word
+ *               ended by \x01
+ * and, at the end, one line "END".
  *
- * Injection safety: the stat fields are read after the last ") " (comm may
- * hold blanks and parentheses); in comm and args every TAB, CR and LF is
- * turned into a blank before printing, so no process can forge a field or a
- * line; values are passed to printf only as %s arguments; globbing is off
- * while stat is split. A process that exits mid-loop is skipped or shows
- * empty fields. Output size is bounded by about 4.2 KB per process. */
+ * Injection safety: ps prints control characters of command lines (newline,
+ * TAB) as '?', so no process can forge a field or a line; awk turns blanks
+ * into \x01 separators (arguments that hold blanks are split into words). */
 #ifndef V4_PROCINFO_H
 #define V4_PROCINFO_H
 
 #include <stddef.h>
 
-#define PROC_LIST_CMD                                                                       \
-	"for d in /proc/[0-9]*; do set -f; p=${d#/proc/}; "                                 \
-	"s=$(cat \"$d/stat\" 2>/dev/null) || continue; [ -n \"$s\" ] || continue; "        \
-	"s=${s##*) }; set -- $s; [ \"$p\" = 2 ] || [ \"$2\" = 2 ] && continue; "           \
-	"c=$(head -c 64 \"$d/comm\" 2>/dev/null | tr '\\t\\n\\r' '   '); c=${c% }; "       \
-	"printf 'P\\t%s\\t%s\\t%s\\t%s\\t%s\\t' \"$p\" \"$2\" \"$1\" \"${20}\" \"$c\"; "    \
-	"head -c 4096 \"$d/cmdline\" 2>/dev/null | tr '\\000\\t\\n\\r' '\\001   '; "       \
-	"printf '\\n'; done; printf 'END\\n'"
+#define PROC_LIST_CMD                                                                        \
+	"LC_ALL=C ps -e -ww -o pid= -o ppid= -o stat= -o etimes= -o args= | awk '$1==2||$2==2{next}" \
+	" {p=$1;q=$2;s=substr($3,1,1);t=$4;$1=$2=$3=$4=\"\";sub(/^ +/,\"\");a=$0;c=a;"            \
+	"sub(/ .*/,\"\",c);n=split(c,x,\"/\");gsub(/[ \\t]+/,\"\\001\",a);"                       \
+	"printf \"P\\t%s\\t%s\\t%s\\t%d\\t%.15s\\t%s\\001\\n\",p,q,s,1000000000-t,x[n],a}'; echo END"
 
 #define PROC_CMDLINE_MAX 4096        /* args longer than this were cut */
 #define PROC_MAX_LISTING (32u << 20) /* larger listings are refused */

@@ -64,10 +64,15 @@ demo: all
 asan:
 	$(MAKE) clean
 	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined"
+	  LDFLAGS="-fsanitize=address,undefined"; rc=$$?; $(MAKE) clean; exit $$rc
 
+# Unit tests and the CLI tests' v4check under valgrind; any error or definite leak fails.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 valgrind: all units
-	V4_VALGRIND=1 prove $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t)
+	prove --exec '$(VALGRIND)' $(UNIT_BIN:%=./%)
+	printf '#!/bin/sh\nexec $(VALGRIND) $(CURDIR)/$(BIN) "$$@"\n' > $(B)/v4check-valgrind
+	chmod +x $(B)/v4check-valgrind
+	V4CHECK=$(B)/v4check-valgrind prove $(wildcard tests/cli/*.t)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7

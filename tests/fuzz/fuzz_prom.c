@@ -10,7 +10,7 @@ static void use(const struct prom *p)
 	static const char *const names[] = {"vllm:num_requests_running",
 					    "vllm:time_to_first_token_seconds",
 					    "vllm:e2e_request_latency_seconds", NULL};
-	for (size_t i = 0; i < p->n && i < 64; i++) {
+	for (size_t i = 0; i < p->n && i < 8; i++) { /* each lookup is O(n) */
 		const struct prom_sample *s = &p->s[i];
 		const char *lname = s->nlabels ? s->labels[0].name : NULL;
 		const char *lval = s->nlabels ? s->labels[0].value : NULL;

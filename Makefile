@@ -64,10 +64,15 @@ demo: all
 asan:
 	$(MAKE) clean
 	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined"
+	  LDFLAGS="-fsanitize=address,undefined"; rc=$$?; $(MAKE) clean; exit $$rc
 
+# Unit tests and the CLI tests' v4check under valgrind; any error or definite leak fails.
+VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 valgrind: all units
-	V4_VALGRIND=1 prove $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t)
+	prove --exec '$(VALGRIND)' $(UNIT_BIN:%=./%)
+	printf '#!/bin/sh\nexec $(VALGRIND) $(CURDIR)/$(BIN) "$$@"\n' > $(B)/v4check-valgrind
+	chmod +x $(B)/v4check-valgrind
+	V4CHECK=$(B)/v4check-valgrind prove $(wildcard tests/cli/*.t)
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -83,3 +88,63 @@ clean:
 	rm -rf $(B) v4check
 
 .PHONY: all deps testdeps units check demo asan valgrind install clean
+
+# ---- fuzzing (libFuzzer, clang): `make fuzz`, `make fuzz-smoke` ----
+# The library is rebuilt in $(FB)/ with the harness flags (never mixed with
+# $(B)/ objects). FUZZ_SECONDS per target; FUZZ_TARGETS to pick some.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 20
+FUZZ_JOBS    ?= 1
+FB            = build-fuzz
+FUZZ_FLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FB)/%.o)
+# -max_len per target (bytes); default 64 KiB.
+FUZZ_MAXLEN_fuzz_hostrange = 256
+FUZZ_MAXLEN_fuzz_versions  = 1024
+FUZZ_MAXLEN_fuzz_checks    = 262144
+FUZZ_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
+
+$(FB)/%.o: %.c lib/*.h checks/*.h | deps
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -c -o $@ $<
+
+$(FB)/libv4.a: $(FUZZ_LIB_OBJ)
+	$(AR) rcs $@ $^
+
+$(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FB)/libv4.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -Ichecks -o $@ $< $(FB)/libv4.a $(V4_LIBS)
+
+fuzz-build: $(FUZZ_TARGETS:%=$(FB)/%)
+
+fuzz-seed:
+	tests/fuzz/seed.sh $(FB)/corpus
+
+# Runs each target for FUZZ_SECONDS on its (growing) corpus; crashes go to $(FB)/artifacts/.
+fuzz: fuzz-build fuzz-seed
+	@mkdir -p $(FB)/artifacts
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  ml=$$(case $$t in fuzz_hostrange) echo $(FUZZ_MAXLEN_fuzz_hostrange);; \
+	    fuzz_versions) echo $(FUZZ_MAXLEN_fuzz_versions);; \
+	    fuzz_checks) echo $(FUZZ_MAXLEN_fuzz_checks);; *) echo 65536;; esac); \
+	  echo "== $$t ($(FUZZ_SECONDS) s, max_len $$ml)"; \
+	  $(FUZZ_ENV) ./$(FB)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$ml -timeout=10 \
+	    -rss_limit_mb=2048 -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) -print_final_stats=1 \
+	    -artifact_prefix=$(FB)/artifacts/$$t- $(FB)/corpus/$$t || { echo "$$t: FAILED" >&2; exit 1; }; \
+	done
+
+# Runs each target over its seed corpus only (no new inputs); for CI.
+fuzz-smoke: fuzz-build
+	@rm -rf $(FB)/smoke && tests/fuzz/seed.sh $(FB)/smoke
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  echo "== $$t: $$(ls $(FB)/smoke/$$t | wc -l) seeds"; \
+	  $(FUZZ_ENV) ./$(FB)/$$t -runs=0 -timeout=10 $(FB)/smoke/$$t 2>$(FB)/smoke/$$t.log || \
+	    { cat $(FB)/smoke/$$t.log >&2; echo "$$t: FAILED" >&2; exit 1; }; \
+	done; echo "fuzz-smoke: all targets ran their seeds cleanly"
+
+fuzz-clean:
+	rm -rf $(FB)
+
+.PHONY: fuzz fuzz-build fuzz-seed fuzz-smoke fuzz-clean

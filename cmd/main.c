@@ -304,7 +304,7 @@ static int validate(const struct v4_cli *cli)
 
 int main(int argc, char **argv)
 {
-	struct v4_cli cli = {0};
+	static struct v4_cli cli; /* static: what it owns lives as long as the process */
 	const char *cmd = NULL;
 	int done = 0;
 	v4_opts_defaults(&cli.o);

@@ -362,11 +362,13 @@ int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, cha
 		if (strcmp(k, "NPU ID"))
 			continue;
 		if (bad) {
+			/* v points into kv: describe it before kv is freed */
+			int rc = v4_parse_fail(err, "npu-smi info -l: bad NPU ID '%s'", v);
 			v4_kvs_free(&kv);
 			free(*ids);
 			*ids = NULL;
 			*n = 0;
-			return v4_parse_fail(err, "npu-smi info -l: bad NPU ID '%s'", v);
+			return rc;
 		}
 		grow(ids, &cap, *n + 1, sizeof **ids);
 		(*ids)[(*n)++] = (int)x;

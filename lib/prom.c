@@ -177,12 +177,15 @@ static const char *parse_sample(const char *line, size_t n, struct prom_sample *
 	return c.i < n ? "trailing text" : NULL;
 }
 
-/* The metadata entry of family name, created when missing. */
+/* The metadata entry of family name, created when missing; NULL when there
+ * are PROM_MAX_FAMILIES already (the lookup is linear: this bounds the parse). */
 static struct prom_meta *meta_get(struct prom *p, const char *name)
 {
-	for (size_t i = 0; i < p->nmeta; i++)
+	for (size_t i = p->nmeta; i-- > 0;) /* newest first: HELP and TYPE come together */
 		if (strcmp(p->meta[i].name, name) == 0)
 			return &p->meta[i];
+	if (p->nmeta >= PROM_MAX_FAMILIES)
+		return NULL;
 	grow(&p->meta, &p->capmeta, p->nmeta + 1, sizeof *p->meta);
 	struct prom_meta *m = &p->meta[p->nmeta++];
 	m->name = xstrdup(name);
@@ -207,6 +210,8 @@ static const char *parse_comment(struct prom *p, const char *line, size_t n)
 	skip_ws(&c);
 	struct prom_meta *m = meta_get(p, name);
 	free(name);
+	if (!m)
+		return "too many metric families";
 	char **slot = help ? &m->help : &m->type;
 	free(*slot);
 	*slot = xstrndup(line + c.i, n - c.i);

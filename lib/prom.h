@@ -10,6 +10,7 @@
 
 #define PROM_MAX_TEXT (16u << 20) /* larger input is refused */
 #define PROM_MAX_LABELS 64        /* a sample with more is a bad line */
+#define PROM_MAX_FAMILIES 1024    /* # HELP / # TYPE of more families are bad lines */
 
 struct prom_label {
 	char *name, *value; /* value unescaped (\" \\ \n) */

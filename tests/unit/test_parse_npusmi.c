@@ -256,6 +256,13 @@ static void test_list_kv(void)
 	is_int(v4_parse_npusmi_list(bad, strlen(bad), &ids, &n, &err), -1, "-l: count mismatch");
 	ok(ids == NULL && n == 0, "-l: mismatch leaves nothing");
 	free(err);
+	/* fixtures/fuzz/fuzz_npusmi-list-bad-id-uaf.bin: the message read the freed value */
+	const char *badid = "Total Count : 1\nNPU ID : 0x7f-bogus\n";
+	err = NULL;
+	is_int(v4_parse_npusmi_list(badid, strlen(badid), &ids, &n, &err), -1, "-l: bad NPU ID");
+	ok(err && strstr(err, "bad NPU ID '0x7f-bogus'"), "-l: bad NPU ID is named in the error");
+	ok(ids == NULL && n == 0, "-l: bad NPU ID leaves nothing");
+	free(err);
 
 	struct v4_kvs kv;
 	t = fixture(FX "npu-smi-info-t-board.telegraf-fixture-910b-25.5.1.txt", &len);

@@ -174,6 +174,28 @@ static void test_fuzz(void)
 	printf("# fuzz accepted %zu samples\n", total);
 }
 
+/* Many distinct families (fixtures/fuzz/fuzz_prom-many-families.bin): the
+ * metadata is capped, so a hostile /metrics page cannot make parsing quadratic. */
+static void test_many_families(void)
+{
+	struct sbuf b = {0};
+	for (int i = 0; i < 50000; i++)
+		sbuf_printf(&b, "# TYPE m%d counter\n", i);
+	sbuf_adds(&b, "# HELP m3 still found\nm3 1\n");
+	struct prom p;
+	char *err = NULL;
+	double t0 = now_ms();
+	is_int(prom_parse(b.s, b.len, &p, &err), 0, "many families: parses");
+	ok(now_ms() - t0 < 60000, "many families: parsed in bounded time"); /* was minutes */
+	is_int(p.nmeta, PROM_MAX_FAMILIES, "many families: metadata capped");
+	is_int(p.nerrors, 50000 - PROM_MAX_FAMILIES, "many families: the rest are bad lines");
+	is_str(prom_help(&p, "m3"), "still found", "many families: known family still updated");
+	is_int(p.n, 1, "many families: samples still read");
+	prom_free(&p);
+	free(err);
+	sbuf_free(&b);
+}
+
 int main(void)
 {
 	test_fixture("fixtures/prom/vllm-metrics-old-names.txt", 1);
@@ -181,5 +203,6 @@ int main(void)
 	test_syntax();
 	test_alias();
 	test_fuzz();
+	test_many_families();
 	return tap_done();
 }

@@ -1,0 +1,113 @@
+#!/bin/sh
+# Seeds the libFuzzer corpora from the fixtures: build-fuzz/corpus/<target>/.
+# Usage: tests/fuzz/seed.sh [OUTDIR]   (run from the top of the tree)
+set -eu
+out=${1:-build-fuzz/corpus}
+cd "$(dirname "$0")/../.."
+
+# put TARGET FILE...: copies whole files into the target's corpus.
+put() {
+	t=$1; shift
+	mkdir -p "$out/$t"
+	for f in "$@"; do
+		[ -f "$f" ] || continue
+		cp "$f" "$out/$t/$(echo "$f" | tr '/' '_')"
+	done
+}
+
+# byte N: writes one byte of value N (0-255).
+byte() {
+	printf "\\$(printf %o "$1")"
+}
+
+# ctl JSON: the fuzz_checks control byte for a capture's <probe>.json.
+ctl() {
+	st=$(sed -n 's/.*"state" *: *"\([a-zA-Z]*\)".*/\1/p' "$1" | tr 'A-Z' 'a-z')
+	ex=$(sed -n 's/.*"exit" *: *\(-*[0-9]*\).*/\1/p' "$1")
+	case $st in
+	timeout) s=4 ;; notfound) s=5 ;; failed) s=6 ;; skipped) s=7 ;; *) s=0 ;;
+	esac
+	case $ex in
+	0 | "") e=0 ;; 1) e=8 ;; 2) e=16 ;; *) e=24 ;;
+	esac
+	byte $((s + e))
+}
+
+# chunk DIR ID: one probe's chunk (control, stdout, 0x1f, stderr, 0x1e).
+chunk() {
+	[ -f "$1/$2.out" ] || return 0
+	if [ -f "$1/$2.json" ]; then ctl "$1/$2.json"; else byte 0; fi
+	cat "$1/$2.out"
+	if [ -s "$1/$2.err" ]; then byte 31; cat "$1/$2.err"; fi
+	byte 30
+}
+
+# checks_case DIR: a check case as one input (nodes in order, probes in rounds).
+checks_case() {
+	nodes=$(cd "$1" && for d in */; do [ -d "$d" ] && echo "${d%/}"; done)
+	nn=$(echo "$nodes" | wc -l)
+	[ "$nn" -le 3 ] || nn=3
+	byte $((nn - 1 + 64))
+	for n in $nodes; do
+		chunk "$1/$n" npu-smi-info
+		chunk "$1/$n" proc-list
+		chunk "$1/$n" api-health
+	done
+	for n in $nodes; do
+		chunk "$1/$n" npu-smi-list
+		for f in $(cd "$1/$n" && ls hccn-tls.*.out 2>/dev/null | sort -t. -k2 -n); do
+			chunk "$1/$n" "${f%.out}"
+		done
+	done
+}
+
+P=fixtures/parse
+put fuzz_npusmi $P/npu-smi-*
+put fuzz_hccn $P/hccn-*
+mkdir -p "$out/fuzz_hccn"
+{ byte 31; cat $P/hccn-tls-g.no-cert.stderr.txt; } >"$out/fuzz_hccn/no-cert-stderr"
+put fuzz_versions $P/*version-info* $P/*install-info*
+mkdir -p "$out/fuzz_versions"
+printf '24.1.rc3\n24.1.0' >"$out/fuzz_versions/rc-vs-release"
+printf '24.1.0\n24.1.0.3' >"$out/fuzz_versions/missing-component"
+printf '8.0.RC1\n8.0.rc1.alpha003' >"$out/fuzz_versions/rc-alpha"
+put fuzz_prom fixtures/prom/*
+mkdir -p "$out/fuzz_serve"
+for f in fixtures/serve/*; do
+	for r in 0 1; do { byte $r; cat "$f"; } >"$out/fuzz_serve/$(basename "$f").rank$r"; done
+done
+{ byte 0; printf 'python3\0-m\0vllm.entrypoints.openai.api_server\0--model\0m\0--api-key\0k\0'; } \
+	>"$out/fuzz_serve/cmdline-api-server"
+{ byte 1; printf 'vllm serve m --additional-config %s $([ $RANK != 0 ] && echo --headless)' \
+	"'{\"a\": [1, {\"b\": null}]}'"; } >"$out/fuzz_serve/json-option"
+put fuzz_procinfo fixtures/checks/*/*/*/proc-list.out
+mkdir -p "$out/fuzz_procinfo"
+printf 'PATH=/bin\0VLLM_API_KEY=secret\0=bad\0noeq\0HCCL_IF_IP=10.0.0.1\0' >"$out/fuzz_procinfo/environ"
+put fuzz_config fixtures/checks/*/*/config.json examples/*.json examples/*.conf
+mkdir -p "$out/fuzz_config"
+printf '{"nodes":[{"host":"a","rank":1,"port":22,"labels":{"x":1}}],"ssh":{},"checks":{"tls":{"expected":1}}}' \
+	>"$out/fuzz_config/small"
+mkdir -p "$out/fuzz_hostrange"
+printf 'node[01-04],gpu[1-3,7]' >"$out/fuzz_hostrange/basic"
+printf 'n[1-10]x[2-3]\037n[2-4]x2' >"$out/fuzz_hostrange/exclude"
+printf 'a,b,c01,c02,c4' >"$out/fuzz_hostrange/list"
+mkdir -p "$out/fuzz_facts"
+printf '{"facts":[{"id":"npu-smi-info","cmd":"npu-smi info","state":"ok","exit":0,"ms":1,"truncated":false,"out":"aGVsbG8K","err":""}]}' \
+	>"$out/fuzz_facts/one"
+mkdir -p "$out/fuzz_checks"
+for c in fixtures/checks/*/*/; do
+	[ -f "$c/manifest.json" ] || continue
+	name=$(echo "${c%/}" | cut -d/ -f3- | tr '/' '_')
+	checks_case "${c%/}" >"$out/fuzz_checks/$name"
+done
+for f in fixtures/checks/*/*/*/*.out; do
+	{ byte 0; byte 0; cat "$f"; } >"$out/fuzz_checks/out_$(echo "$f" | cut -d/ -f3- | tr '/' '_')"
+done
+# Regression inputs found by fuzzing.
+for f in fixtures/fuzz/*.bin; do
+	[ -f "$f" ] || continue
+	t=${f##*/}
+	t=${t%%-*}
+	mkdir -p "$out/$t"
+	cp "$f" "$out/$t/"
+done

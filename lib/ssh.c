@@ -459,6 +459,23 @@ static int kh_has_type(LIBSSH2_KNOWNHOSTS *kh, const struct ssh_target *t, int k
 	return r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH || r == LIBSSH2_KNOWNHOST_CHECK_MATCH;
 }
 
+/* Appends to b (comma-separated) the algorithms of the list algs that this
+ * libssh2 supports: libssh2 1.10 mishandles unknown names in method_pref. */
+static void add_supported(struct sbuf *b, const char *algs, const char **sup, int nsup)
+{
+	for (const char *p = algs; *p;) {
+		size_t n = strcspn(p, ",");
+		for (int k = 0; k < nsup; k++)
+			if (strlen(sup[k]) == n && strncmp(sup[k], p, n) == 0) {
+				if (b->len)
+					sbuf_add(b, ",", 1);
+				sbuf_add(b, p, n);
+				break;
+			}
+		p += n + (p[n] == ',');
+	}
+}
+
 /* Asks the server for a host key type we already know for it first (as OpenSSH does). */
 static void kh_prefer(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const struct ssh_target *t)
 {
@@ -470,17 +487,20 @@ static void kh_prefer(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const struct s
 		{LIBSSH2_KNOWNHOST_KEY_SSHRSA, "rsa-sha2-512,rsa-sha2-256,ssh-rsa"},
 	};
 	struct sbuf known = {0}, rest = {0};
+	const char **sup = NULL;
+	int nsup = libssh2_session_supported_algs(s, LIBSSH2_METHOD_HOSTKEY, &sup);
 	for (size_t i = 0; i < V4_ARRAY_LEN(algs); i++) {
 		struct sbuf *b = kh_has_type(kh, t, algs[i].kt) ? &known : &rest;
-		if (b->len)
-			sbuf_add(b, ",", 1);
-		sbuf_adds(b, algs[i].alg);
+		add_supported(b, algs[i].alg, sup, nsup);
 	}
+	if (nsup > 0)
+		libssh2_free(s, sup);
 	if (known.len && rest.len)
 		sbuf_add(&known, ",", 1);
 	if (rest.len)
 		sbuf_add(&known, rest.s, rest.len);
-	libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, known.s);
+	if (known.len)
+		libssh2_session_method_pref(s, LIBSSH2_METHOD_HOSTKEY, known.s);
 	sbuf_free(&known);
 	sbuf_free(&rest);
 }

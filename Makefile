@@ -52,7 +52,11 @@ man/v4check-checks.7: $(BIN)
 units: $(UNIT_BIN)
 
 # Every test: unit (C, TAP), CLI (sh, TAP), cluster (netns + sshd, root only).
-check: testdeps all units
+# The whole suite: functional tests (unit, CLI, cluster), then the same unit and
+# CLI tests under ASan+UBSan and valgrind, then every fuzz target over its seeds.
+check: functional asan valgrind fuzz-smoke
+
+functional: testdeps all units
 	prove $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t) $(wildcard tests/cluster/*.t)
 
 testdeps:
@@ -61,10 +65,14 @@ testdeps:
 demo: all
 	./v4check all --replay fixtures/replay/reference-cluster; echo "exit status: $$?"
 
-asan:
-	$(MAKE) clean
-	$(MAKE) check CFLAGS="-O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
-	  LDFLAGS="-fsanitize=address,undefined"; rc=$$?; $(MAKE) clean; exit $$rc
+# Unit and CLI tests built with ASan+UBSan in their own folder (build-asan/).
+AB = build-asan
+ASAN_FLAGS = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+asan: testdeps
+	$(MAKE) B=$(AB) BIN=$(AB)/v4check CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
+	  $(AB)/v4check units
+	ASAN_OPTIONS=detect_leaks=1 V4CHECK=$(CURDIR)/$(AB)/v4check \
+	  prove $(patsubst $(B)/%,./$(AB)/%,$(UNIT_BIN)) $(wildcard tests/cli/*.t)
 
 # Unit tests and the CLI tests' v4check under valgrind; any error or definite leak fails.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
@@ -85,9 +93,9 @@ install: all
 	install -m 644 contrib/cron/v4check contrib/prometheus/v4check.rules.yml $(DESTDIR)$(PREFIX)/share/doc/v4check/
 
 clean:
-	rm -rf $(B) v4check
+	rm -rf $(B) build-asan v4check
 
-.PHONY: all deps testdeps units check demo asan valgrind install clean
+.PHONY: all deps testdeps units check functional demo asan valgrind install clean
 
 # ---- fuzzing (libFuzzer, clang): `make fuzz`, `make fuzz-smoke` ----
 # The library is rebuilt in $(FB)/ with the harness flags (never mixed with

@@ -81,7 +81,9 @@ start=$(date +%s)
 run $T/o "$V4CHECK" tls -t 1; is $RC 3 "hung hccn_tool: ERROR (3)"
 is "$(( $(date +%s) - start < 8 ))" 1 "the hung probe did not hold the run past its timeout"
 like $T/o 'NPU 4: hccn_tool -i 4 -tls -g: timed out after 1 s' "ERROR names NPU 4 and the timeout"
-sleep 0.2; pgrep -f 'sleep 100000' > /dev/null; is $? 1 "no leftover process of the killed probe"
+sleep 0.2
+left=$(for p in $(pgrep -f 'sleep 100000'); do grep -qa "V4_FAKE_STATE=$T/node" /proc/$p/environ 2>/dev/null && echo $p; done | wc -l)
+is "$left" 0 "no leftover process of the killed probe"
 rm -f $T/node/hccn_hang.4
 printf '1\n' > $T/node/hccn_garbage.1
 run $T/o "$V4CHECK" tls; is $RC 3 "garbage from hccn_tool: ERROR, never PASS"

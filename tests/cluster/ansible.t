@@ -24,9 +24,9 @@ i=1
 while [ $i -le $N ]; do
 	s=$(node_state $i)
 	sh "$FAKE/v4fake" init "$s" --rank $((i - 1)) --bond-ip "$(node_ip $i)" >/dev/null
-	mkdir -p "$s/data$MODEL"
-	echo '{"model_type": "deepseek_v4"}' >"$s/data$MODEL/config.json"
-	head -c 4096 /dev/zero >"$s/data$MODEL/model-00001-of-00001.safetensors"
+	mkdir -p "$s$MODEL"
+	echo '{"model_type": "deepseek_v4"}' >"$s$MODEL/config.json"
+	head -c 4096 /dev/zero >"$s$MODEL/model-00001-of-00001.safetensors"
 	i=$((i + 1))
 done
 

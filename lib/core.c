@@ -28,13 +28,15 @@ int v4_status_rank(enum v4_status st)
 	return (unsigned)st < V4_ARRAY_LEN(status_ranks) ? status_ranks[st] : 3;
 }
 
-/* The worse of two states; on equal rank the later enum (FAIL > UNREACHABLE
- * > ERROR, WARN > SKIP > PASS) wins so that the reason is the most telling. */
+/* The worse of two states; on equal rank UNREACHABLE outranks ERROR (the
+ * more telling reason), and PASS outranks SKIP (something was checked). */
 enum v4_status v4_worst(enum v4_status a, enum v4_status b)
 {
 	int ra = v4_status_rank(a), rb = v4_status_rank(b);
 	if (ra != rb)
 		return ra > rb ? a : b;
+	if (ra == 0)
+		return a == V4_PASS || b == V4_PASS ? V4_PASS : V4_SKIP;
 	return a > b ? a : b;
 }
 

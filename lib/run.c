@@ -367,8 +367,8 @@ void v4_evaluate(struct v4_node *nodes, size_t nn, const struct v4_check *const 
 
 enum v4_status v4_results_worst(const struct v4_results *r)
 {
-	enum v4_status w = V4_PASS;
-	for (size_t i = 0; i < r->n; i++)
+	enum v4_status w = r->n ? r->v[0].status : V4_PASS;
+	for (size_t i = 1; i < r->n; i++)
 		w = v4_worst(w, r->v[i].status);
 	return w;
 }

@@ -32,9 +32,12 @@ static int has_code(const struct v4_results *r, const char *code)
 static enum v4_status node_status(const struct v4_results *r, const char *name)
 {
 	enum v4_status w = V4_PASS;
+	int any = 0;
 	for (size_t i = 0; i < r->n; i++)
-		if (strcmp(r->v[i].node, name) == 0)
-			w = v4_worst(w, r->v[i].status);
+		if (strcmp(r->v[i].node, name) == 0) {
+			w = any ? v4_worst(w, r->v[i].status) : r->v[i].status;
+			any = 1;
+		}
 	return w;
 }
 

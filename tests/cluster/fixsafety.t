@@ -37,7 +37,7 @@ while [ $i -le $N ]; do
 	sh $FAKE/v4fake init "$(node_state $i)" --rank $((i - 1)) --bond-ip "$(node_ip $i)" >/dev/null
 	i=$((i + 1))
 done
-V="$V4CHECK -c $T/c.json"
+V="$V4CHECK -c $T/c.json -t 30"
 S2=$(node_state 2)
 setlog() { cat "$(node_state $1)/tls_set.log" 2>/dev/null; }
 clear_setlogs() { for i in 1 2 3; do rm -f "$(node_state $i)/tls_set.log"; done; }
@@ -67,7 +67,7 @@ is "$(wc -l < $T/fix.log)" "$before" "second tls --fix logged no command"
 
 # ---- JSON: the plan and its outcome in "fixes" ----
 sh $FAKE/v4fake fault $S2 tls-on-npu 4 >/dev/null
-"$V4CHECK" -c $T/c.json tls --fix --fix-log $T/fix.log -o json > $T/j.json 2> $T/e
+"$V4CHECK" -c $T/c.json -t 30 tls --fix --fix-log $T/fix.log -o json > $T/j.json 2> $T/e
 python3 - $T/j.json <<'PY'
 import json, sys
 d = json.load(open(sys.argv[1]))
@@ -79,7 +79,7 @@ assert d["status"] == "PASS", d["status"]
 PY
 ok $? "JSON: fixes lists node, command, class and result (applied)"
 like $T/e '^fix plan \(1 command\)' "JSON: the plan text goes to stderr"
-"$V4CHECK" -c $T/c.json tls --fix --dry-run -o json 2>/dev/null | python3 -c '
+"$V4CHECK" -c $T/c.json -t 30 tls --fix --dry-run -o json 2>/dev/null | python3 -c '
 import json, sys; d = json.load(sys.stdin); assert d["fixes"] == [], d["fixes"]'
 ok $? "JSON: a second run has no fixes"
 

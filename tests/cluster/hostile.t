@@ -104,12 +104,12 @@ clean "binary junk"
 
 # Output that never ends.
 sh $FAKE/v4fake fault "$(node_state 1)" npusmi-endless >/dev/null
-hostile "endless output" 40 'timed out' -t 10 --deadline 40
+hostile "endless output" 60 'timed out' -t 20 --deadline 60
 clean "endless output"
 
 # A tool that ignores SIGTERM.
 sh $FAKE/v4fake fault "$(node_state 1)" npusmi-ignore-term >/dev/null
-hostile "ignores SIGTERM" 40 'timed out' -t 10 --deadline 40
+hostile "ignores SIGTERM" 60 'timed out' -t 20 --deadline 60
 clean "ignores SIGTERM"
 
 # The connection drops mid-probe (the fake kills its own sshd session).
@@ -142,7 +142,7 @@ clean "very slow node (timeout)"
 # A FAIL elsewhere as well: exit status 2, node1 still reported.
 sh $FAKE/v4fake fault "$(node_state 3)" tls-on >/dev/null
 sh $FAKE/v4fake fault "$(node_state 1)" npusmi-endless >/dev/null
-run $T/o "$V4CHECK" -c $T/c.json tls -t 10 --deadline 40
+run $T/o "$V4CHECK" -c $T/c.json tls -t 20 --deadline 60
 is $RC 2 "hostile node1 + FAIL on node3: exit status 2"
 like $T/o 'ERROR +[A-Z_]+ +node1: .*timed out' "node1 still ERROR"
 like $T/o 'FAIL +TLS_MISMATCH +node3' "node3 FAIL"

@@ -3,8 +3,8 @@
 # applied twice changes nothing the second time, --fix-fanout bounds the nodes
 # changed at once, every applied command is logged (file and syslog), a
 # disruptive fix needs --yes and is refused while the node serves, and an NPU
-# whose state could not be read is never changed. Root only; V4_CLUSTER=6 by default.
-V4_CLUSTER=${V4_CLUSTER:-6}
+# whose state could not be read is never changed. Root only; V4_CLUSTER=9 by default.
+V4_CLUSTER=${V4_CLUSTER:-9}
 cd "$(dirname "$0")/../.." || exit 1
 . tests/cli/tap.sh
 . tests/cluster/lib.sh

@@ -204,7 +204,7 @@ is "$(held)" "$h0" "while serving the container was not restarted"
 health_down
 
 health_up hang
-run $T/o $V npu-mem --fix --yes -t 3; is $RC 2 "API hangs on /health: still FAIL"
+run $T/o $V npu-mem --fix --yes -t 12; is $RC 2 "API hangs on /health: still FAIL"
 like $T/o 'REFUSED: the API did not answer /health in time' "--yes refused when /health does not answer"
 is "$(held)" "$h0" "a hung API: the container was not restarted"
 health_down

@@ -193,12 +193,19 @@ static void mem_evaluate(const struct v4_check *c, struct v4_node *const *nodes,
 		judge(c, nodes[i], ctx, out);
 }
 
-/* 1 when the node's API answered /health with 200 (it is serving), or when
- * that was not asked: never restart on a guess. */
-static int serving(const struct v4_node *n)
+/* Why the node may be serving (restart refused), or NULL when it is not: its
+ * API answered /health with 200, or was not asked, or did not answer in time
+ * (an overloaded server still serves): never restart on a guess. */
+static const char *serving(const struct v4_node *n)
 {
 	const struct v4_fact *f = v4_fact(n, P_HEALTH);
-	return !f || (f->state == V4_FACT_OK && f->exit_code == 200);
+	if (!f)
+		return "the API's /health was not asked: cannot tell whether it is serving";
+	if (f->state == V4_FACT_TIMEOUT)
+		return "the API did not answer /health in time: it may be serving; stop it first";
+	if (f->state == V4_FACT_OK && f->exit_code == 200)
+		return "the API on this node answers /health: it is serving; stop it first";
+	return NULL;
 }
 
 /* 1 when the node has held memory or leftover processes (a FAIL). */
@@ -226,9 +233,7 @@ static void mem_fix(const struct v4_check *c, struct v4_node *const *nodes, size
 			v4_fix_refuse(plan, nodes[i]->name, "the container name is not a plain word",
 				      "docker restart <container>");
 		else if (serving(nodes[i]))
-			v4_fix_refuse(plan, nodes[i]->name,
-				      "the API on this node answers /health: it is serving; stop it first",
-				      "docker restart %s", ct);
+			v4_fix_refuse(plan, nodes[i]->name, serving(nodes[i]), "docker restart %s", ct);
 		else
 			v4_fix_add(plan, nodes[i]->name, V4_FIX_DISRUPTIVE, why, "docker restart %s", ct);
 	}

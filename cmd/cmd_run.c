@@ -95,16 +95,28 @@ static void probe_eval(struct v4_node *nodes, size_t nn, const struct v4_check *
 	v4_evaluate(nodes, nn, checks, nc, ctx, o, res);
 }
 
+/* Warns when applied commands would go to a syslog that is not there. */
+static void warn_no_syslog(const struct v4_opts *o)
+{
+	struct stat st;
+	if (!o->fix_log && (stat("/dev/log", &st) != 0 || !S_ISSOCK(st.st_mode)))
+		fprintf(stderr, "v4check: warning: no syslog (/dev/log): applied commands are "
+				"logged only in this report; use --fix-log FILE\n");
+}
+
 /* The fix flow: plan, show, apply (unless --dry-run), probe and judge again. */
 static void fix_flow(struct v4_node *nodes, size_t nn, const struct v4_check **checks, size_t nc,
 		     const struct v4_ctx *ctx, const struct v4_opts *o, struct v4_results *res,
 		     struct v4_fixplan *plan, struct v4_fix_log *log)
 {
+	FILE *out = o->format == V4_FMT_TEXT ? stdout : stderr;
 	v4_plan_fixes(nodes, nn, checks, nc, ctx, plan);
 	if (!o->quiet || o->dry_run)
-		v4_print_plan(o->format == V4_FMT_TEXT ? stdout : stderr, plan);
+		v4_print_plan(out, plan);
+	fflush(out); /* the plan is out before anything changes */
 	if (o->dry_run || !plan->n)
 		return;
+	warn_no_syslog(o);
 	v4_apply_fixes(nodes, nn, plan, o, log);
 	for (size_t i = 0; i < nn; i++)
 		v4_node_clear_facts(&nodes[i]);

@@ -14,6 +14,18 @@ static void warn_mode(const char *path)
 		fprintf(stderr, "v4check: warning: %s is readable by others (chmod 600 it)\n", path);
 }
 
+/* Warns when the SSH private key (-i or ssh.identity) is readable by others. */
+static void warn_identity_mode(const char *path)
+{
+	const char *home = getenv("HOME");
+	char buf[4096];
+	if (path && path[0] == '~' && path[1] == '/' && home) {
+		snprintf(buf, sizeof buf, "%s%s", home, path + 1);
+		path = buf;
+	}
+	warn_mode(path);
+}
+
 /* Takes SSH defaults from the config where no option set them. */
 static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 {
@@ -58,5 +70,7 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 		v4_config_free(cfg);
 		return -1;
 	}
+	if (cli->o.transport == &v4_transport_ssh)
+		warn_identity_mode(cli->o.identity);
 	return 0;
 }

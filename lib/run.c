@@ -101,6 +101,16 @@ static void run_http(struct sched *sc, struct slot *s)
 	s->state = 2;
 }
 
+/* The time a probe started now may run: --timeout, cut to what the run
+ * deadline leaves, so that remote processes never outlive the run. */
+static int probe_timeout(const struct sched *sc, double now)
+{
+	int ms = sc->o->timeout_ms;
+	if (sc->deadline > 0 && sc->deadline - now < ms)
+		ms = sc->deadline - now < 1 ? 1 : (int)(sc->deadline - now);
+	return ms;
+}
+
 /* Starts whatever may start now. */
 static void start_ready(struct sched *sc, double now)
 {
@@ -114,7 +124,7 @@ static void start_ready(struct sched *sc, double now)
 		}
 		char *err = NULL;
 		s->attempts++;
-		s->job = sc->t->start(sc->conn, s->p, sc->o->timeout_ms, &err);
+		s->job = sc->t->start(sc->conn, s->p, probe_timeout(sc, now), &err);
 		if (!s->job) {
 			fail_slot(sc, s, V4_FACT_FAILED, err ? err : "could not start");
 			free(err);
@@ -135,7 +145,9 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 	if (s->killed) {
 		f->state = V4_FACT_TIMEOUT;
 		free(f->reason);
-		f->reason = xasprintf("timed out after %.0f s", sc->o->timeout_ms / 1000.0);
+		f->reason = s->killed == 2
+			? xasprintf("stopped after %.0f s: run deadline reached", (now_ms() - s->started) / 1000.0)
+			: xasprintf("timed out after %.0f s", sc->o->timeout_ms / 1000.0);
 	} else if ((s->p->flags & V4_PROBE_RETRY_BUSY) && s->attempts < BUSY_RETRIES &&
 		   (v4_hccn_busy(f->out, f->out_len) || v4_hccn_busy(f->err, f->err_len))) {
 		v4_fact_free(f);
@@ -169,7 +181,7 @@ static void reap(struct sched *sc, double now)
 		int over = sc->deadline > 0 && now > sc->deadline;
 		if (!s->killed && (late || over)) {
 			sc->t->kill(sc->conn, s->job);
-			s->killed = 1;
+			s->killed = late ? 1 : 2; /* 2: the run deadline, not the probe timeout */
 		}
 	}
 }

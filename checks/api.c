@@ -450,13 +450,6 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	judge_metrics(c, n, ctx, out);
 }
 
-static void api_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_api = {
 	.id = "api",
 	.title = "OpenAI API on rank 0: health, key, model, liveness, decode speed, engines",
@@ -480,5 +473,5 @@ const struct v4_check v4_check_api = {
 	.findings = findings,
 	.params = params,
 	.probes = api_probes,
-	.evaluate = api_evaluate,
+	.evaluate_node = judge_node,
 };

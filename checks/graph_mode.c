@@ -213,14 +213,6 @@ static void graph_probes(const struct v4_check *c, const struct v4_node *n, cons
 	serve_probes(n, ctx, ps);
 }
 
-/* Judges every node. */
-static void graph_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			   const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_graph_mode = {
 	.id = "graph-mode",
 	.title = "vllm serve runs decode as a full ACL graph (no --enforce-eager)",
@@ -243,7 +235,7 @@ const struct v4_check v4_check_graph_mode = {
 	.findings = findings,
 	.params = params,
 	.probes = graph_probes,
-	.evaluate = graph_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

@@ -146,14 +146,6 @@ static void init_probes(const struct v4_check *c, const struct v4_node *n, const
 	serve_probes(n, ctx, ps);
 }
 
-/* Judges every node. */
-static void init_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_init_timeout = {
 	.id = "init-timeout",
 	.title = "engine start-up outlives the model load (no balance scheduling, long enough timeouts)",
@@ -180,7 +172,7 @@ const struct v4_check v4_check_init_timeout = {
 	.findings = findings,
 	.params = params,
 	.probes = init_probes,
-	.evaluate = init_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

@@ -332,14 +332,6 @@ static void kv_probes(const struct v4_check *c, const struct v4_node *n, const s
 		v4_probe_add(ps, P_LOG, -1, 0, "docker logs --tail 2000 %s 2>&1", ct);
 }
 
-/* Judges every node. */
-static void kv_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_kv_budget = {
 	.id = "kv-budget",
 	.title = "NPU memory plan: util headroom holds HCCL, graphs and the runtime peak; no enable_kv_nz",
@@ -368,7 +360,7 @@ const struct v4_check v4_check_kv_budget = {
 	.findings = findings,
 	.params = params,
 	.probes = kv_probes,
-	.evaluate = kv_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

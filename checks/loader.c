@@ -185,14 +185,6 @@ static void loader_probes(const struct v4_check *c, const struct v4_node *n, con
 	v4_probe_add(ps, P_NPROC, -1, 0, "nproc");
 }
 
-/* Judges every node. */
-static void loader_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			    const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_loader = {
 	.id = "loader",
 	.title = "multi-threaded model loader configured (JSON boolean, 128 threads, within the cores)",
@@ -213,7 +205,7 @@ const struct v4_check v4_check_loader = {
 	.findings = findings,
 	.params = params,
 	.probes = loader_probes,
-	.evaluate = loader_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

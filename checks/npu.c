@@ -267,13 +267,6 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	v4_npusmi_free(&s);
 }
 
-static void npu_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_npu = {
 	.id = "npu",
 	.title = "Every NPU present, healthy, 910B2 with 64 GB HBM, no uncorrected ECC errors",
@@ -298,7 +291,7 @@ const struct v4_check v4_check_npu = {
 	.findings = findings,
 	.params = params,
 	.probes = npu_probes,
-	.evaluate = npu_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

@@ -186,13 +186,6 @@ static void judge(const struct v4_check *c, const struct v4_node *n, const struc
 	v4_npusmi_free(&s);
 }
 
-static void mem_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge(c, nodes[i], ctx, out);
-}
-
 /* Why the node may be serving (restart refused), or NULL when it is not: its
  * API answered /health with 200, or was not asked, or did not answer in time
  * (an overloaded server still serves): never restart on a guess. */
@@ -260,7 +253,7 @@ const struct v4_check v4_check_npu_mem = {
 	.findings = findings,
 	.params = params,
 	.probes = mem_probes,
-	.evaluate = mem_evaluate,
+	.evaluate_node = judge,
 	.fix = mem_fix,
 	.fix_class = V4_FIX_DISRUPTIVE,
 };

@@ -148,14 +148,6 @@ static void pc_probes(const struct v4_check *c, const struct v4_node *n, const s
 	want_metrics(n, ctx, ps);
 }
 
-/* Judges every node. */
-static void pc_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_prefix_cache = {
 	.id = "prefix-cache",
 	.title = "prefix caching off for DeepSeek-V4 (it gives no hits below 16K-token prefixes)",
@@ -175,7 +167,7 @@ const struct v4_check v4_check_prefix_cache = {
 	.findings = findings,
 	.params = NULL,
 	.probes = pc_probes,
-	.evaluate = pc_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

@@ -391,13 +391,6 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	v4_hccn_conf_free(&st.conf);
 }
 
-static void roce_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const struct v4_ctx *ctx, struct v4_results *out)
-{
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, out);
-}
-
 const struct v4_check v4_check_roce = {
 	.id = "roce",
 	.title = "NPU RoCE ports up, healthy, addressed as in /etc/hccn.conf, peers reachable",
@@ -423,7 +416,7 @@ const struct v4_check v4_check_roce = {
 	.findings = findings,
 	.params = params,
 	.probes = roce_probes,
-	.evaluate = roce_evaluate,
+	.evaluate_node = judge_node,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

@@ -355,6 +355,8 @@ static void eval_check(const struct v4_check *c, struct v4_node *nodes, size_t n
 	size_t first = out->n;
 	if (nl && c->evaluate)
 		c->evaluate(c, live, nl, ctx, out);
+	for (size_t i = 0; c->evaluate_node && i < nl; i++)
+		c->evaluate_node(c, live[i], ctx, out);
 	for (size_t i = first; i < out->n; i++) {
 		struct v4_result *r = &out->v[i];
 		if (!demoted(o, r))

@@ -205,6 +205,9 @@ struct v4_check {
 	/* Judges all reachable nodes at once (cluster checks compare them). Pure. */
 	void (*evaluate)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 			 const struct v4_ctx *ctx, struct v4_results *out);
+	/* Or, for checks that judge each node on its own: one node. Pure. */
+	void (*evaluate_node)(const struct v4_check *c, const struct v4_node *n,
+			      const struct v4_ctx *ctx, struct v4_results *out);
 	/* Plans commands that repair what evaluate found, for one node. Pure. */
 	void (*fix)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 		    const struct v4_ctx *ctx, struct v4_fixplan *out);

@@ -301,11 +301,14 @@ static const char *want_of(size_t i, const char *addr, const char *bif)
 	return env_vars[i].is_ip ? addr : bif;
 }
 
+/* What judge_env reports. */
+enum { ENV_WRONG_ONLY = 1, ENV_MISSING_ONLY = 2, ENV_BOTH = 3 };
+
 /* Judges one environment (container, config script or process) against the
- * variables. Wrong values always count; missing ones (strict) only when
- * sitecustomize.py does not set them right. */
+ * variables: wrong values, and/or missing ones that sitecustomize.py does not
+ * set right. */
 static void judge_env(const struct v4_check *c, const struct v4_node *n, const char *where,
-		      const char *(*get)(const void *, const char *), const void *env, int strict,
+		      const char *(*get)(const void *, const char *), const void *env, int what,
 		      const struct netif *x, const char *bif, int *bad, struct v4_results *out)
 {
 	for (size_t i = 0; i < NVARS; i++) {
@@ -313,11 +316,11 @@ static void judge_env(const struct v4_check *c, const struct v4_node *n, const c
 		if (!want)
 			continue; /* address unknown */
 		char *sc = x->sitecust ? sitecust_value(x->sitecust, env_vars[i].name) : NULL;
-		if (v && strcmp(v, want)) {
+		if (v && strcmp(v, want) && (what & ENV_WRONG_ONLY)) {
 			v4_add(out, c->id, n->name, V4_FAIL, "ENV_WRONG", NULL, "%s: %s=%s, expected %s",
 			       where, env_vars[i].name, v, want);
 			*bad = 1;
-		} else if (!v && strict && (!sc || strcmp(sc, want)) && x->sitecust_known) {
+		} else if (!v && (what & ENV_MISSING_ONLY) && (!sc || strcmp(sc, want)) && x->sitecust_known) {
 			v4_add(out, c->id, n->name, V4_FAIL, "ENV_MISSING", NULL,
 			       "%s: %s is not set and sitecustomize.py does not set it to %s", where,
 			       env_vars[i].name, want);
@@ -344,6 +347,13 @@ static const char *get_inspect(const void *e, const char *k)
 	return NULL;
 }
 
+/* A config script export (placeholders such as <ip> skipped). */
+static const char *get_script(const void *e, const char *k)
+{
+	const char *v = serve_getenv(e, k);
+	return v && !strchr(v, '<') ? v : NULL;
+}
+
 /* The config script over the container env (placeholders such as <ip> skipped). */
 struct eff_env {
 	const struct serve_cmd *cmd;
@@ -352,8 +362,8 @@ struct eff_env {
 static const char *get_effective(const void *e, const char *k)
 {
 	const struct eff_env *ee = e;
-	const char *v = ee->cmd ? serve_getenv(ee->cmd, k) : NULL;
-	if (v && !strchr(v, '<'))
+	const char *v = ee->cmd ? get_script(ee->cmd, k) : NULL;
+	if (v)
 		return v;
 	return ee->inspect ? get_inspect(ee->inspect, k) : NULL;
 }
@@ -463,7 +473,7 @@ static void judge_procs(const struct v4_check *c, const struct v4_node *n, const
 			char where[96];
 			snprintf(where, sizeof where, "process %ld (%s)", sp.v[i].pid, sp.v[i].title);
 			if (sp.v[i].env_ok)
-				judge_env(c, n, where, get_proc, &sp.v[i].env, 1, x, bif, bad, out);
+				judge_env(c, n, where, get_proc, &sp.v[i].env, ENV_BOTH, x, bif, bad, out);
 			else
 				v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "%s: environ: %s",
 				       where, sp.v[i].why ? sp.v[i].why : "unreadable");
@@ -491,13 +501,16 @@ static int judge_serve(const struct v4_check *c, const struct v4_node *n, const 
 	} else if (rc == 0) {
 		bad |= judge_dp(c, n, &cmd, want_dp, out);
 	}
-	if (x->inspect && (rc != 0 || from_process))
-		judge_env(c, n, "container env", get_inspect, x->inspect, rc != 0, x, bif, &bad, out);
-	if (rc == 0 && from_process)
+	if (x->inspect)
+		judge_env(c, n, "container env", get_inspect, x->inspect, rc ? ENV_BOTH : ENV_WRONG_ONLY, x,
+			  bif, &bad, out);
+	if (rc == 0 && from_process) {
 		judge_procs(c, n, x, bif, &bad, out);
-	else if (rc == 0)
-		judge_env(c, n, "container env + deployment.serve_command", get_effective, &ee, 1, x, bif,
-			  &bad, out);
+	} else if (rc == 0) {
+		judge_env(c, n, "deployment.serve_command", get_script, &cmd, ENV_WRONG_ONLY, x, bif, &bad, out);
+		judge_env(c, n, "container env + deployment.serve_command", get_effective, &ee,
+			  ENV_MISSING_ONLY, x, bif, &bad, out);
+	}
 	serve_free(&cmd);
 	free(why);
 	return bad;

@@ -546,6 +546,22 @@ static int judge_sitecust(const struct v4_check *c, const struct v4_node *n, con
 	return 0;
 }
 
+/* Evidence of a passing node: interface, address, slaves. */
+static cJSON *pass_evidence(const struct netif *x, const char *bif)
+{
+	cJSON *o = cJSON_CreateObject();
+	struct sbuf down = {0};
+	size_t total = 0;
+	slaves_down(x, bif, &down, &total);
+	cJSON_AddStringToObject(o, "interface", bif);
+	if (x->addr)
+		cJSON_AddStringToObject(o, "address", x->addr);
+	cJSON_AddNumberToObject(o, "slaves", (double)total);
+	cJSON_AddBoolToObject(o, "sitecustomize", x->sitecust != NULL);
+	sbuf_free(&down);
+	return o;
+}
+
 /* Reads the link and address facts; -1 after an ERROR. */
 static int read_net(const struct v4_check *c, const struct v4_node *n, struct netif *x,
 		    const char *bif, struct v4_results *out)
@@ -584,9 +600,9 @@ static void judge(const struct v4_check *c, const struct v4_node *n, const struc
 	bad |= judge_hostname(c, n, out);
 	bad |= judge_serve(c, n, ctx, &x, bif, want_dp, out);
 	if (!bad && out->n == before)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", NULL,
-		       "%s up with %s; interface variables name it; hostname not loopback", bif,
-		       x.addr ? x.addr : "its address");
+		v4_add(out, c->id, n->name, V4_PASS, "OK", pass_evidence(&x, bif),
+		       "%s up with the node's address; interface variables name it; hostname not "
+		       "loopback; DP address is rank 0's", bif);
 	free(why);
 	free(own);
 	free(x.bonding);

@@ -4,6 +4,7 @@
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
 extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_versions, v4_check_clock,
 	v4_check_model;
+extern const struct v4_check v4_check_netif, v4_check_container;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args;
 extern const struct v4_check v4_check_api;
@@ -16,6 +17,8 @@ const struct v4_check *const v4_checks[] = {
 	&v4_check_versions,
 	&v4_check_clock,
 	&v4_check_model,
+	&v4_check_netif,
+	&v4_check_container,
 	&v4_check_graph_mode,
 	&v4_check_kv_budget,
 	&v4_check_init_timeout,

@@ -142,11 +142,29 @@ static int from_running(const struct v4_node *n, const struct proc_entry *srv,
 	return 0;
 }
 
-/* The config's command for the node's rank; SERVE_NONE or -1 with *why. */
+/* The node's own nodes[].serve_command (matched by name, else host), or NULL. */
+static const char *node_command(const struct v4_node *n, const struct v4_ctx *ctx)
+{
+	const cJSON *nodes = ctx && ctx->cfg ? v4_cfg_get(ctx->cfg, "nodes") : NULL, *o;
+	cJSON_ArrayForEach(o, nodes) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name");
+		const cJSON *h = cJSON_GetObjectItemCaseSensitive(o, "host");
+		const cJSON *sc = cJSON_GetObjectItemCaseSensitive(o, "serve_command");
+		const char *id = cJSON_IsString(nm) ? nm->valuestring : cJSON_IsString(h) ? h->valuestring : NULL;
+		if (id && n->name && strcmp(id, n->name) == 0)
+			return cJSON_IsString(sc) ? sc->valuestring : NULL;
+	}
+	return NULL;
+}
+
+/* The config's command for the node's rank (nodes[].serve_command, else
+ * deployment.serve_command); SERVE_NONE or -1 with *why. */
 static int from_config(const struct v4_node *n, const struct v4_ctx *ctx, const char *nowhy,
 		       struct serve_cmd *out, char **why)
 {
-	const char *text = ctx && ctx->cfg ? v4_cfg_str(ctx->cfg, "deployment.serve_command", NULL) : NULL;
+	const char *text = node_command(n, ctx);
+	if (!text)
+		text = ctx && ctx->cfg ? v4_cfg_str(ctx->cfg, "deployment.serve_command", NULL) : NULL;
 	char rank[24], *err = NULL;
 	if (!text || !*text) {
 		*why = xasprintf("no running vLLM on the node (%s) and no deployment.serve_command "

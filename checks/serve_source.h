@@ -8,7 +8,9 @@
  * ("serve-environ.PID") for the server, its EngineCore_DP* and its first
  * workers. PIDs come from the parsed listing and are checked integers.
  *
- * Else from the config: deployment.serve_command evaluated for the node's
+ * Else from the config: the node's own nodes[].serve_command when it has one
+ * (a per-node variant: a node started differently, or a test injecting a
+ * fault on one rank), else deployment.serve_command; evaluated for the node's
  * rank (RANK=n->rank) by serve_parse. Neither: the checks SKIP.
  *
  * The API key is never copied into evidence or messages: the model keeps it

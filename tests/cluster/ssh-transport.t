@@ -96,8 +96,10 @@ has "s TIMEOUT -1 0 timed out after 2s"; ok $? "sleep 100 with 2 s timeout is TI
 has "g TIMEOUT"; ok $? "background child probe is TIMEOUT"
 [ $((t1 - t0)) -lt 3500 ]; ok $? "timeout reported within ~3 s ($((t1 - t0)) ms)"
 sleep 1
-! node_exec 1 pgrep -f 'sleep 100' >/dev/null; ok $? "no 'sleep 100' left on the node"
-! node_exec 1 pgrep -f 'sleep 101' >/dev/null; ok $? "no background 'sleep 101' left on the node"
+# the node's own processes (network namespaces share the machine's process table)
+ns_has() { for _p in $(ip netns pids "${V4_NS}n1"); do tr '\0' ' ' < /proc/$_p/cmdline 2>/dev/null; echo; done | grep -q "$1"; }
+! ns_has 'sleep 100$\|sleep 100 '; ok $? "no 'sleep 100' left on the node"
+! ns_has 'sleep 101'; ok $? "no background 'sleep 101' left on the node"
 
 # -- host keys
 KH=$V4_WORK/kh_new

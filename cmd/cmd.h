@@ -23,7 +23,8 @@ struct v4_cmd {
 	int (*run)(struct v4_cli *cli);
 };
 
-extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect, v4_cmd_merge;
+extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect, v4_cmd_merge,
+	v4_cmd_config;
 
 /* Runs the given checks over the inventory (probe, evaluate, fix, report). */
 int v4_cmd_checks(struct v4_cli *cli, char **ids);

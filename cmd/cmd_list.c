@@ -1,5 +1,6 @@
 /* list, explain, and the check catalogue page (list --man). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -106,5 +107,26 @@ static int run_explain(struct v4_cli *cli)
 	return 0;
 }
 
+/* config: prints the configuration in force (the built-in one without -c),
+ * a starting point for a cluster's own file. */
+static int run_config(struct v4_cli *cli)
+{
+	struct v4_config cfg;
+	char *err = NULL;
+	if (cli->nargs)
+		return usage_error("config takes no arguments");
+	if (v4_config_load(cli->config, &cfg, &err)) {
+		fprintf(stderr, "v4check: %s\n", err);
+		free(err);
+		return V4_EXIT_USAGE;
+	}
+	char *s = cJSON_Print(cfg.json);
+	printf("%s\n", s);
+	cJSON_free(s);
+	v4_config_free(&cfg);
+	return 0;
+}
+
 const struct v4_cmd v4_cmd_list = {"list", "", "list the checks", run_list};
+const struct v4_cmd v4_cmd_config = {"config", "", "print the configuration in force", run_config};
 const struct v4_cmd v4_cmd_explain = {"explain", "CHECK", "explain a check", run_explain};

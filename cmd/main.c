@@ -10,6 +10,7 @@
 
 static const struct v4_cmd *const commands[] = {
 	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
+	&v4_cmd_config,
 };
 
 static const char usage_text[] =
@@ -20,6 +21,7 @@ static const char usage_text[] =
 	"  CHECK [CHECK...]    run the named checks (see `v4check list`)\n"
 	"  list                list the checks: id, whether it can fix, title\n"
 	"  explain CHECK       symptom, cause and fix of a check\n"
+	"  config              print the configuration in force (the built-in one without -c)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
 	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
 	"\n"

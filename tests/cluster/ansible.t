@@ -19,14 +19,11 @@ FAKE=$V4_REPO/fixtures/fake
 T=$V4_WORK/t; mkdir -p "$T"
 MODEL=/data/models/DeepSeek-V4-Pro-w4a8-mtp
 
-# Healthy nodes, each with the model directory (node-shell binds state/data at /data).
+# Healthy nodes (v4fake init writes the model under state/data, bound at /data).
 i=1
 while [ $i -le $N ]; do
 	s=$(node_state $i)
 	sh "$FAKE/v4fake" init "$s" --rank $((i - 1)) --bond-ip "$(node_ip $i)" >/dev/null
-	mkdir -p "$s$MODEL"
-	echo '{"model_type": "deepseek_v4"}' >"$s$MODEL/config.json"
-	head -c 4096 /dev/zero >"$s$MODEL/model-00001-of-00001.safetensors"
 	i=$((i + 1))
 done
 

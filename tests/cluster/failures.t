@@ -29,11 +29,6 @@ T0=$(date +%s)
 init_node() {
 	_s=$(node_state "$1")
 	sh "$FAKE/v4fake" init "$_s" --rank $(($1 - 1)) --bond-ip "$(node_ip "$1")" >/dev/null
-	printf '127.0.0.1 localhost\n%s %s\n' "$(node_ip "$1")" "$(hostname)" > "$_s/etc/hosts"
-	mkdir -p "$_s/data/models/DeepSeek-V4-Pro-w4a8-mtp"
-	printf '{"architectures": ["DeepseekV4ForCausalLM"], "model_type": "deepseek_v4"}\n' \
-		> "$_s$MODEL/config.json"
-	printf 'weights\n' > "$_s$MODEL/model-00001-of-00001.safetensors"
 }
 
 # The clean command: the reference deployment's, with its real findings

@@ -33,6 +33,16 @@ for id in $("$V4CHECK" list | awk '{print $1}'); do
 	grep -q "^\.SS $id\$" man/v4check-checks.7; ok $? "catalogue page has a section for $id"
 done
 
+# --- the bundled demo: the reference cluster with failures 1 and 8 ---
+run $T/o "$V4CHECK" all --replay fixtures/replay/reference-cluster; is $RC 2 "demo: FAIL (2)"
+like $T/o 'FAIL +TLS_MISMATCH +node3: TLS enabled on NPU 0-7 of 8' "demo: node3's TLS"
+like $T/o 'FAIL +HBM_HELD_NO_PROCESS node2: NPU 3 holds 40960 of 65536 MB' "demo: node2's held NPU"
+like $T/o 'ARGS_UNKNOWN_KEY node\[1-4\]: .*did you mean enable_npugraph_ex' "demo: the reference command's misspelled key"
+is "$(grep -c '^  FAIL' $T/o)" 3 "demo: nothing else fails"
+run $T/o "$V4CHECK" config; is $RC 0 "config prints the built-in configuration"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); assert len(c["nodes"])==4 and "--headless" in c["deployment"]["serve_command"]' $T/o
+ok $? "the built-in configuration is the reference deployment's"
+
 # --- replay of check fixtures ---
 R=fixtures/checks/tls
 run $T/o "$V4CHECK" tls --replay $R/fail-node3-enabled; is $RC 2 "replay: TLS on node3 fails (2)"

@@ -119,7 +119,12 @@ static void start_ready(struct sched *sc, double now)
 		if (s->state != 0 || s->not_before > now || device_busy(sc, s->p->device))
 			continue;
 		if ((s->p->flags & V4_PROBE_HTTP) && sc->t != &v4_transport_replay) {
+			/* an HTTP probe blocks this thread: run it alone, so that its
+			 * wait never counts against another probe's timeout */
+			if (sc->running)
+				continue;
 			run_http(sc, s);
+			now = now_ms();
 			continue;
 		}
 		char *err = NULL;

@@ -110,7 +110,7 @@ touch $T/stop; wait $PSP
 kill $AP; wait $AP 2>/dev/null
 like $T/out1 'ok +node2: hccn_tool -i 1 -tls -s enable 0' "the run reached the nodes and applied a fix"
 like $T/fix.log 'node=node2 result=ok' "the fix log was written"
-[ "$(grep -c 'v4check -c' $T/ps)" -gt 0 ]; ok $? "ps snapshots saw v4check running ($(grep -c 'v4check -c' $T/ps) lines)"
+[ "$(grep -c 'v4check -t 30 -c' $T/ps)" -gt 0 ]; ok $? "ps snapshots saw v4check running ($(grep -c 'v4check -t 30 -c' $T/ps) lines)"
 grep -q 'hccn_tool -i' $T/ps; ok $? "ps snapshots saw probes on the nodes"
 for f in out1 out2 out3 fix.log ps; do
 	grep -qF "$PASS" $T/$f; is $? 1 "the passphrase is not in $f"

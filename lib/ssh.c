@@ -1131,7 +1131,10 @@ static void *ssh_start(void *conn, const struct v4_probe *p, int timeout_ms, cha
 	j->cmd = xstrdup(p->cmd);
 	j->timeout_s = timeout_ms <= 0 ? 0 : timeout_ms < 1000 ? 1 : (timeout_ms + 999) / 1000;
 	char *q = shell_quote(p->cmd);
-	j->wrapped = xasprintf("exec timeout -s TERM -k 2 %d sh -c %s", j->timeout_s, q);
+	/* KILL, not TERM then KILL: GNU timeout leaves as soon as its child (this
+	 * sh) is gone, and a tool that ignores TERM would outlive it. timeout
+	 * signals its whole process group, so nothing the probe started stays. */
+	j->wrapped = xasprintf("exec timeout -s KILL %d sh -c %s", j->timeout_s, q);
 	free(q);
 	j->exit_code = -1;
 	j->t0 = now_ms();

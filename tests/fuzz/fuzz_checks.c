@@ -198,7 +198,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (size_t i = 0; i < nn; i++)
 		facts_round_trip(&nodes[i]);
 
-	struct v4_report rep = {nodes, nn, v4_checks, v4_ncheck, &res, &plan, NULL, "fuzz", 1};
+	struct v4_report rep = {.nodes = nodes, .nn = nn, .checks = v4_checks, .nc = v4_ncheck,
+				.res = &res, .plan = &plan, .mode = "fuzz", .with_facts = 1};
 	cJSON *j = v4_report_json(&rep);
 	char *s = cJSON_PrintUnformatted(j);
 	if (!s)

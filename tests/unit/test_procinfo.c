@@ -1,5 +1,6 @@
 /* Unit tests for the /proc helpers (lib/procinfo.c). */
 #include <stdint.h>
+#include <unistd.h>
 
 #include "procinfo.h"
 #include "serve.h"

@@ -73,7 +73,7 @@ static int run_case(const char *dir, const struct v4_config *cfg, struct v4_resu
 	v4_opts_defaults(&o);
 	o.transport = &v4_transport_replay;
 	o.replay_dir = dir;
-	struct v4_ctx ctx = {cfg, 1798761600, V4_PHASE_PRE};
+	struct v4_ctx ctx = {.cfg = cfg, .now = 1798761600, .phase = V4_PHASE_PRE};
 	v4_probe_nodes(nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o);
 	v4_evaluate(nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o, r);
 	for (size_t i = 0; i < nn; i++)

@@ -18,9 +18,9 @@ ANSIBLE_MAX=${ANSIBLE_MAX:-32}
 V4CHECK=$(pwd)/v4check
 command -v /usr/bin/time >/dev/null || { echo "bench: needs GNU time (apt-get install time)" >&2; exit 1; }
 
-# The probes `v4check all` runs on a healthy node, as one script (one command a line).
+# The probes `v4check all` runs on a healthy node (node 1), as one script.
 probe_script() {
-	"$V4CHECK" -c "$1" collect -o "$V4_WORK/cap" >/dev/null 2>&1
+	"$V4CHECK" -c "$1" -H "$(node_ip 1)" collect -o "$V4_WORK/cap" >/dev/null 2>&1
 	python3 - "$V4_WORK/cap" <<'PY' > "$V4_WORK/probes.sh"
 import json, os, sys
 cap = sys.argv[1]

@@ -16,27 +16,8 @@ FAKE=$V4_REPO/fixtures/fake
 T=$V4_WORK/t; mkdir -p $T
 export NO_COLOR=1
 
-# cfg FILE: a config naming node1..nodeN with their bond1 addresses.
-cfg() {
-	{
-		printf '{"nodes": ['
-		i=1
-		while [ $i -le $N ]; do
-			[ $i -gt 1 ] && printf ','
-			printf '{"name":"node%d","host":"%s","rank":%d,"bond1":"%s"}' $i "$(node_ip $i)" $((i - 1)) "$(node_ip $i)"
-			i=$((i + 1))
-		done
-		printf '], "ssh": {"user": "root", "identity": "%s", "known_hosts": "%s", "connect_timeout": 5}}\n' \
-			"$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS"
-	} > "$1"
-	chmod 600 "$1"
-}
-cfg $T/c.json
-i=1
-while [ $i -le $N ]; do
-	sh $FAKE/v4fake init "$(node_state $i)" --rank $((i - 1)) --bond-ip "$(node_ip $i)" >/dev/null
-	i=$((i + 1))
-done
+cluster_config $T/c.json 5
+cluster_init_nodes
 V="$V4CHECK -c $T/c.json -t 30"
 S2=$(node_state 2)
 setlog() { cat "$(node_state $1)/tls_set.log" 2>/dev/null; }

@@ -19,27 +19,8 @@ T=$V4_WORK/t; mkdir -p $T
 export NO_COLOR=1
 RSS_MAX_KB=65536 # 64 MiB: the 4 MiB per-stream output cap keeps it far below
 
-# cfg FILE: a config naming node1..nodeN with their bond1 addresses.
-cfg() {
-	{
-		printf '{"nodes": ['
-		i=1
-		while [ $i -le $N ]; do
-			[ $i -gt 1 ] && printf ','
-			printf '{"name":"node%d","host":"%s","rank":%d,"bond1":"%s"}' $i "$(node_ip $i)" $((i - 1)) "$(node_ip $i)"
-			i=$((i + 1))
-		done
-		printf '], "ssh": {"user": "root", "identity": "%s", "known_hosts": "%s", "connect_timeout": 10}}\n' \
-			"$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS"
-	} > "$1"
-	chmod 600 "$1"
-}
-cfg $T/c.json
-i=1
-while [ $i -le $N ]; do
-	sh $FAKE/v4fake init "$(node_state $i)" --rank $((i - 1)) --bond-ip "$(node_ip $i)" >/dev/null
-	i=$((i + 1))
-done
+cluster_config $T/c.json 10
+cluster_init_nodes
 
 # leftovers I: processes in node i's namespace other than sshd (probe leftovers).
 leftovers() {

@@ -224,3 +224,32 @@ cluster_up() {
 	done
 	V4_NNODES=$1
 }
+
+# cluster_config FILE [CONNECT_TIMEOUT]: a v4check config naming node1..nodeN
+# (ranks 0..N-1, their bond1 addresses) with the cluster's client key and
+# known_hosts; mode 600.
+cluster_config() {
+	{
+		printf '{"nodes": ['
+		_i=1
+		while [ $_i -le "$V4_NNODES" ]; do
+			[ $_i -gt 1 ] && printf ','
+			printf '{"name":"node%d","host":"%s","rank":%d,"bond1":"%s"}' $_i "$(node_ip $_i)" \
+				$((_i - 1)) "$(node_ip $_i)"
+			_i=$((_i + 1))
+		done
+		printf '], "ssh": {"user": "root", "identity": "%s", "known_hosts": "%s", "connect_timeout": %d}}\n' \
+			"$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "${2:-5}"
+	} >"$1"
+	chmod 600 "$1"
+}
+
+# cluster_init_nodes: a healthy fake state (v4fake init) on every node.
+cluster_init_nodes() {
+	_i=1
+	while [ $_i -le "$V4_NNODES" ]; do
+		sh "$V4_REPO/fixtures/fake/v4fake" init "$(node_state $_i)" --rank $((_i - 1)) \
+			--bond-ip "$(node_ip $_i)" >/dev/null
+		_i=$((_i + 1))
+	done
+}

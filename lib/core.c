@@ -13,14 +13,21 @@ const char *v4_status_name(enum v4_status st)
 	return (unsigned)st < V4_ARRAY_LEN(status_names) ? status_names[st] : "?";
 }
 
+/* The index of name in names[0..n), or -1. */
+static int name_index(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 int v4_status_parse(const char *name, enum v4_status *st)
 {
-	for (size_t i = 0; i < V4_ARRAY_LEN(status_names); i++)
-		if (strcmp(name, status_names[i]) == 0) {
-			*st = (enum v4_status)i;
-			return 0;
-		}
-	return -1;
+	int i = name_index(status_names, V4_ARRAY_LEN(status_names), name);
+	if (i >= 0)
+		*st = (enum v4_status)i;
+	return i >= 0 ? 0 : -1;
 }
 
 int v4_status_rank(enum v4_status st)
@@ -59,12 +66,10 @@ const char *v4_fact_state_name(enum v4_fact_state st)
 
 int v4_fact_state_parse(const char *name, enum v4_fact_state *st)
 {
-	for (size_t i = 0; i < V4_ARRAY_LEN(fact_state_names); i++)
-		if (strcmp(name, fact_state_names[i]) == 0) {
-			*st = (enum v4_fact_state)i;
-			return 0;
-		}
-	return -1;
+	int i = name_index(fact_state_names, V4_ARRAY_LEN(fact_state_names), name);
+	if (i >= 0)
+		*st = (enum v4_fact_state)i;
+	return i >= 0 ? 0 : -1;
 }
 
 void v4_fact_free(struct v4_fact *f)

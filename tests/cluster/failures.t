@@ -21,7 +21,6 @@ cluster_up $N || { echo "1..0 # SKIP cluster did not come up"; exit 0; }
 FAKE=$V4_REPO/fixtures/fake
 T=$V4_WORK/t; mkdir -p "$T"
 export NO_COLOR=1
-MODEL=/data/models/DeepSeek-V4-Pro-w4a8-mtp
 T0=$(date +%s)
 
 # init_node i: a healthy fake node: state, its /etc/hosts (the hostname
@@ -31,23 +30,10 @@ init_node() {
 	sh "$FAKE/v4fake" init "$_s" --rank $(($1 - 1)) --bond-ip "$(node_ip "$1")" >/dev/null
 }
 
-# The clean command: the reference deployment's, with its real findings
-# corrected (npugraph_ex key, boolean loader flag without prefetch, prefix
-# caching off) and this cluster's rank-0 bond1 address.
-sed -e '1{/^# source:/d}' -e 's/enable_npu_graph_ex/enable_npugraph_ex/' \
-	-e 's/"enable_multithread_load": "true"/"enable_multithread_load": true/' \
-	-e '/^--safetensors-load-strategy prefetch/d' \
-	-e 's/--enable-prefix-caching/--no-enable-prefix-caching/' \
-	-e "s/--data-parallel-address 192.168.0.72/--data-parallel-address $(node_ip 1)/" \
-	fixtures/serve/reference.sh > "$T/clean.sh"
-
-# jstr FILE: the file's text as a JSON string.
-jstr() {
-	sed 's/\\/\\\\/g; s/"/\\"/g' "$1" | awk 'BEGIN { printf "\"" } { printf "%s\\n", $0 } END { printf "\"" }'
-}
+cluster_clean_command "$T/clean.sh"
 
 # cfg [K FILE]: the config (node K gets FILE as its own serve_command).
-# model.min_free_gb is 1: the fake /data is this shared machine's disk.
+# (cluster_deployment: the healthy deployment members, see lib.sh)
 cfg() {
 	{
 		printf '{"nodes": ['
@@ -55,14 +41,13 @@ cfg() {
 		while [ $i -le $N ]; do
 			[ $i -gt 1 ] && printf ','
 			printf '{"name":"node%d","host":"%s","rank":%d,"bond1":"%s"' $i "$(node_ip $i)" $((i - 1)) "$(node_ip $i)"
-			[ "${1:-}" = $i ] && printf ',"serve_command":%s' "$(jstr "$2")"
+			[ "${1:-}" = $i ] && printf ',"serve_command":%s' "$(json_str "$2")"
 			printf '}'
 			i=$((i + 1))
 		done
 		printf '], "ssh": {"user": "root", "identity": "%s", "known_hosts": "%s", "connect_timeout": 5},\n' \
 			"$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS"
-		printf ' "deployment": {"model_dir": "%s", "serve_command": %s},\n' "$MODEL" "$(jstr "$T/clean.sh")"
-		printf ' "checks": {"model": {"min_free_gb": 1}}}\n'
+		printf ' %s}\n' "$(cluster_deployment "$T/clean.sh")"
 	} > "$T/c.json"
 	chmod 600 "$T/c.json"
 }

@@ -1,6 +1,6 @@
 # Shared library for cluster tests: N network namespaces on a bridge, each
 # with a bond1 address in 198.18.C.0/24 and a real OpenSSH sshd whose sessions
-# see the node's own fake host files (tests/cluster/node-shell).
+# see the node's own fake host files (tests/cluster/node-shell.c).
 # V4_CLUSTER=C (0-9, default 0) names a cluster, so that several can run at
 # once (namespaces v4cCnI, bridge v4cCbr, work dir .../v4check-clusterC).
 # Source it from a .t file (POSIX sh); root only. Nothing outside
@@ -102,7 +102,7 @@ StrictModes no
 MaxSessions 10
 LogLevel ERROR
 SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")
-ForceCommand $V4_REPO/tests/cluster/node-shell
+ForceCommand $V4_WORK/node-shell
 EOF
 }
 
@@ -214,6 +214,7 @@ cluster_up() {
 	cp "$V4_CLIENT_KEY.pub" "$V4_WORK/authorized_keys"
 	: >"$V4_KNOWN_HOSTS"
 	_host_paths || return 1
+	${CC:-cc} -O2 -o "$V4_WORK/node-shell" "$V4_REPO/tests/cluster/node-shell.c" || return 1
 	ip link add "${V4_NS}br" type bridge || return 1
 	ip addr add "198.18.$V4_CLUSTER.1/24" dev "${V4_NS}br"
 	ip link set "${V4_NS}br" up
@@ -225,9 +226,9 @@ cluster_up() {
 	V4_NNODES=$1
 }
 
-# cluster_config FILE [CONNECT_TIMEOUT]: a v4check config naming node1..nodeN
-# (ranks 0..N-1, their bond1 addresses) with the cluster's client key and
-# known_hosts; mode 600.
+# cluster_config FILE [CONNECT_TIMEOUT [EXTRA]]: a v4check config naming
+# node1..nodeN (ranks 0..N-1, their bond1 addresses) with the cluster's client
+# key and known_hosts, plus the top-level JSON members EXTRA; mode 600.
 cluster_config() {
 	{
 		printf '{"nodes": ['
@@ -238,10 +239,36 @@ cluster_config() {
 				$((_i - 1)) "$(node_ip $_i)"
 			_i=$((_i + 1))
 		done
-		printf '], "ssh": {"user": "root", "identity": "%s", "known_hosts": "%s", "connect_timeout": %d}}\n' \
-			"$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "${2:-5}"
+		printf '], "ssh": {"user": "root", "identity": "%s", "known_hosts": "%s", "connect_timeout": %d}%s}\n' \
+			"$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "${2:-5}" "${3:+, $3}"
 	} >"$1"
 	chmod 600 "$1"
+}
+
+# json_str FILE: the file's text as a JSON string.
+json_str() {
+	sed 's/\\/\\\\/g; s/"/\\"/g' "$1" | awk 'BEGIN { printf "\"" } { printf "%s\\n", $0 } END { printf "\"" }'
+}
+
+# cluster_clean_command FILE: the reference deployment's serve command with its
+# real findings corrected (npugraph_ex key, boolean loader flag without
+# prefetch, prefix caching off) and this cluster's rank-0 bond1 address.
+cluster_clean_command() {
+	sed -e '1{/^# source:/d}' -e 's/enable_npu_graph_ex/enable_npugraph_ex/' \
+		-e 's/"enable_multithread_load": "true"/"enable_multithread_load": true/' \
+		-e '/^--safetensors-load-strategy prefetch/d' \
+		-e 's/--enable-prefix-caching/--no-enable-prefix-caching/' \
+		-e "s/--data-parallel-address 192.168.0.72/--data-parallel-address $(node_ip 1)/" \
+		"$V4_REPO/fixtures/serve/reference.sh" >"$1"
+}
+
+# cluster_deployment CMDFILE: config members for a healthy deployment: the
+# fake nodes' model folder, CMDFILE as the serve command, and a 1 GB disk
+# floor (the fake /data is this machine's disk).
+cluster_deployment() {
+	printf '"deployment": {"model_dir": "/data/models/DeepSeek-V4-Pro-w4a8-mtp", "serve_command": %s}, ' \
+		"$(json_str "$1")"
+	printf '"checks": {"model": {"min_free_gb": 1}}'
 }
 
 # cluster_init_nodes: a healthy fake state (v4fake init) on every node.

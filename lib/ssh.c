@@ -60,6 +60,7 @@ struct ssh_conn {
 	struct ssh_zombie *zombies;
 	int open_pending;    /* a channel open returned EAGAIN and is unfinished */
 	int open_limit;      /* channels the server allows (learnt), 0 unknown */
+	int drained;         /* this sweep pass has read the socket dry */
 	int nchannels;       /* channels held, jobs and zombies */
 	int broken;
 };
@@ -955,13 +956,19 @@ static void job_keep(struct ssh_conn *c, struct ssh_job *j, struct sbuf *b, cons
 		sbuf_add(b, p, n);
 }
 
-/* Reads whatever stdout and stderr hold; 1 on progress, 0 none, <0 libssh2 error. */
+/* Reads whatever stdout and stderr hold; 1 on progress, 0 none, <0 libssh2 error.
+ * The first read of a sweep pass reads the socket dry into libssh2's queue;
+ * after it, a channel is read only when the queue holds data for it (each
+ * read would otherwise cost a recv() that finds nothing). */
 static int job_read(struct ssh_conn *c, struct ssh_job *j)
 {
 	char buf[SSH_READ_CHUNK];
 	int progress = 0;
 	for (int stream = 0; stream < 2; stream++) {
 		for (;;) {
+			if (c->drained && libssh2_poll_channel_read(j->ch, stream) != 1)
+				break;
+			c->drained = 1;
 			ssize_t r = libssh2_channel_read_ex(j->ch, stream, buf, sizeof buf);
 			if (r == LIBSSH2_ERROR_EAGAIN || r == 0)
 				break;
@@ -1059,6 +1066,7 @@ static int conn_sweep(struct ssh_conn *c)
 {
 	int finished = 0, progress;
 	do {
+		c->drained = 0;
 		progress = jobs_open(c);
 		for (struct ssh_job *j = c->jobs; j && !c->broken; j = j->next) {
 			if (j->st == J_DONE)

@@ -314,14 +314,14 @@ static int read_meta(const char *path, struct v4_fact *f)
 }
 
 /* Loads a captured probe; a missing one is a FAILED fact. */
-static void *replay_start(void *conn, const struct v4_probe *p, int timeout_ms, char **err)
+static void *replay_start(void *conn, const char *id, const char *cmd, int timeout_ms, char **err)
 {
 	struct rconn *c = conn;
 	struct rjob *j = xcalloc(1, sizeof *j);
-	char *base = xasprintf("%s/%s", c->dir, p->id);
+	char *base = xasprintf("%s/%s", c->dir, id);
 	char *po = xasprintf("%s.out", base), *pe = xasprintf("%s.err", base),
 	     *pm = xasprintf("%s.json", base);
-	if (!v4_capture_name_ok(p->id) || read_meta(pm, &j->f) ||
+	if (!v4_capture_name_ok(id) || read_meta(pm, &j->f) ||
 	    read_file(po, MAX_CAPTURE_FILE, &j->f.out, &j->f.out_len) ||
 	    read_file(pe, MAX_CAPTURE_FILE, &j->f.err, &j->f.err_len)) {
 		v4_fact_free(&j->f);
@@ -364,5 +364,5 @@ static void replay_close(void *conn)
 }
 
 const struct v4_transport v4_transport_replay = {
-	"replay", replay_open, replay_start, replay_pump, replay_collect, replay_kill, replay_close,
+	"replay", replay_open, replay_start, replay_pump, replay_collect, replay_kill, replay_close, 0,
 };

@@ -207,13 +207,7 @@ static void replay_http(const struct v4_node *n, const struct v4_opts *o, const 
 	char *err = NULL;
 	const struct v4_transport *t = &v4_transport_replay;
 	void *conn = t->open((struct v4_node *)n, o, &err);
-	struct v4_probe p = {.device = -1, .flags = V4_PROBE_HTTP};
-	void *job = NULL;
-	if (conn) {
-		snprintf(p.id, sizeof p.id, "%s", f->id ? f->id : "");
-		snprintf(p.cmd, sizeof p.cmd, "%s", cmd);
-		job = t->start(conn, &p, o->timeout_ms, &err);
-	}
+	void *job = conn ? t->start(conn, f->id ? f->id : "", cmd, o->timeout_ms, &err) : NULL;
 	char *id = f->id, *c = f->cmd;
 	if (job && t->collect(conn, job, f)) {
 		free(f->id);

@@ -54,7 +54,7 @@ static void child(const char *cmd, int out[2], int errp[2])
 }
 
 /* Starts one probe. */
-static void *local_start(void *conn, const struct v4_probe *p, int timeout_ms, char **err)
+static void *local_start(void *conn, const char *id, const char *cmd, int timeout_ms, char **err)
 {
 	struct lconn *c = conn;
 	int out[2], errp[2];
@@ -67,7 +67,7 @@ static void *local_start(void *conn, const struct v4_probe *p, int timeout_ms, c
 	}
 	pid_t pid = fork();
 	if (pid == 0)
-		child(p->cmd, out, errp);
+		child(cmd, out, errp);
 	close(out[1]);
 	close(errp[1]);
 	if (pid < 0) {
@@ -88,7 +88,7 @@ static void *local_start(void *conn, const struct v4_probe *p, int timeout_ms, c
 	c->jobs = j;
 	return j;
 fail:
-	*err = xasprintf("cannot start '%s': %s", p->cmd, strerror(errno));
+	*err = xasprintf("cannot start '%s': %s", cmd, strerror(errno));
 	return NULL;
 }
 
@@ -229,5 +229,5 @@ static void local_close(void *conn)
 }
 
 const struct v4_transport v4_transport_local = {
-	"local", local_open, local_start, local_pump, local_collect, local_kill, local_close,
+	"local", local_open, local_start, local_pump, local_collect, local_kill, local_close, 0,
 };

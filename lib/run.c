@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "batch.h"
 #include "http.h"
 #include "parse.h"
 #include "run.h"
@@ -47,6 +48,18 @@ struct slot {
 	int attempts;
 	double not_before; /* busy back-off */
 	int state;         /* 0 pending, 1 running, 2 done */
+	struct batch *b;   /* the device batch it runs in, or NULL */
+	int alone;         /* a batch did not deliver it: it runs on its own */
+};
+
+/* Probes of one NPU running as one script (batch.h). */
+struct batch {
+	void *job;
+	struct slot *m[V4_BATCH_MAX];
+	size_t n;
+	int timeout_s, killed;
+	double started, limit_ms;
+	char nonce[V4_BATCH_NONCE_LEN + 1];
 };
 
 struct sched {
@@ -111,6 +124,60 @@ static int probe_timeout(const struct sched *sc, double now)
 	return ms;
 }
 
+/* 1 when slot s may run in a device batch. */
+static int batchable(const struct sched *sc, const struct slot *s, int device, double now)
+{
+	return s->state == 0 && s->p->device == device && device >= 0 && !s->alone &&
+	       s->not_before <= now && !(s->p->flags & (V4_PROBE_HTTP | V4_PROBE_MUTATES));
+}
+
+/* Starts slot i with the other ready probes of its NPU as one batch; 0 when
+ * there is nothing to batch (the caller starts it alone). Not under a run
+ * deadline: each command's remote timeout must end within the run. */
+static int start_batch(struct sched *sc, size_t i, double now)
+{
+	int d = sc->s[i].p->device;
+	if (!sc->t->batch || sc->deadline > 0 || !batchable(sc, &sc->s[i], d, now))
+		return 0;
+	struct batch *b = xcalloc(1, sizeof *b);
+	for (size_t k = i; k < sc->ns && b->n < V4_BATCH_MAX; k++)
+		if (batchable(sc, &sc->s[k], d, now))
+			b->m[b->n++] = &sc->s[k];
+	if (b->n < 2) {
+		free(b);
+		return 0;
+	}
+	const char *cmds[V4_BATCH_MAX];
+	for (size_t k = 0; k < b->n; k++)
+		cmds[k] = b->m[k]->p->cmd;
+	int ms = sc->o->timeout_ms;
+	b->timeout_s = ms < 1000 ? 1 : (ms + 999) / 1000;
+	b->limit_ms = (double)b->n * b->timeout_s * 1000.0 + 2000.0;
+	b->started = now;
+	v4_batch_nonce(b->nonce);
+	char *script = v4_batch_script(cmds, b->n, b->timeout_s, b->nonce), *err = NULL;
+	b->job = sc->t->start(sc->conn, sc->s[i].p->id, script, (int)b->limit_ms, &err);
+	free(script);
+	for (size_t k = 0; k < b->n; k++) {
+		struct slot *m = b->m[k];
+		m->attempts++;
+		if (!b->job) {
+			fail_slot(sc, m, V4_FACT_FAILED, err ? err : "could not start");
+			continue;
+		}
+		m->b = b;
+		m->started = now;
+		m->killed = 0;
+		m->state = 1;
+	}
+	free(err);
+	if (b->job)
+		sc->running++;
+	else
+		free(b);
+	return 1;
+}
+
 /* Starts whatever may start now. */
 static void start_ready(struct sched *sc, double now)
 {
@@ -127,9 +194,11 @@ static void start_ready(struct sched *sc, double now)
 			now = now_ms();
 			continue;
 		}
+		if (start_batch(sc, i, now))
+			continue;
 		char *err = NULL;
 		s->attempts++;
-		s->job = sc->t->start(sc->conn, s->p, probe_timeout(sc, now), &err);
+		s->job = sc->t->start(sc->conn, s->p->id, s->p->cmd, probe_timeout(sc, now), &err);
 		if (!s->job) {
 			fail_slot(sc, s, V4_FACT_FAILED, err ? err : "could not start");
 			free(err);
@@ -145,7 +214,6 @@ static void start_ready(struct sched *sc, double now)
 /* Stores a collected fact, or requeues a busy hccn_tool call. */
 static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 {
-	sc->running--;
 	s->job = NULL;
 	if (s->killed) {
 		f->state = V4_FACT_TIMEOUT;
@@ -170,6 +238,41 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 	s->state = 2;
 }
 
+/* Hands out a finished batch's facts; what it did not deliver (killed,
+ * cut, connection lost) goes back to the queue to run on its own. */
+static void finish_batch(struct sched *sc, struct batch *b, struct v4_fact *f)
+{
+	struct v4_fact parts[V4_BATCH_MAX] = {{0}};
+	size_t got = v4_batch_split(f->out, f->out_len, f->err, f->err_len, b->nonce, b->n,
+				    b->timeout_s, parts);
+	for (size_t k = 0; k < b->n; k++) {
+		struct slot *m = b->m[k];
+		m->b = NULL;
+		if (k < got) {
+			finish_slot(sc, m, &parts[k]);
+		} else {
+			m->state = 0;
+			m->alone = 1;
+			m->attempts--;
+		}
+	}
+	v4_fact_free(f);
+	free(b);
+}
+
+/* Collects a batch when done; kills it when past all its commands' time. */
+static void reap_batch(struct sched *sc, struct batch *b, double now)
+{
+	struct v4_fact f = {0};
+	if (sc->t->collect(sc->conn, b->job, &f)) {
+		sc->running--;
+		finish_batch(sc, b, &f);
+	} else if (!b->killed && now - b->started > b->limit_ms) {
+		sc->t->kill(sc->conn, b->job);
+		b->killed = 1;
+	}
+}
+
 /* Collects finished jobs and kills those past their time. */
 static void reap(struct sched *sc, double now)
 {
@@ -177,8 +280,14 @@ static void reap(struct sched *sc, double now)
 		struct slot *s = &sc->s[i];
 		if (s->state != 1)
 			continue;
+		if (s->b) {
+			if (s == s->b->m[0])
+				reap_batch(sc, s->b, now);
+			continue;
+		}
 		struct v4_fact f = {0};
 		if (sc->t->collect(sc->conn, s->job, &f)) {
+			sc->running--;
 			finish_slot(sc, s, &f);
 			continue;
 		}

@@ -1127,7 +1127,7 @@ static void ssh_pump(void *conn, int wait_ms)
 }
 
 /* Starts a probe on a new channel, wrapped in a remote timeout. */
-static void *ssh_start(void *conn, const struct v4_probe *p, int timeout_ms, char **err)
+static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_ms, char **err)
 {
 	struct ssh_conn *c = conn;
 	if (c->broken) {
@@ -1135,10 +1135,10 @@ static void *ssh_start(void *conn, const struct v4_probe *p, int timeout_ms, cha
 		return NULL;
 	}
 	struct ssh_job *j = xcalloc(1, sizeof *j);
-	j->id = xstrdup(p->id);
-	j->cmd = xstrdup(p->cmd);
+	j->id = xstrdup(id);
+	j->cmd = xstrdup(cmd);
 	j->timeout_s = timeout_ms <= 0 ? 0 : timeout_ms < 1000 ? 1 : (timeout_ms + 999) / 1000;
-	char *q = shell_quote(p->cmd);
+	char *q = shell_quote(cmd);
 	/* KILL, not TERM then KILL: GNU timeout leaves as soon as its child (this
 	 * sh) is gone, and a tool that ignores TERM would outlive it. timeout
 	 * signals its whole process group, so nothing the probe started stays. */
@@ -1245,4 +1245,5 @@ const struct v4_transport v4_transport_ssh = {
 	.collect = ssh_collect,
 	.kill = ssh_kill,
 	.close = ssh_close,
+	.batch = 1,
 };

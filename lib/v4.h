@@ -235,8 +235,9 @@ struct v4_transport {
 	const char *name;
 	/* Opens the node; on failure returns NULL and sets *err (caller frees). */
 	void *(*open)(struct v4_node *n, const struct v4_opts *o, char **err);
-	/* Starts cmd; returns a job, or NULL with *err set. */
-	void *(*start)(void *conn, const struct v4_probe *p, int timeout_ms, char **err);
+	/* Starts cmd (probe id: for messages and replay); returns a job, or NULL
+	 * with *err set. */
+	void *(*start)(void *conn, const char *id, const char *cmd, int timeout_ms, char **err);
 	/* Makes progress on every job of conn, waiting at most wait_ms. */
 	void (*pump)(void *conn, int wait_ms);
 	/* When job is finished, fills f (output, exit, state) and frees the job: 1.
@@ -246,6 +247,9 @@ struct v4_transport {
 	void (*kill)(void *conn, void *job);
 	/* Closes the node's connection. A broken connection gives 1. */
 	void (*close)(void *conn);
+	/* 1: every command costs a remote session channel and shell, so the
+	 * runner batches a device's probes into one (see batch.h). */
+	int batch;
 };
 
 extern const struct v4_transport v4_transport_local;

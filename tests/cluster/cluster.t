@@ -75,7 +75,23 @@ like $T/o 'node\[1,3-4\]' "the other nodes were judged"
 sleep 3
 left=$(for p in $(ip netns pids ${V4_NS}n2); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done | grep -c 'sleep 100000')
 is "$left" 0 "no leftover process in node2's namespace"
+# The same hang inside a device batch (roce asks link, health and address of
+# each NPU: one script per NPU): NPU 5's three calls time out one after
+# another, the batch goes on, the other NPUs are judged.
+start=$(date +%s)
+run $T/o $V roce -t 4; is $RC 3 "hung hccn_tool in a batch: ERROR"
+is "$(( $(date +%s) - start <= 30 ))" 1 "the run ended within three timeouts"
+like $T/o 'ERROR +PROBE_FAILED +node2: .*NPU 5.*timed out' "ERROR names node2 NPU 5"
+unlike $T/o 'node2: .*NPU [0-46-7][^0-9].*timed out' "no other NPU of node2 timed out"
+sleep 3
+left=$(for p in $(ip netns pids ${V4_NS}n2); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done | grep -c 'sleep 100000')
+is "$left" 0 "no leftover process after the batch"
 rm -f "$(node_state 2)/hccn_hang.5"
+
+# Busy answers inside a batch are retried until the NPU answers.
+printf '2\n' > "$(node_state 3)/hccn_busy.6"
+run $T/o $V roce; is $RC 0 "busy hccn_tool in a batch: retried, PASS"
+is "$(cat "$(node_state 3)/hccn_busy.6")" 0 "both busy answers were consumed"
 
 # Memory held on one NPU of node2, with no process (failure 8).
 sh $FAKE/v4fake fault "$(node_state 2)" hbm-held 3 40960 >/dev/null

@@ -79,7 +79,7 @@ static void slot_start(const struct v4_transport *t, void *conn, struct slot *s,
 {
 	char *err = NULL;
 	s->t0 = now_ms();
-	s->job = t->start(conn, &s->p, timeout_ms, &err);
+	s->job = t->start(conn, s->p.id, s->p.cmd, timeout_ms, &err);
 	s->state = 1;
 	if (!s->job) {
 		s->f.state = V4_FACT_FAILED;

@@ -1,0 +1,115 @@
+/* Device batches: one remote script for several probes of one NPU. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+
+void v4_batch_nonce(char nonce[V4_BATCH_NONCE_LEN + 1])
+{
+	unsigned char r[V4_BATCH_NONCE_LEN / 2];
+	if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+		/* no entropy source: still unique enough to frame output */
+		unsigned long long x = (unsigned long long)time(NULL) ^ ((unsigned long long)getpid() << 32) ^
+				       (unsigned long long)(now_ms() * 1000.0);
+		for (size_t i = 0; i < sizeof r; i++, x = x * 6364136223846793005ULL + 1442695040888963407ULL)
+			r[i] = (unsigned char)(x >> 56);
+	}
+	for (size_t i = 0; i < sizeof r; i++)
+		snprintf(nonce + 2 * i, 3, "%02x", r[i]);
+}
+
+char *v4_batch_script(const char *const *cmds, size_t n, int timeout_s, const char *nonce)
+{
+	struct sbuf b = {0};
+	for (size_t k = 0; k < n; k++) {
+		char *q = shell_quote(cmds[k]);
+		sbuf_printf(&b,
+			    "a=; read a _ 2>/dev/null </proc/uptime; timeout -s KILL %d sh -c %s; r=$?; "
+			    "b=; read b _ 2>/dev/null </proc/uptime; "
+			    "printf '\\n%%s %%d %%s %%s\\n' %s \"$r\" \"$a\" \"$b\"; printf '\\n%%s\\n' %s >&2\n",
+			    timeout_s, q, nonce, nonce);
+		free(q);
+	}
+	return sbuf_take(&b);
+}
+
+/* A copy of p[0..n) with a NUL after it. */
+static char *copy(const char *p, size_t n)
+{
+	char *s = xmalloc(n + 1);
+	memcpy(s, p, n);
+	s[n] = 0;
+	return s;
+}
+
+/* Finds "\n<nonce><end>" at or after *pos in s; returns its start or NULL. */
+static const char *marker(const char *s, size_t len, size_t pos, const char *nonce, char end)
+{
+	size_t nl = strlen(nonce);
+	for (const char *p = s + pos; p < s + len;) {
+		const char *m = memchr(p, '\n', (size_t)(s + len - p));
+		if (!m)
+			return NULL;
+		if ((size_t)(s + len - m) > nl + 1 && memcmp(m + 1, nonce, nl) == 0 && m[1 + nl] == end)
+			return m;
+		p = m + 1;
+	}
+	return NULL;
+}
+
+/* Sets state and reason from the exit status, as the transports do. */
+static void set_state(struct v4_fact *f, int timeout_s)
+{
+	if (f->exit_code == 124 || f->exit_code == 137) {
+		f->state = V4_FACT_TIMEOUT;
+		f->reason = xasprintf("timed out after %ds", timeout_s);
+	} else if (f->exit_code == 127) {
+		f->state = V4_FACT_NOTFOUND;
+		size_t pos = 0, len;
+		const char *line;
+		if (next_line(f->err, f->err_len, &pos, &line, &len) && len)
+			f->reason = xstrndup(line, len);
+		else
+			f->reason = xstrdup("command not found (exit 127)");
+	} else {
+		f->state = V4_FACT_OK;
+	}
+}
+
+size_t v4_batch_split(const char *out, size_t out_len, const char *err, size_t err_len,
+		      const char *nonce, size_t n, int timeout_s, struct v4_fact *facts)
+{
+	size_t nl = strlen(nonce), pos = 0, epos = 0, k;
+	for (k = 0; k < n; k++) {
+		const char *m = marker(out, out_len, pos, nonce, ' ');
+		const char *e = marker(err, err_len, epos, nonce, '\n');
+		if (!m || !e)
+			break;
+		const char *fields = m + 1 + nl + 1;
+		const char *eol = memchr(fields, '\n', (size_t)(out + out_len - fields));
+		if (!eol)
+			break;
+		char *line = copy(fields, (size_t)(eol - fields));
+		int rc = 0;
+		double t0 = 0, t1 = 0;
+		int got = sscanf(line, "%d %lf %lf", &rc, &t0, &t1);
+		free(line);
+		if (got < 1)
+			break;
+		struct v4_fact *f = &facts[k];
+		f->out_len = (size_t)(m - (out + pos));
+		f->out = copy(out + pos, f->out_len);
+		f->err_len = (size_t)(e - (err + epos));
+		f->err = copy(err + epos, f->err_len);
+		f->exit_code = rc;
+		f->ms = got == 3 && t1 >= t0 ? (t1 - t0) * 1000.0 : 0;
+		set_state(f, timeout_s);
+		pos = (size_t)(eol + 1 - out);
+		epos = (size_t)(e + 1 + nl + 1 - err);
+	}
+	return k;
+}

@@ -127,19 +127,23 @@ static void try_reap(struct ljob *j)
 	}
 }
 
-/* Waits up to wait_ms for output on any job, then reads it. */
+/* Waits up to wait_ms for output on any job, then reads it. A job whose
+ * output is closed but which has not exited yet is looked at every 5 ms. */
 static void local_pump(void *conn, int wait_ms)
 {
 	struct lconn *c = conn;
 	struct pollfd pfd[256];
 	struct stream *map[256];
 	nfds_t n = 0;
-	for (struct ljob *j = c->jobs; j; j = j->next)
+	for (struct ljob *j = c->jobs; j; j = j->next) {
+		if (!j->reaped && j->s[0].fd < 0 && j->s[1].fd < 0 && wait_ms > 5)
+			wait_ms = 5;
 		for (int k = 0; k < 2 && n < 256; k++)
 			if (j->s[k].fd >= 0) {
 				pfd[n] = (struct pollfd){j->s[k].fd, POLLIN, 0};
 				map[n++] = &j->s[k];
 			}
+	}
 	if (n)
 		poll(pfd, n, wait_ms);
 	else

@@ -320,6 +320,29 @@ static int pending(const struct sched *sc)
 	return 0;
 }
 
+/* How long the scheduler may wait for the network: until the next probe
+ * timeout, busy back-off or the run deadline, at most a second. Output and
+ * ends of probes wake it earlier. */
+static int next_wait_ms(const struct sched *sc, double now)
+{
+	double w = 1000;
+	if (sc->deadline > 0 && sc->deadline - now < w)
+		w = sc->deadline - now;
+	for (size_t i = 0; i < sc->ns; i++) {
+		const struct slot *s = &sc->s[i];
+		double until = 0;
+		if (s->state == 1 && (s->killed || (s->b && s->b->killed)))
+			until = now + 20; /* killed: collected shortly */
+		else if (s->state == 1)
+			until = s->b ? s->b->started + s->b->limit_ms : s->started + sc->o->timeout_ms;
+		else if (s->state == 0 && s->not_before > now)
+			until = s->not_before;
+		if (until > 0 && until - now < w)
+			w = until - now;
+	}
+	return w < 1 ? 1 : (int)w + 1;
+}
+
 void v4_run_probes(const struct v4_transport *t, void *conn, struct v4_node *n,
 		   const struct v4_probe *ps, size_t np, const struct v4_opts *o, int jobs)
 {
@@ -332,9 +355,9 @@ void v4_run_probes(const struct v4_transport *t, void *conn, struct v4_node *n,
 		skip_after_deadline(&sc, now);
 		start_ready(&sc, now);
 		if (sc.running)
-			t->pump(conn, 20);
+			t->pump(conn, next_wait_ms(&sc, now_ms()));
 		else if (pending(&sc))
-			usleep(20000);
+			usleep(1000 * (useconds_t)next_wait_ms(&sc, now_ms()));
 		reap(&sc, now_ms());
 	}
 	free(sc.s);

@@ -1,4 +1,5 @@
 /* Device batches: one remote script for several probes of one NPU. */
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,16 +23,32 @@ void v4_batch_nonce(char nonce[V4_BATCH_NONCE_LEN + 1])
 		snprintf(nonce + 2 * i, 3, "%02x", r[i]);
 }
 
+/* 1 when cmd is plain words (no quoting, expansion, operator or leading
+ * assignment): timeout can then run it without a shell in between. */
+static int plain_words(const char *cmd)
+{
+	const char *sp = strchr(cmd, ' ');
+	const char *eq = strchr(cmd, '=');
+	if (!*cmd || (eq && (!sp || eq < sp)))
+		return 0;
+	for (const char *p = cmd; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr(" _./:=,@%+-", *p))
+			return 0;
+	return 1;
+}
+
 char *v4_batch_script(const char *const *cmds, size_t n, int timeout_s, const char *nonce)
 {
 	struct sbuf b = {0};
 	for (size_t k = 0; k < n; k++) {
 		char *q = shell_quote(cmds[k]);
+		char *run = plain_words(cmds[k]) ? xstrdup(cmds[k]) : xasprintf("sh -c %s", q);
 		sbuf_printf(&b,
-			    "a=; read a _ 2>/dev/null </proc/uptime; timeout -s KILL %d sh -c %s; r=$?; "
+			    "a=; read a _ 2>/dev/null </proc/uptime; timeout -s KILL %d %s; r=$?; "
 			    "b=; read b _ 2>/dev/null </proc/uptime; "
 			    "printf '\\n%%s %%d %%s %%s\\n' %s \"$r\" \"$a\" \"$b\"; printf '\\n%%s\\n' %s >&2\n",
-			    timeout_s, q, nonce, nonce);
+			    timeout_s, run, nonce, nonce);
+		free(run);
 		free(q);
 	}
 	return sbuf_take(&b);

@@ -1,8 +1,9 @@
-/* Device batches: the probes queued for one NPU run as one remote script,
- * one after another, each under its own timeout, and the output is split
- * back into one fact per probe. One session channel (and the remote shell
- * behind it) then serves several probes of a device that run one at a time
- * anyway. Pure text work; the runner schedules, a transport runs. */
+/* Batches: probes queued together (those of one NPU, which run one at a
+ * time anyway; or a share of the node's other probes) run as one remote
+ * script, one after another, each under its own timeout, and the output is
+ * split back into one fact per probe. One session channel and remote shell
+ * then serve several probes. Pure text work; the runner schedules, a
+ * transport runs. */
 #ifndef V4_BATCH_H
 #define V4_BATCH_H
 
@@ -15,7 +16,7 @@
 void v4_batch_nonce(char nonce[V4_BATCH_NONCE_LEN + 1]);
 
 /* The script running cmds[0..n) in order, each as `timeout -s KILL
- * timeout_s sh -c CMD`, followed on stdout by "\n<nonce> <exit> <t0> <t1>\n"
+ * timeout_s sh -c CMD` (plain words without the sh), followed on stdout by "\n<nonce> <exit> <t0> <t1>\n"
  * (t0, t1: the node's /proc/uptime around it) and on stderr by
  * "\n<nonce>\n". Caller frees. */
 char *v4_batch_script(const char *const *cmds, size_t n, int timeout_s, const char *nonce);

@@ -48,11 +48,11 @@ struct slot {
 	int attempts;
 	double not_before; /* busy back-off */
 	int state;         /* 0 pending, 1 running, 2 done */
-	struct batch *b;   /* the device batch it runs in, or NULL */
+	struct batch *b;   /* the batch it runs in, or NULL */
 	int alone;         /* a batch did not deliver it: it runs on its own */
 };
 
-/* Probes of one NPU running as one script (batch.h). */
+/* Probes running as one remote script (batch.h). */
 struct batch {
 	void *job;
 	struct slot *m[V4_BATCH_MAX];
@@ -124,24 +124,39 @@ static int probe_timeout(const struct sched *sc, double now)
 	return ms;
 }
 
-/* 1 when slot s may run in a device batch. */
-static int batchable(const struct sched *sc, const struct slot *s, int device, double now)
+/* 1 when slot s may run in a batch of device d's probes (-1: no device). */
+static int batchable(const struct slot *s, int d, double now)
 {
-	return s->state == 0 && s->p->device == device && device >= 0 && !s->alone &&
-	       s->not_before <= now && !(s->p->flags & (V4_PROBE_HTTP | V4_PROBE_MUTATES));
+	return s->state == 0 && s->p->device == d && !s->alone && s->not_before <= now &&
+	       !(s->p->flags & (V4_PROBE_HTTP | V4_PROBE_MUTATES));
 }
 
-/* Starts slot i with the other ready probes of its NPU as one batch; 0 when
- * there is nothing to batch (the caller starts it alone). Not under a run
- * deadline: each command's remote timeout must end within the run. */
+/* How many probes a batch of device d takes: all of an NPU's; of the
+ * others, a share that keeps the free job slots busy. */
+static size_t batch_size(const struct sched *sc, size_t i, int d, double now)
+{
+	if (d >= 0)
+		return V4_BATCH_MAX;
+	size_t ready = 0, slots = (size_t)(sc->jobs - sc->running);
+	for (size_t k = i; k < sc->ns; k++)
+		ready += batchable(&sc->s[k], d, now);
+	size_t want = slots ? (ready + slots - 1) / slots : ready;
+	return want < V4_BATCH_MAX ? want : V4_BATCH_MAX;
+}
+
+/* Starts slot i with other ready probes (of its NPU, or a share of the
+ * rest) as one batch; 0 when there is nothing to batch (the caller starts it
+ * alone). Not under a run deadline: each command's remote timeout must end
+ * within the run. */
 static int start_batch(struct sched *sc, size_t i, double now)
 {
 	int d = sc->s[i].p->device;
-	if (!sc->t->batch || sc->deadline > 0 || !batchable(sc, &sc->s[i], d, now))
+	if (!sc->t->batch || sc->deadline > 0 || !batchable(&sc->s[i], d, now))
 		return 0;
 	struct batch *b = xcalloc(1, sizeof *b);
-	for (size_t k = i; k < sc->ns && b->n < V4_BATCH_MAX; k++)
-		if (batchable(sc, &sc->s[k], d, now))
+	size_t want = batch_size(sc, i, d, now);
+	for (size_t k = i; k < sc->ns && b->n < want; k++)
+		if (batchable(&sc->s[k], d, now))
 			b->m[b->n++] = &sc->s[k];
 	if (b->n < 2) {
 		free(b);
@@ -156,7 +171,7 @@ static int start_batch(struct sched *sc, size_t i, double now)
 	b->started = now;
 	v4_batch_nonce(b->nonce);
 	char *script = v4_batch_script(cmds, b->n, b->timeout_s, b->nonce), *err = NULL;
-	b->job = sc->t->start(sc->conn, sc->s[i].p->id, script, (int)b->limit_ms, &err);
+	b->job = sc->t->start(sc->conn, sc->s[i].p->id, script, 0, &err);
 	free(script);
 	for (size_t k = 0; k < b->n; k++) {
 		struct slot *m = b->m[k];

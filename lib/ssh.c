@@ -1142,7 +1142,8 @@ static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_
 	/* KILL, not TERM then KILL: GNU timeout leaves as soon as its child (this
 	 * sh) is gone, and a tool that ignores TERM would outlive it. timeout
 	 * signals its whole process group, so nothing the probe started stays. */
-	j->wrapped = xasprintf("exec timeout -s KILL %d sh -c %s", j->timeout_s, q);
+	j->wrapped = j->timeout_s ? xasprintf("exec timeout -s KILL %d sh -c %s", j->timeout_s, q)
+				  : xstrdup(cmd); /* a batch: it bounds its commands itself */
 	free(q);
 	j->exit_code = -1;
 	j->t0 = now_ms();

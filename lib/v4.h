@@ -236,7 +236,7 @@ struct v4_transport {
 	/* Opens the node; on failure returns NULL and sets *err (caller frees). */
 	void *(*open)(struct v4_node *n, const struct v4_opts *o, char **err);
 	/* Starts cmd (probe id: for messages and replay); returns a job, or NULL
-	 * with *err set. */
+	 * with *err set. timeout_ms 0: cmd bounds its own time (a batch). */
 	void *(*start)(void *conn, const char *id, const char *cmd, int timeout_ms, char **err);
 	/* Makes progress on every job of conn, waiting at most wait_ms. */
 	void (*pump)(void *conn, int wait_ms);

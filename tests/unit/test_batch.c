@@ -89,7 +89,7 @@ int main(void)
 	is_int(f[1].exit_code, 3, "its exit status");
 	is_int(f[2].out_len + f[2].err_len, 0, "a silent command gives empty output");
 	is_int(f[3].state, V4_FACT_NOTFOUND, "missing command: NOTFOUND");
-	ok(f[3].reason && strstr(f[3].reason, "not found"), "with the shell's message as reason");
+	ok(f[3].reason && strstr(f[3].reason, "v4check_no_such_command_x"), "with the message naming it as reason");
 	is_int(f[4].out_len, 15, "a marker with another word and a NUL stay output");
 	ok(memcmp(f[4].out + 12, "x\0y", 3) == 0, "the NUL is kept");
 	is_int(f[5].state, V4_FACT_TIMEOUT, "a command past its timeout: TIMEOUT");

@@ -7,8 +7,9 @@
 # did not run every probe on every node is marked FAILED, not timed.
 #
 #   bench/bench.sh [N ...]        (default: 4 32 128; root only)
-# Env: RUNS (default 5), DELAY_MS (default 30), ANSIBLE_MAX (default 32: Ansible is
-# left out above that many nodes, where one playbook run takes many minutes),
+# Env: RUNS (default 5), DELAY_MS (default 30), ANSIBLE_MAX (default 32) and
+# PLAYBOOK_MAX (default 4): Ansible ad-hoc and the playbook are left out above
+# that many nodes (one playbook run at 32 nodes takes many minutes here),
 # TOOLS (default "v4check pdsh clush ansible playbook").
 set -u
 cd "$(dirname "$0")/.." || exit 1
@@ -19,6 +20,7 @@ cluster_require >/dev/null
 RUNS=${RUNS:-5}
 DELAY_MS=${DELAY_MS:-30}
 ANSIBLE_MAX=${ANSIBLE_MAX:-32}
+PLAYBOOK_MAX=${PLAYBOOK_MAX:-4}
 TOOLS=${TOOLS:-v4check pdsh clush ansible playbook}
 V4CHECK=$(pwd)/v4check
 for t in /usr/bin/time pdsh clush ansible ansible-playbook; do
@@ -139,8 +141,9 @@ bench_n() {
 		pdsh) PDSH_SSH_ARGS_APPEND="$SSHOPT" measure pdsh pdsh -R ssh -f 64 -w "$hosts" "$script" ;;
 		clush) measure clush clush -f 64 -o "$SSHOPT" -w "$hosts" "$script" ;;
 		ansible | playbook)
-			if [ "$n" -gt "$ANSIBLE_MAX" ]; then
-				echo "| $tool | (left out above $ANSIBLE_MAX nodes) | | | |"
+			max=$ANSIBLE_MAX; [ $tool = playbook ] && max=$PLAYBOOK_MAX
+			if [ "$n" -gt "$max" ]; then
+				echo "| $tool | (left out above $max nodes) | | | |"
 				continue
 			fi
 			export ANSIBLE_CONFIG=$V4_WORK/ansible.cfg ANSIBLE_HOME=$V4_WORK/ansible-home \

@@ -75,7 +75,8 @@ measure() {
 		_j1=$(cpu_jiffies)
 		if ! verify "$_tool" "$V4_WORK/out" "$_rc"; then
 			printf '%-22s FAILED (exit %s); its output:\n' "$_tool" "$_rc"
-			tail -n 15 "$V4_WORK/out" | sed 's/^/    /'
+			{ grep -E '^  (FAIL|ERROR|UNREACHABLE) ' "$V4_WORK/out"; tail -n 15 "$V4_WORK/out"; } |
+				head -n 30 | sed 's/^/    /'
 			return 1
 		fi
 		echo "$(tail -n 1 "$V4_WORK/t1") $((_j1 - _j0))" >> "$V4_WORK/m"
@@ -124,7 +125,9 @@ bench_n() {
 		hosts="$hosts${hosts:+,}$(node_ip $i)"
 		i=$((i + 1))
 	done
-	cluster_clean_command "$V4_WORK/serve.sh"
+	# the deployment grown to N nodes: data-parallel size N (one rank a node)
+	cluster_clean_command "$V4_WORK/serve0.sh"
+	sed "s/--data-parallel-size 4 /--data-parallel-size $n /" "$V4_WORK/serve0.sh" > "$V4_WORK/serve.sh"
 	cluster_config "$V4_WORK/c.json" 10 "$(cluster_deployment "$V4_WORK/serve.sh")"
 	probe_script "$V4_WORK/c.json"
 	NPROBES=$(wc -l < "$V4_WORK/probes.json")

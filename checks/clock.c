@@ -34,8 +34,9 @@ static void clock_probes(const struct v4_check *c, const struct v4_node *n, cons
 /* One node's reading. */
 struct reading {
 	int ok;
-	double t;  /* seconds since the epoch, as the node printed them */
-	double ms; /* how long the probe took */
+	double clock; /* seconds since the epoch, as the node printed them */
+	double t;     /* what is compared: clock, or its offset from the controller's */
+	double ms;    /* uncertainty of t, in ms */
 };
 
 /* Parses the node's `date +%s.%N` (busybox may print a literal %N: whole
@@ -51,7 +52,15 @@ static int read_date(const struct v4_node *n, struct reading *r, char **why)
 		*why = xasprintf("%s: not a time: '%.40s'", f->cmd, f->out);
 		return -1;
 	}
+	r->clock = r->t;
 	r->ms = f->ms;
+	if (f->at0 > 0 && f->at1 >= f->at0) {
+		/* the node read its clock while the controller's clock went from
+		 * at0 to at1: compare offsets from the controller, which removes
+		 * the moments at which nodes were probed */
+		r->t -= (f->at0 + f->at1) / 2;
+		r->ms = (f->at1 - f->at0) * 1000.0;
+	}
 	r->ok = 1;
 	return 0;
 }
@@ -109,7 +118,7 @@ static void judge_offset(const struct v4_check *c, const struct v4_node *n, cons
 	double judged = dabs(off) - margin > 0 ? dabs(off) - margin : 0;
 	double fail = v4_param(ctx, c, "fail_s"), warn = v4_param(ctx, c, "warn_s");
 	cJSON *ev = cJSON_CreateObject();
-	cJSON_AddNumberToObject(ev, "time", r->t);
+	cJSON_AddNumberToObject(ev, "time", r->clock);
 	cJSON_AddNumberToObject(ev, "offset_s", off);
 	cJSON_AddNumberToObject(ev, "uncertainty_s", margin);
 	cJSON_AddStringToObject(ev, "reference_node", ref_name);
@@ -171,14 +180,14 @@ const struct v4_check v4_check_clock = {
 		"  or cannot reach its server, or the clock was set by hand.\n"
 		"Fix: enable NTP on every node against the same server (timedatectl\n"
 		"  set-ntp true, or chronyc makestep after fixing chrony.conf), then check again.\n"
-		"Precision: v4check cannot read the controller's clock at the moment each node\n"
-		"  answered, so it compares the nodes with each other: each node's `date\n"
-		"  +%s.%N` against the node holding the median time. The readings are taken\n"
-		"  concurrently (one connection per node), and an offset only counts beyond\n"
-		"  the two probes' durations (the uncertainty in the evidence); nodes probed\n"
-		"  at different moments (--fanout below the node count, a slow connect) add\n"
-		"  their start-time difference, so offsets under about a second are\n"
-		"  indicative, not exact. With one node there is nothing to compare.",
+		"Precision: over SSH each node's `date +%s.%N` is placed in the window of the\n"
+		"  controller's clock in which it ran, and the nodes' offsets from the\n"
+		"  controller are compared with the median node's; an offset only counts\n"
+		"  beyond the two windows' lengths (the uncertainty in the evidence), so the\n"
+		"  moment each node was probed does not matter. Readings without a window\n"
+		"  (per-node reports merged with `merge`) are compared as printed: nodes\n"
+		"  probed at different moments then add their start-time difference. With\n"
+		"  one node there is nothing to compare.",
 	.probes_doc = "date +%s.%N; timedatectl show -p NTPSynchronized --value (a node without "
 		      "timedatectl is not an error)",
 	.fix_doc = NULL,

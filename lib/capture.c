@@ -29,6 +29,18 @@ static int put(const char *dir, const char *name, const char *ext, const char *d
 	return rc;
 }
 
+/* Reads the controller's time window of a fact (at0, at1), when recorded. */
+static void fact_window(const cJSON *o, struct v4_fact *f)
+{
+	const cJSON *a = cJSON_GetObjectItemCaseSensitive(o, "at0");
+	const cJSON *b = cJSON_GetObjectItemCaseSensitive(o, "at1");
+	if (cJSON_IsNumber(a) && cJSON_IsNumber(b) && a->valuedouble > 0 &&
+	    b->valuedouble >= a->valuedouble) {
+		f->at0 = a->valuedouble;
+		f->at1 = b->valuedouble;
+	}
+}
+
 /* The metadata of a fact as a JSON object. */
 static cJSON *fact_meta_json(const struct v4_fact *f)
 {
@@ -37,6 +49,10 @@ static cJSON *fact_meta_json(const struct v4_fact *f)
 	cJSON_AddStringToObject(m, "state", v4_fact_state_name(f->state));
 	cJSON_AddNumberToObject(m, "exit", f->exit_code);
 	cJSON_AddNumberToObject(m, "ms", f->ms);
+	if (f->at0 > 0) {
+		cJSON_AddNumberToObject(m, "at0", f->at0);
+		cJSON_AddNumberToObject(m, "at1", f->at1);
+	}
 	if (f->reason)
 		cJSON_AddStringToObject(m, "reason", f->reason);
 	cJSON_AddBoolToObject(m, "truncated", f->truncated);
@@ -101,6 +117,7 @@ static int fact_from_json(const cJSON *o, struct v4_fact *f)
 	f->ms = cJSON_IsNumber(ms) ? ms->valuedouble : 0;
 	f->reason = cJSON_IsString(rs) ? xstrdup(rs->valuestring) : NULL;
 	f->truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "truncated"));
+	fact_window(o, f);
 	return 0;
 }
 
@@ -308,6 +325,7 @@ static int read_meta(const char *path, struct v4_fact *f)
 		f->ms = cJSON_IsNumber(ms) ? ms->valuedouble : 0;
 		f->reason = cJSON_IsString(rs) ? xstrdup(rs->valuestring) : NULL;
 		f->truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(m, "truncated"));
+		fact_window(m, f);
 	}
 	cJSON_Delete(m);
 	return rc;

@@ -44,6 +44,7 @@ struct slot {
 	const struct v4_probe *p;
 	void *job;
 	double started;
+	double at0; /* controller's clock when it (or its batch) started */
 	int killed;
 	int attempts;
 	double not_before; /* busy back-off */
@@ -151,7 +152,7 @@ static size_t batch_size(const struct sched *sc, size_t i, int d, double now)
 static int start_batch(struct sched *sc, size_t i, double now)
 {
 	int d = sc->s[i].p->device;
-	if (!sc->t->batch || sc->deadline > 0 || !batchable(&sc->s[i], d, now))
+	if (!sc->t->remote || sc->deadline > 0 || !batchable(&sc->s[i], d, now))
 		return 0;
 	struct batch *b = xcalloc(1, sizeof *b);
 	size_t want = batch_size(sc, i, d, now);
@@ -182,6 +183,7 @@ static int start_batch(struct sched *sc, size_t i, double now)
 		}
 		m->b = b;
 		m->started = now;
+		m->at0 = epoch_s();
 		m->killed = 0;
 		m->state = 1;
 	}
@@ -220,6 +222,7 @@ static void start_ready(struct sched *sc, double now)
 			continue;
 		}
 		s->started = now;
+		s->at0 = epoch_s();
 		s->killed = 0;
 		s->state = 1;
 		sc->running++;
@@ -244,6 +247,10 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 		return;
 	}
 	f->attempts = s->attempts;
+	if (sc->t->remote) {
+		f->at0 = s->at0;
+		f->at1 = epoch_s();
+	}
 	struct v4_fact *dst = v4_node_add_fact(sc->n);
 	*dst = *f;
 	if (!dst->id)

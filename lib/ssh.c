@@ -1246,5 +1246,5 @@ const struct v4_transport v4_transport_ssh = {
 	.collect = ssh_collect,
 	.kill = ssh_kill,
 	.close = ssh_close,
-	.batch = 1,
+	.remote = 1,
 };

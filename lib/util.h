@@ -44,6 +44,8 @@ int write_file_atomic(const char *path, const char *data, size_t len, int mode);
 
 /* Monotonic milliseconds. */
 double now_ms(void);
+/* Wall-clock seconds since the epoch. */
+double epoch_s(void);
 
 /* Base64 (RFC 4648) of p[0..n). Caller frees. */
 char *base64_encode(const char *p, size_t n);

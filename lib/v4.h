@@ -69,6 +69,7 @@ struct v4_fact {
 	enum v4_fact_state state;
 	char *reason;          /* why not OK, in words */
 	double ms;
+	double at0, at1;       /* controller's clock (epoch s) around the run; 0 unknown */
 	int truncated;         /* output was cut at the size limit */
 	int attempts;
 };
@@ -247,9 +248,10 @@ struct v4_transport {
 	void (*kill)(void *conn, void *job);
 	/* Closes the node's connection. A broken connection gives 1. */
 	void (*close)(void *conn);
-	/* 1: every command costs a remote session channel and shell, so the
-	 * runner batches a device's probes into one (see batch.h). */
-	int batch;
+	/* 1: commands run on another machine: each costs a session channel and a
+	 * shell there (the runner batches them, see batch.h), and the node's clock
+	 * is not the controller's (facts carry the controller's time window). */
+	int remote;
 };
 
 extern const struct v4_transport v4_transport_local;

@@ -1,5 +1,6 @@
 /* v4check: preflight and health checks for vLLM-Ascend DeepSeek-V4 clusters. */
 #include <getopt.h>
+#include <malloc.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -309,6 +310,9 @@ int main(int argc, char **argv)
 	static struct v4_cli cli; /* static: what it owns lives as long as the process */
 	const char *cmd = NULL;
 	int done = 0;
+	/* one thread per node in flight: without a cap, glibc gives each its own
+	 * malloc arena, and peak memory grows with the fan-out */
+	mallopt(M_ARENA_MAX, 2);
 	v4_opts_defaults(&cli.o);
 	int rc = parse_all(&cli, argc, argv, &cmd, &done);
 	if (rc || done)

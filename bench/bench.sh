@@ -128,7 +128,8 @@ bench_n() {
 	# the deployment grown to N nodes: data-parallel size N (one rank a node)
 	cluster_clean_command "$V4_WORK/serve0.sh"
 	sed "s/--data-parallel-size 4 /--data-parallel-size $n /" "$V4_WORK/serve0.sh" > "$V4_WORK/serve.sh"
-	cluster_config "$V4_WORK/c.json" 10 "$(cluster_deployment "$V4_WORK/serve.sh")"
+	# connect timeout 60 s: at 128 nodes, 64 handshakes at once wait for the two cores
+	cluster_config "$V4_WORK/c.json" 60 "$(cluster_deployment "$V4_WORK/serve.sh")"
 	probe_script "$V4_WORK/c.json"
 	NPROBES=$(wc -l < "$V4_WORK/probes.json")
 	script=$(cat "$V4_WORK/probes.sh")

@@ -65,6 +65,13 @@ is "$(( $(date +%s) - start <= 6 ))" 1 "within the connect timeout"
 like $T/o 'node1: .*' "node1 reported"
 node_thaw_sshd 1
 
+# hung_left i: after 3 s, how many hung fake calls (sleep 100000) node i still runs.
+hung_left() {
+	sleep 3
+	for p in $(ip netns pids ${V4_NS}n$1); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done |
+		grep -c 'sleep 100000'
+}
+
 # hccn_tool hangs on one NPU of node2.
 printf '1\n' > "$(node_state 2)/hccn_hang.5"
 start=$(date +%s)
@@ -72,9 +79,8 @@ run $T/o $V tls -t 8; is $RC 3 "hung hccn_tool: ERROR"
 is "$(( $(date +%s) - start <= 25 ))" 1 "the run ended within the timeout"
 like $T/o 'ERROR +PROBE_FAILED +node2: NPU 5: .*timed out' "ERROR for node2 NPU 5"
 like $T/o 'node\[1,3-4\]' "the other nodes were judged"
-sleep 3
-left=$(for p in $(ip netns pids ${V4_NS}n2); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done | grep -c 'sleep 100000')
-is "$left" 0 "no leftover process in node2's namespace"
+is "$(hung_left 2)" 0 "no leftover process in node2's namespace"
+
 # The same hang inside a device batch (roce asks link, health and address of
 # each NPU: one script per NPU): NPU 5's three calls time out one after
 # another, the batch goes on, the other NPUs are judged.
@@ -83,9 +89,7 @@ run $T/o $V roce -t 4; is $RC 3 "hung hccn_tool in a batch: ERROR"
 is "$(( $(date +%s) - start <= 30 ))" 1 "the run ended within three timeouts"
 like $T/o 'ERROR +PROBE_FAILED +node2: .*NPU 5.*timed out' "ERROR names node2 NPU 5"
 unlike $T/o 'node2: .*NPU [0-46-7][^0-9].*timed out' "no other NPU of node2 timed out"
-sleep 3
-left=$(for p in $(ip netns pids ${V4_NS}n2); do cat /proc/$p/cmdline 2>/dev/null | tr '\0' ' '; echo; done | grep -c 'sleep 100000')
-is "$left" 0 "no leftover process after the batch"
+is "$(hung_left 2)" 0 "no leftover process after the batch"
 rm -f "$(node_state 2)/hccn_hang.5"
 
 # Busy answers inside a batch are retried until the NPU answers.

@@ -78,25 +78,6 @@ static const char *marker(const char *s, size_t len, size_t pos, const char *non
 	return NULL;
 }
 
-/* Sets state and reason from the exit status, as the transports do. */
-static void set_state(struct v4_fact *f, int timeout_s)
-{
-	if (f->exit_code == 124 || f->exit_code == 137) {
-		f->state = V4_FACT_TIMEOUT;
-		f->reason = xasprintf("timed out after %ds", timeout_s);
-	} else if (f->exit_code == 127) {
-		f->state = V4_FACT_NOTFOUND;
-		size_t pos = 0, len;
-		const char *line;
-		if (next_line(f->err, f->err_len, &pos, &line, &len) && len)
-			f->reason = xstrndup(line, len);
-		else
-			f->reason = xstrdup("command not found (exit 127)");
-	} else {
-		f->state = V4_FACT_OK;
-	}
-}
-
 size_t v4_batch_split(const char *out, size_t out_len, const char *err, size_t err_len,
 		      const char *nonce, size_t n, int timeout_s, struct v4_fact *facts)
 {
@@ -124,7 +105,7 @@ size_t v4_batch_split(const char *out, size_t out_len, const char *err, size_t e
 		f->err = copy(err + epos, f->err_len);
 		f->exit_code = rc;
 		f->ms = got == 3 && t1 >= t0 ? (t1 - t0) * 1000.0 : 0;
-		set_state(f, timeout_s);
+		v4_fact_judge_exit(f, timeout_s);
 		pos = (size_t)(eol + 1 - out);
 		epos = (size_t)(e + 1 + nl + 1 - err);
 	}

@@ -72,6 +72,25 @@ int v4_fact_state_parse(const char *name, enum v4_fact_state *st)
 	return i >= 0 ? 0 : -1;
 }
 
+void v4_fact_judge_exit(struct v4_fact *f, int timeout_s)
+{
+	free(f->reason);
+	f->reason = NULL;
+	if (f->exit_code == 124 || f->exit_code == 137) {
+		f->state = V4_FACT_TIMEOUT;
+		f->reason = xasprintf("timed out after %ds", timeout_s);
+	} else if (f->exit_code == 127) {
+		size_t pos = 0, len;
+		const char *line;
+		f->state = V4_FACT_NOTFOUND;
+		f->reason = next_line(f->err, f->err_len, &pos, &line, &len) && len
+				    ? xstrndup(line, len)
+				    : xstrdup("command not found (exit 127)");
+	} else {
+		f->state = V4_FACT_OK;
+	}
+}
+
 void v4_fact_free(struct v4_fact *f)
 {
 	free(f->id);

@@ -1169,17 +1169,7 @@ static void ssh_kill(void *conn, void *job)
 	zombies_step(c);
 }
 
-/* The first line of text, for a reason. */
-static char *first_line(const char *text, size_t len)
-{
-	size_t pos = 0, n;
-	const char *line;
-	if (next_line(text, len, &pos, &line, &n) && n)
-		return xstrndup(line, n);
-	return NULL;
-}
-
-/* Sets the fact's state and reason from how the job ended. */
+/* Sets the fact's state and reason from how the job ended (f->exit_code set). */
 static void fact_state(struct ssh_job *j, struct v4_fact *f)
 {
 	free(f->reason);
@@ -1187,17 +1177,13 @@ static void fact_state(struct ssh_job *j, struct v4_fact *f)
 	if (j->failed) {
 		f->state = V4_FACT_FAILED;
 		f->reason = xstrdup(j->reason ? j->reason : "failed");
-	} else if (j->killed || j->exit_code == 124 || j->exit_code == 137) {
+	} else if (j->killed) {
 		f->state = V4_FACT_TIMEOUT;
 		f->reason = xasprintf("timed out after %ds", j->timeout_s);
-	} else if (j->exit_code == 127) {
-		f->state = V4_FACT_NOTFOUND;
-		f->reason = first_line(f->err, f->err_len);
-		if (!f->reason)
-			f->reason = xstrdup("command not found (exit 127)");
 	} else {
-		f->state = V4_FACT_OK;
-		f->reason = xstrdup(j->reason);
+		v4_fact_judge_exit(f, j->timeout_s);
+		if (f->state == V4_FACT_OK)
+			f->reason = xstrdup(j->reason);
 	}
 }
 

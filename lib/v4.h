@@ -77,6 +77,9 @@ struct v4_fact {
 const char *v4_fact_state_name(enum v4_fact_state st);
 int v4_fact_state_parse(const char *name, enum v4_fact_state *st);
 void v4_fact_free(struct v4_fact *f);
+/* Sets state and reason of a fact that ran, from its exit status: 124/137
+ * (remote timeout after timeout_s), 127 (not found: err's first line), OK. */
+void v4_fact_judge_exit(struct v4_fact *f, int timeout_s);
 
 /* ---- nodes ---- */
 

@@ -11,11 +11,12 @@ WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes 
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
 CFLAGS  ?= -O2 -g
 # Recursive (=) so that pkg-config runs after `deps` has installed what it needs.
-V4_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) -Ilib $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ichecks/support
+V4_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 V4_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
 B        = build
-LIB_SRC  = $(wildcard lib/*.c) $(wildcard checks/*.c)
+LIB_SRC  = $(wildcard lib/*.c lib/*/*.c checks/*.c checks/*/*.c)
 CMD_SRC  = $(wildcard cmd/*.c)
 LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
 CMD_OBJ  = $(CMD_SRC:%.c=$(B)/%.o)
@@ -32,9 +33,9 @@ deps:
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEBPKGS) >/dev/null; \
 	  else echo "missing libraries; run: sudo apt-get install $(DEBPKGS)" >&2; exit 1; fi; }
 
-$(B)/%.o: %.c lib/*.h checks/*.h | deps
+$(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(V4_CFLAGS) -c -o $@ $<
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(V4_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(B)/libv4.a: $(LIB_OBJ)
 	$(AR) rcs $@ $^
@@ -116,15 +117,15 @@ FUZZ_MAXLEN_fuzz_versions  = 1024
 FUZZ_MAXLEN_fuzz_checks    = 262144
 FUZZ_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1
 
-$(FB)/%.o: %.c lib/*.h checks/*.h | deps
+$(FB)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -c -o $@ $<
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -MMD -MP -c -o $@ $<
 
 $(FB)/libv4.a: $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^
 
 $(FB)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FB)/libv4.a
-	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -Ichecks -o $@ $< $(FB)/libv4.a $(V4_LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -o $@ $< $(FB)/libv4.a $(V4_LIBS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(FB)/%)
 
@@ -157,3 +158,5 @@ fuzz-clean:
 	rm -rf $(FB)
 
 .PHONY: fuzz fuzz-build fuzz-seed fuzz-smoke fuzz-clean
+
+-include $(shell find $(B) $(AB) $(FB) -name '*.d' 2>/dev/null)

@@ -8,7 +8,7 @@
 /* Probe ids shared by several checks. */
 #define P_NPUSMI "npu-smi-info"
 #define P_NPULIST "npu-smi-list"
-#define P_PROCS "proc-list" /* PROC_LIST_CMD of lib/procinfo.h: every process via /proc */
+#define P_PROCS "proc-list" /* PROC_LIST_CMD of lib/parse/procinfo.h: every process via /proc */
 
 /* Asks for the NPU table (and, when it cannot be read, the -l list). */
 void want_npus(const struct v4_node *n, struct v4_probes *ps);

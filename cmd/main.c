@@ -34,8 +34,8 @@ static const char usage_text[] =
 	"      --node NAME           with --local: this machine is config node NAME\n"
 	"      --replay DIR          evaluate a capture written by `collect`; run nothing\n"
 	"what:\n"
-	"      --skip ID,...         leave these checks out\n"
-	"      --warn-only ID|CODE,...  demote a check or one finding to WARN\n"
+	"      --skip ID|CHECK:CODE,...  leave these checks or findings out\n"
+	"      --warn-only ID|CHECK:CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
 	"output:\n"
 	"  -o, --output FORMAT       text (default), json, prom, nagios or junit\n"
@@ -290,10 +290,28 @@ static int output_format(struct v4_cli *cli, const char *cmd)
 	return usage_error("-o takes text, json, prom, nagios or junit, not '%s'", cli->out_arg);
 }
 
+/* Checks that every word of an --skip / --warn-only list names a check or a
+ * finding (CHECK:CODE, or a code only one check declares). */
+static int names_valid(const char *opt, char *const *list)
+{
+	for (; list && *list; list++) {
+		char *err = NULL;
+		if (v4_name_valid(*list, v4_checks, v4_ncheck, 1, &err) == 0)
+			continue;
+		int rc = usage_error("%s %s (see v4check list -o json)", opt, err);
+		free(err);
+		return rc;
+	}
+	return 0;
+}
+
 /* Checks option combinations that make no sense. */
 static int validate(const struct v4_cli *cli)
 {
 	const struct v4_opts *o = &cli->o;
+	int rc;
+	if ((rc = names_valid("--skip", o->skip)) || (rc = names_valid("--warn-only", o->warn_only)))
+		return rc;
 	if (cli->inv.replay && (cli->inv.hosts || cli->inv.local))
 		return usage_error("--replay evaluates a capture: it takes no -H or --local");
 	if (cli->inv.replay && o->fix && !o->dry_run)

@@ -62,6 +62,12 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 		free(err);
 		return -1;
 	}
+	if (v4_config_check_params(cfg, v4_checks, v4_ncheck, &err)) {
+		fprintf(stderr, "v4check: %s\n", err);
+		free(err);
+		v4_config_free(cfg);
+		return -1;
+	}
 	warn_mode(cli->config);
 	ssh_defaults(&cli->o, cfg);
 	if (v4_inventory(&cli->inv, cfg, &cli->o, nodes, nn, &err)) {

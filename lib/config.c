@@ -202,3 +202,48 @@ double v4_cfg_num(const struct v4_config *cfg, const char *path, double def)
 		return cJSON_IsTrue(v);
 	return def;
 }
+
+/* The declared parameter name of check c, or NULL. */
+static const struct v4_param *param_of(const struct v4_check *c, const char *name)
+{
+	for (const struct v4_param *p = c->params; p && p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+/* The check with this id, or NULL. */
+static const struct v4_check *check_of(const struct v4_check *const *checks, size_t nc,
+				       const char *id)
+{
+	for (size_t i = 0; i < nc; i++)
+		if (strcmp(checks[i]->id, id) == 0)
+			return checks[i];
+	return NULL;
+}
+
+int v4_config_check_params(const struct v4_config *cfg, const struct v4_check *const *checks,
+			   size_t nc, char **err)
+{
+	const cJSON *all = v4_cfg_get(cfg, "checks");
+	for (const cJSON *o = all ? all->child : NULL; o; o = o->next) {
+		const struct v4_check *c = check_of(checks, nc, o->string);
+		if (!c) {
+			*err = xasprintf("%s: checks.%s: no such check (see v4check list)", cfg->source,
+					 o->string);
+			return -1;
+		}
+		for (const cJSON *p = o->child; p; p = p->next) {
+			if (param_of(c, p->string) && cJSON_IsNumber(p))
+				continue;
+			*err = param_of(c, p->string)
+				       ? xasprintf("%s: checks.%s.%s: a number is expected", cfg->source,
+						   c->id, p->string)
+				       : xasprintf("%s: checks.%s.%s: check %s has no such parameter (see "
+						   "v4check explain %s)", cfg->source, c->id, p->string,
+						   c->id, c->id);
+			return -1;
+		}
+	}
+	return 0;
+}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run.h"
 #include "v4.h"
 
 static const char *const status_names[] = {"PASS", "SKIP", "WARN", "ERROR", "UNREACHABLE", "FAIL"};
@@ -187,20 +188,121 @@ void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned fla
 	p->flags = flags;
 }
 
-void v4_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
-	    const char *code, cJSON *evidence, const char *fmt, ...)
+/* Appends a result; takes ownership of evidence and message. */
+static void add_result(struct v4_results *r, const char *check, const char *node,
+		       enum v4_status st, const char *code, cJSON *evidence, char *message)
 {
 	grow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct v4_result *x = &r->v[r->n++];
-	va_list ap;
-	va_start(ap, fmt);
-	x->message = xvasprintf(fmt, ap);
-	va_end(ap);
+	x->message = message;
 	x->check = xstrdup(check);
 	x->node = xstrdup(node);
 	x->status = st;
 	x->code = xstrdup(code);
 	x->evidence = evidence;
+}
+
+void v4_result_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
+		   const char *code, const char *message)
+{
+	add_result(r, check, node, st, code, NULL, xstrdup(message));
+}
+
+/* Number of rows in a check's finding table. */
+static size_t finding_count(const struct v4_check *c)
+{
+	size_t n = 0;
+	while (c->findings && c->findings[n].code)
+		n++;
+	return n;
+}
+
+const struct v4_finding *v4_finding_find(const struct v4_check *c, const char *code)
+{
+	for (size_t i = 0; i < finding_count(c); i++)
+		if (strcmp(c->findings[i].code, code) == 0)
+			return &c->findings[i];
+	return NULL;
+}
+
+int v4_names_match(char *const *list, const char *check, const char *code)
+{
+	size_t lc = strlen(check);
+	for (; list && *list; list++) {
+		const char *w = *list;
+		if (strcmp(w, check) == 0 || strcmp(w, code) == 0 ||
+		    (strncmp(w, check, lc) == 0 && w[lc] == ':' && strcmp(w + lc + 1, code) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* The check with this id among checks, or NULL. */
+static const struct v4_check *check_in(const struct v4_check *const *checks, size_t nc,
+				       const char *id, size_t len)
+{
+	for (size_t i = 0; i < nc; i++)
+		if (strlen(checks[i]->id) == len && strncmp(checks[i]->id, id, len) == 0)
+			return checks[i];
+	return NULL;
+}
+
+int v4_name_valid(const char *name, const struct v4_check *const *checks, size_t nc, int codes,
+		  char **err)
+{
+	const char *colon = strchr(name, ':');
+	const struct v4_check *c = check_in(checks, nc, name, colon ? (size_t)(colon - name) : strlen(name));
+	if (c && !colon)
+		return 0;
+	if (c && codes && v4_finding_find(c, colon + 1))
+		return 0;
+	if (colon || !codes) {
+		*err = c ? xasprintf("%s: check %s has no finding %s", name, c->id, colon + 1)
+			 : xasprintf("%s: no such check", name);
+		return -1;
+	}
+	struct sbuf owners = {0};
+	int n = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (v4_finding_find(checks[i], name))
+			sbuf_printf(&owners, "%s%s:%s", n++ ? ", " : "", checks[i]->id, name);
+	if (n != 1)
+		*err = n ? xasprintf("%s is a finding of several checks: say which (%s)", name, owners.s)
+			 : xasprintf("%s: no such check or finding code", name);
+	sbuf_free(&owners);
+	return n == 1 ? 0 : -1;
+}
+
+struct v4_rep v4_rep_at(const struct v4_rep *h, const struct v4_node *n)
+{
+	struct v4_rep r = *h;
+	r.node = n ? n->name : "cluster";
+	return r;
+}
+
+void v4_say(const struct v4_rep *h, int finding, cJSON *evidence, const char *fmt, ...)
+{
+	if (finding < 0 || (size_t)finding >= finding_count(h->check)) {
+		fprintf(stderr, "v4check: BUG: check %s reports finding %d, not in its table\n",
+			h->check->id, finding);
+		abort();
+	}
+	const struct v4_finding *f = &h->check->findings[finding];
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	add_result(h->out, h->check->id, h->node, f->status, f->code, evidence, m);
+}
+
+void v4_say_unchecked(const struct v4_rep *h, const char *why)
+{
+	const struct v4_finding *f = v4_finding_find(h->check, "PROBE_FAILED");
+	if (!f) {
+		fprintf(stderr, "v4check: BUG: check %s has no PROBE_FAILED finding\n", h->check->id);
+		abort();
+	}
+	v4_say(h, (int)(f - h->check->findings), NULL, "could not check: %s", why ? why : "?");
 }
 
 void v4_results_free(struct v4_results *r)
@@ -267,21 +369,18 @@ const struct v4_check *v4_check_find(const char *id)
 
 double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
 {
-	double def = 0;
-	for (const struct v4_param *p = c->params; p && p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			def = p->def;
+	const struct v4_param *p = c->params;
+	while (p && p->name && strcmp(p->name, name) != 0)
+		p++;
+	if (!p || !p->name) {
+		fprintf(stderr, "v4check: BUG: check %s reads parameter %s, which it does not declare\n",
+			c->id, name);
+		abort();
+	}
 	char *path = xasprintf("checks.%s.%s", c->id, name);
-	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, def) : def;
+	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, p->def) : p->def;
 	free(path);
 	return v;
-}
-
-void v4_error_fact(struct v4_results *r, const struct v4_check *c, const struct v4_node *n,
-		   const char *id, const char *why)
-{
-	v4_add(r, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s",
-	       why ? why : id);
 }
 
 void v4_opts_defaults(struct v4_opts *o)

@@ -142,21 +142,27 @@ struct v4_results {
 	size_t n, cap;
 };
 
-/* Appends a result; takes ownership of evidence. */
-void v4_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
-	    const char *code, cJSON *evidence, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
 void v4_results_free(struct v4_results *r);
 
 /* ---- checks ---- */
 
 enum v4_fix_class { V4_FIX_NONE, V4_FIX_SAFE, V4_FIX_DISRUPTIVE };
 
+/* One row of a check's finding table: the only place its status is written. */
 struct v4_finding {
 	const char *code;
 	enum v4_status status;
 	const char *text; /* what it means, for the catalogue */
 };
+
+/* Declares a check's findings once. L(F) lists rows F(CODE, STATUS, "text"),
+ * STATUS one of PASS, WARN, FAIL, ERROR, SKIP. Gives an enum of the codes (a
+ * check reports a finding by naming it) and the table `findings`. */
+#define V4_FINDING_ENUM_(code, st, text) code,
+#define V4_FINDING_ROW_(code, st, text) {#code, V4_##st, text},
+#define V4_FINDINGS(L)                   \
+	enum { L(V4_FINDING_ENUM_) };    \
+	static const struct v4_finding findings[] = {L(V4_FINDING_ROW_){NULL, 0, NULL}}
 
 struct v4_param {
 	const char *name;
@@ -194,6 +200,16 @@ void v4_fix_refuse(struct v4_fixplan *p, const char *node, const char *why, cons
 void v4_fixplan_free(struct v4_fixplan *p);
 
 struct v4_check;
+
+/* Where an evaluation reports: the check, the node ("cluster" for a verdict
+ * across nodes), the run's context and the result list. */
+struct v4_rep {
+	const struct v4_check *check;
+	const char *node;
+	const struct v4_ctx *ctx;
+	struct v4_results *out;
+};
+
 struct v4_check {
 	const char *id;       /* stable, lower-case */
 	const char *title;    /* one line for list */
@@ -206,12 +222,11 @@ struct v4_check {
 	 * again after each round, so probes may depend on earlier facts). */
 	void (*probes)(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		       struct v4_probes *out);
-	/* Judges all reachable nodes at once (cluster checks compare them). Pure. */
-	void (*evaluate)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out);
+	/* Judges all reachable nodes at once (cluster checks compare them); h
+	 * reports for node "cluster" (v4_rep_at gives one node's handle). Pure. */
+	void (*evaluate)(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn);
 	/* Or, for checks that judge each node on its own: one node. Pure. */
-	void (*evaluate_node)(const struct v4_check *c, const struct v4_node *n,
-			      const struct v4_ctx *ctx, struct v4_results *out);
+	void (*evaluate_node)(const struct v4_rep *h, const struct v4_node *n);
 	/* Plans commands that repair what evaluate found, for one node. Pure. */
 	void (*fix)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 		    const struct v4_ctx *ctx, struct v4_fixplan *out);
@@ -222,12 +237,35 @@ extern const struct v4_check *const v4_checks[];
 extern const size_t v4_ncheck;
 const struct v4_check *v4_check_find(const char *id);
 
-/* A check parameter: config "checks.<id>.<name>" or the default. */
+/* A check parameter: config "checks.<id>.<name>" or the default. A name the
+ * check does not declare is a programming error: aborts with a message. */
 double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name);
 
-/* Adds an ERROR result for node n saying why fact id is unusable. */
-void v4_error_fact(struct v4_results *r, const struct v4_check *c, const struct v4_node *n,
-		   const char *id, const char *why);
+/* Checks the config's "checks" section: every checks.<id>.<name> a number
+ * parameter that check declares. -1 and *err (file and key path) if not. */
+int v4_config_check_params(const struct v4_config *cfg, const struct v4_check *const *checks,
+			   size_t nc, char **err);
+
+/* The same handle for node n (NULL: the cluster). */
+struct v4_rep v4_rep_at(const struct v4_rep *h, const struct v4_node *n);
+/* Reports finding (an entry of the check's table, by its V4_FINDINGS name):
+ * code and status come from the table; takes ownership of evidence. An entry
+ * the table does not have aborts with a message. */
+void v4_say(const struct v4_rep *h, int finding, cJSON *evidence, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The check's PROBE_FAILED finding: "could not check: why". */
+void v4_say_unchecked(const struct v4_rep *h, const char *why);
+/* The table entry of code in check c, or NULL. */
+const struct v4_finding *v4_finding_find(const struct v4_check *c, const char *code);
+
+/* 1 when the NULL-terminated list names the check ("tls"), the finding
+ * ("tls:TLS_MISMATCH") or, bare, the code ("TLS_MISMATCH"). */
+int v4_names_match(char *const *list, const char *check, const char *code);
+/* Checks a name the user gave: a check id, CHECK:CODE of a declared finding,
+ * or (with codes) a bare code declared by exactly one check. -1 and *err
+ * (caller frees) when it names nothing or is ambiguous. */
+int v4_name_valid(const char *name, const struct v4_check *const *checks, size_t nc, int codes,
+		  char **err);
 
 /* ---- transports ---- */
 

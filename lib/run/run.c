@@ -491,11 +491,20 @@ void v4_probe_nodes(struct v4_node *nodes, size_t nn, const struct v4_check *con
 
 /* ---- evaluation ---- */
 
-/* 1 when the result is demoted by --warn-only (its check or its code). */
+/* 1 when the result is demoted by --warn-only (its check or its finding). */
 static int demoted(const struct v4_opts *o, const struct v4_result *r)
 {
 	return (r->status == V4_FAIL || r->status == V4_ERROR) &&
-	       (in_list(o->warn_only, r->check) || in_list(o->warn_only, r->code));
+	       v4_names_match(o->warn_only, r->check, r->code);
+}
+
+/* Rewrites a result's status, saying why in its message. */
+static void restate(struct v4_result *r, enum v4_status st, const char *why)
+{
+	char *m = xasprintf("%s (%s, %s)", r->message, v4_status_name(r->status), why);
+	free(r->message);
+	r->message = m;
+	r->status = st;
 }
 
 /* Evaluates one check and adds its results. */
@@ -506,25 +515,25 @@ static void eval_check(const struct v4_check *c, struct v4_node *nodes, size_t n
 	size_t nl = 0;
 	for (size_t i = 0; i < nn; i++) {
 		if (nodes[i].unreachable)
-			v4_add(out, c->id, nodes[i].name, V4_UNREACHABLE, "UNREACHABLE", NULL, "%s",
-			       nodes[i].reason ? nodes[i].reason : "unreachable");
+			v4_result_add(out, c->id, nodes[i].name, V4_UNREACHABLE, "UNREACHABLE",
+				      nodes[i].reason ? nodes[i].reason : "unreachable");
 		else
 			live[nl++] = &nodes[i];
 	}
 	size_t first = out->n;
+	struct v4_rep h = {c, "cluster", ctx, out};
 	if (nl && c->evaluate)
-		c->evaluate(c, live, nl, ctx, out);
-	for (size_t i = 0; c->evaluate_node && i < nl; i++)
-		c->evaluate_node(c, live[i], ctx, out);
+		c->evaluate(&h, live, nl);
+	for (size_t i = 0; c->evaluate_node && i < nl; i++) {
+		struct v4_rep hn = v4_rep_at(&h, live[i]);
+		c->evaluate_node(&hn, live[i]);
+	}
 	for (size_t i = first; i < out->n; i++) {
 		struct v4_result *r = &out->v[i];
-		if (!demoted(o, r))
-			continue;
-		char *m = xasprintf("%s (%s, demoted to WARN by --warn-only)", r->message,
-				    v4_status_name(r->status));
-		free(r->message);
-		r->message = m;
-		r->status = V4_WARN;
+		if (strcmp(r->code, "OK") != 0 && v4_names_match(o->skip, r->check, r->code))
+			restate(r, V4_SKIP, "skipped by --skip");
+		else if (demoted(o, r))
+			restate(r, V4_WARN, "demoted to WARN by --warn-only");
 	}
 }
 

@@ -43,6 +43,11 @@ void v4_fix_log_free(struct v4_fix_log *l);
 void v4_apply_fixes(struct v4_node *nodes, size_t nn, const struct v4_fixplan *plan,
 		    const struct v4_opts *o, struct v4_fix_log *log);
 
+/* Appends a result that no check's table declares (UNREACHABLE); for the
+ * runner and for merged reports only. */
+void v4_result_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
+		   const char *code, const char *message);
+
 /* Worst state of the results. */
 enum v4_status v4_results_worst(const struct v4_results *r);
 

@@ -32,15 +32,15 @@ static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 	if (!o->user)
 		o->user = v4_cfg_str(cfg, "ssh.user", NULL);
 	if (!o->port)
-		o->port = (int)v4_cfg_num(cfg, "ssh.port", 0);
+		o->port = v4_cfg_int(cfg, "ssh.port", 0, 65535, 0);
 	if (!o->identity)
 		o->identity = v4_cfg_str(cfg, "ssh.identity", NULL);
 	if (!o->known_hosts)
 		o->known_hosts = v4_cfg_str(cfg, "ssh.known_hosts", NULL);
 	if (!o->accept_new_host_keys)
-		o->accept_new_host_keys = (int)v4_cfg_num(cfg, "ssh.accept_new_host_keys", 0);
+		o->accept_new_host_keys = v4_cfg_int(cfg, "ssh.accept_new_host_keys", 0, 1, 0);
 	double ct = v4_cfg_num(cfg, "ssh.connect_timeout", 0);
-	if (ct > 0 && o->connect_timeout_ms == 5000)
+	if (ct > 0 && ct <= 3600 && o->connect_timeout_ms == 5000)
 		o->connect_timeout_ms = (int)(ct * 1000);
 }
 

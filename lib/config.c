@@ -44,10 +44,11 @@ static int member_int(const cJSON *o, const char *key, int lo, int hi, int def, 
 	*out = def;
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-	    v->valueint < lo || v->valueint > hi)
+	/* the range first: a double beyond int's range must not be converted */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return -1;
-	*out = v->valueint;
+	*out = (int)v->valuedouble;
 	return 0;
 }
 
@@ -201,6 +202,12 @@ double v4_cfg_num(const struct v4_config *cfg, const char *path, double def)
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v);
 	return def;
+}
+
+int v4_cfg_int(const struct v4_config *cfg, const char *path, int lo, int hi, int def)
+{
+	double d = v4_cfg_num(cfg, path, def);
+	return d < lo ? lo : d > hi ? hi : (int)d;
 }
 
 /* The declared parameter name of check c, or NULL. */

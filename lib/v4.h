@@ -126,6 +126,8 @@ void v4_config_free(struct v4_config *cfg);
 const char *v4_cfg_str(const struct v4_config *cfg, const char *path, const char *def);
 double v4_cfg_num(const struct v4_config *cfg, const char *path, double def);
 const cJSON *v4_cfg_get(const struct v4_config *cfg, const char *path);
+/* A number at path as an int clamped to [lo, hi] (never converted out of range). */
+int v4_cfg_int(const struct v4_config *cfg, const char *path, int lo, int hi, int def);
 
 /* ---- results ---- */
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The ssh transport against real sshds in network namespaces, driven directly
-# through tests/cluster/sshdrive.c. Root only.
+# through tests/cluster/sshdrive.c. Root only; V4_CLUSTER=5 by default.
+V4_CLUSTER=${V4_CLUSTER:-5}
 . "$(dirname "$0")/lib.sh"
 cluster_require
 

@@ -173,7 +173,8 @@ static int judge_sizes(const struct v4_rep *h, const struct graph *g, cJSON **ev
 		v4_say(h, GRAPH_CAPTURE_SMALL, take_json(ev),
 		       "the largest capture size %.0f covers %.0f sequences per decode step of "
 		       "--max-num-seqs %.0f (target %.0f per rank); busier decode steps run without "
-		       "the graph (vllm-facts 2.5): add capture sizes up to %.0f", g->largest, covered,
+		       "the graph (vllm-project/vllm-ascend#16049): add capture sizes up to %.0f",
+		       g->largest, covered,
 		       g->seqs, target, d_min(maxtok, d_max(target, g->seqs / 2) * per_step));
 	return warned;
 }
@@ -220,14 +221,17 @@ const struct v4_check v4_check_graph_mode = {
 		"Cause: --enforce-eager (failure 2 of the reference deployment) dispatches the 61\n"
 		"  layers op by op. Without a full-graph cudagraph_mode in --compilation-config the\n"
 		"  decode step is not one ACL graph either. In vLLM, decode batches larger than the\n"
-		"  largest capture size run without the graph (vllm-facts 2.5): with MTP each\n"
-		"  sequence adds 1 + num_speculative_tokens tokens per step.\n"
+		"  largest capture size run without the graph (vllm-project/vllm-ascend#16049;\n"
+		"  vllm-ascend v0.21.0rc1 vllm_ascend/utils.py warns when max_cudagraph_capture_size\n"
+		"  is below the decode tokens): with MTP each sequence adds\n"
+		"  1 + num_speculative_tokens tokens per step.\n"
 		"Fix: remove the top-level --enforce-eager (the MTP draft head's \"enforce_eager\":\n"
 		"  true inside --speculative-config is the tutorial's setting and stays) and pass\n"
 		"  --compilation-config '{\"cudagraph_mode\": \"FULL_DECODE_ONLY\"}' (FULL and\n"
 		"  FULL_AND_PIECEWISE also capture full graphs). Keep cudagraph_capture_sizes within\n"
 		"  max-num-seqs x (1 + speculative tokens) and large enough for the concurrency you\n"
-		"  run; too many sizes can exhaust streams (EL0009, vllm-facts 1.4).",
+		"  run; too many sizes can exhaust streams (EL0009: vllm-ascend v0.21.0rc1\n"
+		"  docs/source/faqs.md, question 17).",
 	.probes_doc = SERVE_PROBES_DOC,
 	.fix_doc = NULL,
 	.findings = findings,

@@ -43,7 +43,8 @@ struct timeout {
 
 static const struct timeout timeouts[] = {
 	{"VLLM_ENGINE_READY_TIMEOUT_S", READY_TIMEOUT_SHORT, "expected_load_s", "s", 600, 2,
-	 "loading V4-Pro + MTP took 7-10 minutes; set it to 3600 as the tutorial does (vllm-facts 6)"},
+	 "loading V4-Pro + MTP took 7-10 minutes; set it to 3600 as the tutorial does (vllm-ascend "
+	 "v0.21.0rc1 docs/source/tutorials/models/DeepSeek-V4-Pro.md)"},
 	{"HCCL_CONNECT_TIMEOUT", HCCL_CONNECT_TIMEOUT_SHORT, "hccl_connect_min_s", "s", 0, 0,
 	 "link set-up waits for the slowest rank; the deployment exports 7200"},
 	{"VLLM_RPC_TIMEOUT", RPC_TIMEOUT_SHORT, "rpc_timeout_min_ms", "ms", 10000, 1,
@@ -110,7 +111,7 @@ static int judge_balance(const struct v4_rep *h, const struct serve_cmd *cmd, cJ
 	if (where && ++bad)
 		v4_say(h, BALANCE_SCHEDULING, take_json(ev),
 		       "%s: engine init dies after 5 minutes (the front end waits 5 minutes, loading "
-		       "V4 + MTP takes 7; vllm-facts 6 HANDSHAKE_TIMEOUT_MINS): remove it", where);
+		       "V4 + MTP takes 7): remove it", where);
 	cJSON_Delete(ac);
 	free(err);
 	return bad;
@@ -155,8 +156,9 @@ const struct v4_check v4_check_init_timeout = {
 		"  reference deployment.\n"
 		"Cause: with enable_balance_scheduling (top level or scheduler_config in\n"
 		"  --additional-config, or VLLM_ASCEND_BALANCE_SCHEDULING=1) the front end waits 5\n"
-		"  minutes while loading V4 + MTP takes 7; no config check rejects it on PD-mixed,\n"
-		"  so this is the deployment's empirical rule (vllm-facts 1.3, 2.5, 6). Loads took\n"
+		"  minutes while loading V4 + MTP takes 7; no config check rejects it on PD-mixed\n"
+		"  (vllm-ascend v0.21.0rc1 vllm_ascend/platform.py refuses it only with a KV-transfer\n"
+		"  role other than kv_both), so this is the deployment's empirical rule. Loads took\n"
 		"  7-10 minutes, at or over VLLM_ENGINE_READY_TIMEOUT_S's 600 s default (the\n"
 		"  tutorial sets 3600).\n"
 		"Minimums judged: VLLM_ENGINE_READY_TIMEOUT_S >= expected_load_s (600 s); explicitly\n"

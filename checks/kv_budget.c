@@ -8,14 +8,16 @@
  *
  * The profile (every number overridable as checks.kv-budget.<name>):
  *   hbm_torch_mib 62420   torch's total of a 64 GB 910B2: 65452113920 B =
- *                         60.96 GiB (vllm-facts 7.2)
+ *                         60.96 GiB (vllm-project/vllm-ascend#1127)
  *   kv_kib_per_token 16.6 the deployment's 16.6 GiB of KV for 1048576 tokens
  *                         per NPU = 16.6 KiB per token
  *   hccl_buffsize_mb 512  HCCL_BUFFSIZE when the command does not say (the
  *                         container's env: 512); a running process without it
  *                         gets CANN's 200. HCCL takes 2 x HCCL_BUFFSIZE per MC2
- *                         communicator (mc2_comms 1) outside the pool (7.5, 2.9)
- *   graph_mib 713         ACL graph memory, outside the pool (7.1.3): solved
+ *                         communicator (mc2_comms 1) outside the pool (MC2
+ *                         groups take HCCL_BUFFSIZE: vllm_ascend/utils.py)
+ *   graph_mib 713         ACL graph memory, outside the pool (captured after
+ *                         KV sizing, vllm_ascend/worker/worker.py): solved
  *                         from "136 MB left at 0.97": 0.03 x 62420 = 1872.6 MiB
  *                         headroom - 1024 MiB HCCL - 713 = 135.6 MiB
  *   act_mib_per_token 0.75, runtime_mib 512
@@ -230,7 +232,8 @@ static int judge_kv_nz(const struct v4_rep *h, const struct serve_cmd *cmd, cJSO
 		v4_say(h, KV_NZ_CRASH, take_json(ev),
 		       "--additional-config sets %s: vllm-ascend raises NotImplementedError (\"only "
 		       "supported in pd scenario and can only be used in D node\") on a PD-mixed "
-		       "deployment, and V4's compressed attention is not pure MLA (vllm-facts 1.2): "
+		       "deployment, and V4's compressed attention is not pure MLA (vllm-ascend "
+		       "v0.21.0rc1 vllm_ascend/ascend_config.py): "
 		       "remove it", path.s);
 	sbuf_free(&path);
 	cJSON_Delete(ac);
@@ -335,12 +338,15 @@ const struct v4_check v4_check_kv_budget = {
 		"Symptom: NPU out of memory as soon as requests run concurrently, or a crash at start\n"
 		"  with enable_kv_nz (failure 4 of the reference deployment).\n"
 		"Cause: --gpu-memory-utilization u asks for u x 60.96 GiB (what torch sees of a 64 GB\n"
-		"  910B2, vllm-facts 7.2) for weights, the profiled activation peak and the KV pool\n"
-		"  (7.1). HCCL buffers (2 x HCCL_BUFFSIZE MB per MC2 communicator, 2.9 / 7.5) and ACL\n"
-		"  graph memory (7.1.3) are allocated later from the (1 - u) rest, and the runtime\n"
-		"  peak must still fit. At 0.97 the 1M-token KV (16.6 GB per NPU) fills the card and\n"
-		"  only 136 MB stays free; 0.93 with --max-num-batched-tokens 2048 holds.\n"
-		"  enable_kv_nz raises NotImplementedError outside a PD decode node (1.2).\n"
+		"  910B2: vllm-project/vllm-ascend#1127) for weights, the profiled activation peak and\n"
+		"  the KV pool (vllm-ascend v0.21.0rc1 vllm_ascend/worker/worker.py). HCCL buffers\n"
+		"  (2 x HCCL_BUFFSIZE MB per MC2 communicator; MC2 groups take HCCL_BUFFSIZE:\n"
+		"  vllm_ascend/utils.py) and ACL graph memory (captured after the KV cache is sized:\n"
+		"  vllm_ascend/worker/worker.py) are allocated later from the (1 - u) rest, and the\n"
+		"  runtime peak must still fit. At 0.97 the 1M-token KV (16.6 GB per NPU) fills the\n"
+		"  card and only 136 MB stays free; 0.93 with --max-num-batched-tokens 2048 holds.\n"
+		"  enable_kv_nz raises NotImplementedError outside a PD decode node\n"
+		"  (vllm_ascend/ascend_config.py).\n"
 		"The profile (DeepSeek-V4-Pro-w4a8, 910B2; all overridable as checks.kv-budget.*):\n"
 		"  60.96 GiB total, 28 GiB weights, 16.6 KiB KV per token, HCCL_BUFFSIZE 512,\n"
 		"  graphs 713 MiB (from 136 MB at 0.97), runtime peak 512 MiB + 0.75 MiB per batched\n"

@@ -5,7 +5,7 @@
  * loading took 10 minutes; 128 threads made safetensors loading about 3x
  * faster. The deployment's own flags ("enable_multithread_load": "true" as a
  * string, with --safetensors-load-strategy prefetch) are rejected by newer
- * vLLM (#45196, vllm-facts 3). */
+ * vLLM (vllm-project/vllm#45196). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +110,7 @@ static int judge_on(const struct v4_rep *h, const struct loader *l, cJSON **ev)
 	}
 	if (l->threads == -2) {
 		v4_say(h, LOADER_THREADS_INVALID, take_json(ev),
-		       "num_threads must be a positive integer (vllm-facts 3)");
+		       "num_threads must be a positive integer");
 		return 1;
 	}
 	return 0;
@@ -141,12 +141,12 @@ static int judge_upgrade(const struct v4_rep *h, const struct loader *l, cJSON *
 		v4_say(h, LOADER_STRING_BOOL, take_json(ev),
 		       "\"enable_multithread_load\": %s is not a JSON boolean: accepted by vLLM 0.21 (any "
 		       "non-empty string counts as true, even \"false\"), rejected by newer vLLM "
-		       "(\"must be a bool, got str\", #45196): write true", l->mt_text);
+		       "(\"must be a bool, got str\", vllm-project/vllm#45196): write true", l->mt_text);
 	if (s && (strcmp(s, "prefetch") == 0 || strcmp(s, "eager") == 0 || strcmp(s, "torchao") == 0) && ++w)
 		v4_say(h, LOADER_STRATEGY_CONFLICT, take_json(ev),
 		       "--safetensors-load-strategy %s with the multi-threaded loader: newer vLLM rejects "
-		       "the pair (the loader only implements the default lazy strategy, #45196, "
-		       "vllm-facts 3): drop --safetensors-load-strategy before upgrading", s);
+		       "the pair (the loader only implements the default lazy strategy, "
+		       "vllm-project/vllm#45196): drop --safetensors-load-strategy before upgrading", s);
 	return w;
 }
 
@@ -192,7 +192,7 @@ const struct v4_check v4_check_loader = {
 		"Cause: --model-loader-extra-config without enable_multithread_load (upstream default\n"
 		"  8 threads when on); the deployment's flags write the boolean as the string \"true\"\n"
 		"  and pair it with --safetensors-load-strategy prefetch: accepted by vLLM 0.21,\n"
-		"  rejected by newer vLLM (#45196, vllm-facts 2.5 and 3).\n"
+		"  rejected by newer vLLM (vllm-project/vllm#45196).\n"
 		"Fix: --model-loader-extra-config '{\"enable_multithread_load\": true,\n"
 		"  \"num_threads\": 128}' (JSON true, not \"true\"; threads no more than `nproc`), and no\n"
 		"  --safetensors-load-strategy prefetch|eager|torchao with it.",

@@ -17,12 +17,12 @@
 #include "prom.h"
 #include "serve_source.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "prefix caching off, or not a DeepSeek-V4 model"},
-	{"PREFIX_CACHE_ON", V4_WARN, "prefix caching on for DeepSeek-V4: hits need >= 16K-token prefixes"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "prefix caching off, or not a DeepSeek-V4 model")                        \
+	F(PREFIX_CACHE_ON, WARN,                                                             \
+	  "prefix caching on for DeepSeek-V4: hits need >= 16K-token prefixes")              \
+	SERVE_FINDINGS(F)
+V4_FINDINGS(FINDINGS);
 
 /* How prefix caching is set. */
 struct pc {
@@ -103,15 +103,15 @@ static int live_hit_rate(const struct v4_node *n, const struct v4_ctx *ctx, doub
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	struct serve_cmd cmd;
 	struct pc p;
 	double rate;
 	char *why = NULL;
 	int fp;
-	if (serve_for_check(c, n, ctx, &cmd, &fp, out))
+	if (serve_for_check(h, n, &cmd, &fp))
 		return;
 	read_pc(&cmd, ctx, &p);
 	cJSON *ev = serve_evidence(&cmd, fp);
@@ -127,14 +127,14 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 		cJSON_AddStringToObject(ev, "live_hit_rate", why);
 	}
 	if (p.on && is_v4(&cmd))
-		v4_add(out, c->id, n->name, V4_WARN, "PREFIX_CACHE_ON", ev,
+		v4_say(h, PREFIX_CACHE_ON, ev,
 		       "prefix caching is on (%s): DeepSeek-V4's compressed attention reuses blocks only "
 		       "for prefixes of at least %ld tokens (block %.0f x compression 128%s), the "
 		       "deployment saw 0%% hits; pass --no-enable-prefix-caching as the A2 tutorial does "
 		       "(vllm-facts 2.5, 7.4, 10.6)%s", p.how, p.min_hit, p.block,
 		       p.spec ? " x 2 with speculative decoding" : "", live);
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", ev, "prefix caching %s%s", p.on ? "on" : "off",
+		v4_say(h, OK, ev, "prefix caching %s%s", p.on ? "on" : "off",
 		       p.on ? " (not a DeepSeek-V4 model)" : "");
 	free(why);
 	serve_free(&cmd);

@@ -2,13 +2,14 @@
  * cross-node rules of multi-node data parallelism.
  *
  * Per node: --additional-config keys against a per-version allow-list
- * (vllm-facts 1.3; unknown keys are ignored silently, so a misspelling such
- * as the reference command's ascend_compilation_config.enable_npu_graph_ex
- * does nothing), removed keys, strings for booleans, the crash combinations
- * of 1.2, DP x TP against the NPUs in play, --headless and the start rank.
- * Across nodes: unique and complete start ranks, one --data-parallel-address
- * equal to rank 0's bond1, identical flags apart from the per-rank ones, and
- * one served model name (vllm-facts 4, 11.3). */
+ * (vllm-ascend v0.21.0rc1 vllm_ascend/ascend_config.py reads them with
+ * .get(): unknown keys are ignored silently, so a misspelling such as the
+ * reference command's ascend_compilation_config.enable_npu_graph_ex does
+ * nothing), removed keys, strings for booleans, the combinations vllm-ascend
+ * rejects at start (ascend_config.py, platform.py), DP x TP against the NPUs
+ * in play, --headless and the start rank. Across nodes: unique and complete
+ * start ranks, one --data-parallel-address equal to rank 0's bond1,
+ * identical flags apart from the per-rank ones, and one served model name. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -152,6 +153,11 @@ static const char *removed_why(const char *name, unsigned era)
 	return NULL;
 }
 
+/* Where vllm-ascend reads the keys and raises on a rejected combination, at the
+ * deployed tag. */
+#define AT_CONFIG "vllm-ascend v0.21.0rc1 vllm_ascend/ascend_config.py"
+#define AT_PLATFORM "vllm-ascend v0.21.0rc1 vllm_ascend/platform.py"
+
 /* Lints one level of --additional-config (prefix "" or "ascend_compilation_config."). */
 static int lint_level(const struct v4_rep *h, const cJSON *obj, const char *prefix,
 		      const struct key *tab, const struct key *other, unsigned era, cJSON **ev)
@@ -163,13 +169,13 @@ static int lint_level(const struct v4_rep *h, const cJSON *obj, const char *pref
 		if (k && k->type == 'b' && cJSON_IsString(x) && ++w)
 			v4_say(h, ARGS_TYPE, take_json(ev),
 			       "--additional-config \"%s%s\": \"%s\" is a string: any non-empty string is "
-			       "true to vllm-ascend (\"false\" too); write a JSON boolean (vllm-facts 1.2)",
+			       "true to vllm-ascend (\"false\" too); write a JSON boolean (" AT_CONFIG ")",
 			       prefix, x->string, x->valuestring);
 		if (k)
 			continue;
 		if (rm && ++w) {
 			v4_say(h, ARGS_REMOVED_KEY, take_json(ev),
-			       "--additional-config %s%s is ignored: %s (vllm-facts 1.2)", prefix, x->string, rm);
+			       "--additional-config %s%s is ignored: %s", prefix, x->string, rm);
 			continue;
 		}
 		s = suggest(x->string, tab, era);
@@ -177,7 +183,7 @@ static int lint_level(const struct v4_rep *h, const cJSON *obj, const char *pref
 		w++;
 		v4_say(h, ARGS_UNKNOWN_KEY, take_json(ev),
 		       "--additional-config %s%s is not a key vllm-ascend reads: ignored without a word "
-		       "(vllm-facts 1.1)%s%s%s%s", prefix, x->string, s ? "; did you mean " : "",
+		       "(" AT_CONFIG ")%s%s%s%s", prefix, x->string, s ? "; did you mean " : "",
 		       s ? s : "", s ? "?" : "",
 		       elsewhere ? (*prefix ? "; it belongs at the top level" : "; it belongs under "
 						"ascend_compilation_config") : "");
@@ -202,11 +208,11 @@ static int kv_role(const struct serve_cmd *cmd)
 	return r;
 }
 
-/* Adds one ARGS_CRASH result. */
-static void crash(const struct v4_rep *h, cJSON **ev, const char *what)
+/* Adds one ARGS_CRASH result; src names the upstream file that raises. */
+static void crash(const struct v4_rep *h, cJSON **ev, const char *what, const char *src)
 {
-	v4_say(h, ARGS_CRASH, take_json(ev),
-	       "--additional-config %s (vllm-facts 1.2): vllm-ascend refuses to start", what);
+	v4_say(h, ARGS_CRASH, take_json(ev), "--additional-config %s (%s): vllm-ascend refuses to start",
+	       what, src);
 }
 
 /* The effective enable_npugraph_ex for the era. */
@@ -217,30 +223,33 @@ static int npugraph_ex(const cJSON *ac, unsigned era)
 	return v ? json_truthy(v) : era != ERA_013;
 }
 
-/* The crash combinations of vllm-facts 1.2; returns findings added. */
+/* The combinations vllm-ascend rejects at start; returns findings added. */
 static int lint_crashes(const struct v4_rep *h, const struct serve_cmd *cmd, const cJSON *ac,
 			unsigned era, cJSON **ev)
 {
 	int role = kv_role(cmd), w = 0;
 #define T(p) json_truthy(json_path(ac, p))
 	if (T("enable_kv_nz") && role != 1 && ++w)
-		crash(h, ev, "enable_kv_nz outside a PD decode (kv_consumer) node");
+		crash(h, ev, "enable_kv_nz outside a PD decode (kv_consumer) node", AT_CONFIG);
 	if ((T("recompute_scheduler_enable") || T("scheduler_config.recompute_scheduler_enable")) &&
 	    role == 0 && ++w)
-		crash(h, ev, "recompute_scheduler_enable on a PD-mixed deployment");
+		crash(h, ev, "recompute_scheduler_enable on a PD-mixed deployment", AT_PLATFORM);
 	if (T("enable_fused_mc2") && T("enable_mc2_hierarchy_comm") && ++w)
-		crash(h, ev, "enable_fused_mc2 with enable_mc2_hierarchy_comm (mutually exclusive)");
+		crash(h, ev, "enable_fused_mc2 with enable_mc2_hierarchy_comm (mutually exclusive)",
+		      AT_PLATFORM);
 	if ((T("enable_shared_expert_dp") || T("multistream_overlap_shared_expert")) && T("mix_placement") && ++w)
-		crash(h, ev, "enable_shared_expert_dp / multistream_overlap_shared_expert with mix_placement");
+		crash(h, ev, "enable_shared_expert_dp / multistream_overlap_shared_expert with mix_placement",
+		      AT_CONFIG);
 	if (T("ascend_compilation_config.enable_static_kernel") && !npugraph_ex(ac, era) && ++w)
 		crash(h, ev, "enable_static_kernel without enable_npugraph_ex (\"Static kernel "
-				     "generation requires npugraph_ex to be enabled\")");
+			     "generation requires npugraph_ex to be enabled\")", AT_CONFIG);
 	if ((T("finegrained_tp_config.oproj_tensor_parallel_size") ||
 	     T("finegrained_tp_config.olora_tensor_parallel_size")) && role == 0 && ++w)
-		crash(h, ev, "finegrained_tp_config oproj/olora TP on a PD-mixed deployment");
+		crash(h, ev, "finegrained_tp_config oproj/olora TP on a PD-mixed deployment", AT_CONFIG);
 	if ((T("enable_balance_scheduling") || T("scheduler_config.enable_balance_scheduling")) &&
 	    (role == 1 || role == 2) && ++w)
-		crash(h, ev, "enable_balance_scheduling with a kv_transfer_config role other than kv_both");
+		crash(h, ev, "enable_balance_scheduling with a kv_transfer_config role other than kv_both",
+		      AT_PLATFORM);
 #undef T
 	return w;
 }
@@ -256,7 +265,7 @@ static int lint_no_effect(const struct v4_rep *h, const struct serve_cmd *cmd, c
 		return 0;
 	v4_say(h, ARGS_NO_EFFECT, take_json(ev),
 	       "enable_shared_expert_dp is silently off without --enable-expert-parallel or with "
-	       "tensor parallel size 1 (vllm-facts 1.2)");
+	       "tensor parallel size 1 (" AT_CONFIG ")");
 	return 1;
 }
 
@@ -374,7 +383,7 @@ static int lint_dp(const struct v4_rep *h, const struct v4_node *n, size_t nn,
 	if (d->start != 0 && !d->headless && ++w)
 		v4_say(h, ARGS_HEADLESS, take_json(ev),
 		       "no --headless on DP start rank %.0f: vLLM raises \"Remote engine N must use "
-		       "--headless\" (vllm-facts 4)", d->start);
+		       "--headless\"", d->start);
 	if (n->rank >= 0 && d->start != n->rank * d->local && ++w)
 		v4_say(h, ARGS_START_RANK, take_json(ev),
 		       "--data-parallel-start-rank %.0f, but the node is rank %d (expected %.0f)",
@@ -382,7 +391,7 @@ static int lint_dp(const struct v4_rep *h, const struct v4_node *n, size_t nn,
 	if ((!d->addr || starts_with(d->addr, "127.")) && ++w)
 		v4_say(h, ARGS_DP_ADDRESS, take_json(ev),
 		       "--data-parallel-address %s: remote ranks cannot reach rank 0; give rank 0's bond1 "
-		       "address on every node (vllm-facts 4)", d->addr ? d->addr : "not given (defaults to 127.0.0.1)");
+		       "address on every node", d->addr ? d->addr : "not given (defaults to 127.0.0.1)");
 	return w;
 }
 
@@ -629,12 +638,13 @@ const struct v4_check v4_check_serve_args = {
 		"  127.0.0.1, \"Configuration mismatch detected for engine N\".\n"
 		"Cause: vllm-ascend reads --additional-config with .get(): unknown and misspelled keys\n"
 		"  are ignored without a word, ascend_compilation_config swallows typos, removed keys\n"
-		"  (torchair_graph_config) do nothing, strings pass for booleans (vllm-facts 1.1-1.3);\n"
-		"  some combinations raise at start (1.2). Multi-node DP needs DP x TP = the NPUs,\n"
-		"  one unique --data-parallel-start-rank per node, --headless on every node but rank\n"
+		"  (torchair_graph_config) do nothing, strings pass for booleans (vllm-ascend\n"
+		"  v0.21.0rc1 vllm_ascend/ascend_config.py); some combinations raise at start\n"
+		"  (ascend_config.py, platform.py). Multi-node DP needs DP x TP = the NPUs, one\n"
+		"  unique --data-parallel-start-rank per node, --headless on every node but rank\n"
 		"  0, and one explicit --data-parallel-address (rank 0's bond1; without it\n"
-		"  127.0.0.1) on all nodes (4). The start-up hash covers only the parallel config,\n"
-		"  so every other flag must be compared by hand (11.3).\n"
+		"  127.0.0.1) on all nodes. The start-up hash covers only the parallel config,\n"
+		"  so every other flag must be compared by hand.\n"
 		"Fix: correct the key (the suggestion names the closest known key for the\n"
 		"  configured vllm-ascend version), write JSON booleans, drop removed keys, and make\n"
 		"  every node's command identical apart from --data-parallel-start-rank $RANK and\n"

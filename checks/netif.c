@@ -44,7 +44,7 @@
 	F(NETIF_CONFIG_INVALID, ERROR,                                                       \
 	  "deployment.bond_if or deployment.container is not a plain name")                  \
 	F(PROBE_FAILED, ERROR, "ip, docker or the process environments could not be read")   \
-	SERVE_FINDINGS(F)
+	F(SERVE_UNREADABLE, ERROR, "the serve command could not be read or parsed")
 V4_FINDINGS(FINDINGS);
 
 /* The interface variables and whether they hold the address (else the name). */

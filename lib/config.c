@@ -1,7 +1,6 @@
 /* Configuration: a JSON file (man v4check.conf(5)) or the built-in reference
  * deployment. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -201,4 +200,16 @@ double v4_cfg_num(const struct v4_config *cfg, const char *path, double def)
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v);
 	return def;
+}
+
+double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
+{
+	double def = 0;
+	for (const struct v4_param *p = c->params; p && p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			def = p->def;
+	char *path = xasprintf("checks.%s.%s", c->id, name);
+	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, def) : def;
+	free(path);
+	return v;
 }

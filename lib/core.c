@@ -169,12 +169,12 @@ void v4_node_free(struct v4_node *n)
 	memset(n, 0, sizeof *n);
 }
 
-void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
-		  const char *fmt, ...)
+struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
+			      const char *fmt, ...)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		if (strcmp(ps->v[i].id, id) == 0)
-			return;
+			return &ps->v[i];
 	grow(&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
 	struct v4_probe *p = &ps->v[ps->n++];
 	memset(p, 0, sizeof *p);
@@ -185,6 +185,7 @@ void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned fla
 	va_end(ap);
 	p->device = device;
 	p->flags = flags;
+	return p;
 }
 
 void v4_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
@@ -257,43 +258,9 @@ void v4_fixplan_free(struct v4_fixplan *p)
 	memset(p, 0, sizeof *p);
 }
 
-const struct v4_check *v4_check_find(const char *id)
-{
-	for (size_t i = 0; i < v4_ncheck; i++)
-		if (strcmp(v4_checks[i]->id, id) == 0)
-			return v4_checks[i];
-	return NULL;
-}
-
-double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
-{
-	double def = 0;
-	for (const struct v4_param *p = c->params; p && p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			def = p->def;
-	char *path = xasprintf("checks.%s.%s", c->id, name);
-	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, def) : def;
-	free(path);
-	return v;
-}
-
 void v4_error_fact(struct v4_results *r, const struct v4_check *c, const struct v4_node *n,
 		   const char *id, const char *why)
 {
 	v4_add(r, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s",
 	       why ? why : id);
-}
-
-void v4_opts_defaults(struct v4_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->transport = &v4_transport_local;
-	o->timeout_ms = 10000;
-	o->connect_timeout_ms = 5000;
-	o->fanout = 64;
-	o->fix_fanout = 1;
-	o->node_jobs = 8;
-	o->max_output = 4u << 20;
-	o->format = V4_FMT_TEXT;
-	o->phase = V4_PHASE_PRE;
 }

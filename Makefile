@@ -11,7 +11,7 @@ WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes 
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
 CFLAGS  ?= -O2 -g
 # Recursive (=) so that pkg-config runs after `deps` has installed what it needs.
-INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ichecks/support
+INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ichecks -Ichecks/support
 V4_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 V4_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -37,8 +37,9 @@ $(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(V4_CFLAGS) -MMD -MP -c -o $@ $<
 
+# Written afresh: an object of a removed source must not linger in the archive.
 $(B)/libv4.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJ) $(B)/libv4.a
 	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(B)/libv4.a $(LDFLAGS) $(V4_LIBS) $(LDLIBS)

@@ -1,5 +1,7 @@
 /* The check table: every check v4check knows, in report order. */
-#include "v4.h"
+#include <string.h>
+
+#include "checks.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
 extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_versions, v4_check_clock,
@@ -29,3 +31,11 @@ const struct v4_check *const v4_checks[] = {
 };
 
 const size_t v4_ncheck = V4_ARRAY_LEN(v4_checks);
+
+const struct v4_check *v4_check_find(const char *id)
+{
+	for (size_t i = 0; i < v4_ncheck; i++)
+		if (strcmp(v4_checks[i]->id, id) == 0)
+			return v4_checks[i];
+	return NULL;
+}

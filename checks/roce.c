@@ -149,18 +149,18 @@ static void roce_probes(const struct v4_check *c, const struct v4_node *n, const
 	if (node_npu_ids(n, &ids, &nids, &why) == 0) {
 		for (size_t i = 0; i < nids; i++) {
 			hid(id, sizeof id, "link", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -link -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -link -g", ids[i]);
 			hid(id, sizeof id, "health", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -net_health -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -net_health -g", ids[i]);
 			hid(id, sizeof id, "ip", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -ip -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -ip -g", ids[i]);
 		}
 		struct ping *pv;
 		size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
 		for (size_t i = 0; i < npv; i++) {
 			ping_id(id, sizeof id, &pv[i]);
-			v4_probe_add(ps, id, pv[i].npu, V4_PROBE_RETRY_BUSY,
-				     "hccn_tool -i %d -ping -g address %s", pv[i].npu, pv[i].ip);
+			hccn_probe_add(ps, id, pv[i].npu,
+				       "hccn_tool -i %d -ping -g address %s", pv[i].npu, pv[i].ip);
 		}
 		free(pv);
 	}

@@ -50,7 +50,7 @@ static void tls_probes(const struct v4_check *c, const struct v4_node *n, const 
 		for (size_t i = 0; i < nids; i++) {
 			char id[32];
 			snprintf(id, sizeof id, "hccn-tls.%d", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -tls -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -tls -g", ids[i]);
 		}
 	free(ids);
 	free(why);

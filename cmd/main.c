@@ -1,7 +1,6 @@
 /* v4check: preflight and health checks for vLLM-Ascend DeepSeek-V4 clusters. */
 #include <getopt.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -116,17 +115,6 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("v4check: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(see v4check --help)\n", stderr);
-	return V4_EXIT_USAGE;
-}
 
 /* Parses a whole number in [lo, hi]; -1 when it is not one. */
 static int number(const char *s, long lo, long hi, long *out)

@@ -1,10 +1,23 @@
 /* Shared set-up of the commands that run checks: config, inventory, options. */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd.h"
+#include "transport.h"
+
+int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	fputs("v4check: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputs("\n(see v4check --help)\n", stderr);
+	return V4_EXIT_USAGE;
+}
 
 /* Warns when a config file is readable by others. */
 static void warn_mode(const char *path)
@@ -79,4 +92,9 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 	if (cli->o.transport == &v4_transport_ssh)
 		warn_identity_mode(cli->o.identity);
 	return 0;
+}
+
+size_t cli_checks(const struct v4_cli *cli, const struct v4_check **out, size_t max)
+{
+	return v4_select_checks(v4_checks, v4_ncheck, &cli->o, out, max);
 }

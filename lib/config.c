@@ -254,3 +254,19 @@ int v4_config_check_params(const struct v4_config *cfg, const struct v4_check *c
 	}
 	return 0;
 }
+
+double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
+{
+	const struct v4_param *p = c->params;
+	while (p && p->name && strcmp(p->name, name) != 0)
+		p++;
+	if (!p || !p->name) {
+		fprintf(stderr, "v4check: BUG: check %s reads parameter %s, which it does not declare\n",
+			c->id, name);
+		abort();
+	}
+	char *path = xasprintf("checks.%s.%s", c->id, name);
+	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, p->def) : p->def;
+	free(path);
+	return v;
+}

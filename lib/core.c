@@ -170,12 +170,12 @@ void v4_node_free(struct v4_node *n)
 	memset(n, 0, sizeof *n);
 }
 
-void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
-		  const char *fmt, ...)
+struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
+			      const char *fmt, ...)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		if (strcmp(ps->v[i].id, id) == 0)
-			return;
+			return &ps->v[i];
 	grow(&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
 	struct v4_probe *p = &ps->v[ps->n++];
 	memset(p, 0, sizeof *p);
@@ -186,6 +186,7 @@ void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned fla
 	va_end(ap);
 	p->device = device;
 	p->flags = flags;
+	return p;
 }
 
 /* Appends a result; takes ownership of evidence and message. */
@@ -357,42 +358,4 @@ void v4_fixplan_free(struct v4_fixplan *p)
 	}
 	free(p->v);
 	memset(p, 0, sizeof *p);
-}
-
-const struct v4_check *v4_check_find(const char *id)
-{
-	for (size_t i = 0; i < v4_ncheck; i++)
-		if (strcmp(v4_checks[i]->id, id) == 0)
-			return v4_checks[i];
-	return NULL;
-}
-
-double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
-{
-	const struct v4_param *p = c->params;
-	while (p && p->name && strcmp(p->name, name) != 0)
-		p++;
-	if (!p || !p->name) {
-		fprintf(stderr, "v4check: BUG: check %s reads parameter %s, which it does not declare\n",
-			c->id, name);
-		abort();
-	}
-	char *path = xasprintf("checks.%s.%s", c->id, name);
-	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, p->def) : p->def;
-	free(path);
-	return v;
-}
-
-void v4_opts_defaults(struct v4_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->transport = &v4_transport_local;
-	o->timeout_ms = 10000;
-	o->connect_timeout_ms = 5000;
-	o->fanout = 64;
-	o->fix_fanout = 1;
-	o->node_jobs = 8;
-	o->max_output = 4u << 20;
-	o->format = V4_FMT_TEXT;
-	o->phase = V4_PHASE_PRE;
 }

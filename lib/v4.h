@@ -1,4 +1,6 @@
-/* v4check core types: nodes, probes, facts, checks, results, transports. */
+/* The check contract: nodes, probes, facts, config lookups, results, findings,
+ * fix plans and the check descriptor. How probes are run (transports, options,
+ * the runner) is in transport.h, opts.h and run.h. */
 #ifndef V4_H
 #define V4_H
 
@@ -29,7 +31,6 @@ enum { V4_EXIT_USAGE = 64, V4_EXIT_INTERNAL = 70 };
 /* ---- probes and facts ---- */
 
 /* Probe flags. */
-#define V4_PROBE_RETRY_BUSY 1u /* rerun on "hccn_tool is busy, please try again." */
 #define V4_PROBE_MUTATES 2u    /* changes the node (fix commands): never retried */
 #define V4_PROBE_HTTP 4u       /* cmd is "GET /path": asked of the node's API by the
 				* controller (libcurl); exit_code is the HTTP status */
@@ -39,8 +40,10 @@ enum { V4_EXIT_USAGE = 64, V4_EXIT_INTERNAL = 70 };
 struct v4_probe {
 	char id[64];   /* stable, filename-safe: "npu-smi-info", "hccn-tls.3" */
 	char cmd[768]; /* run by /bin/sh on the node */
-	int device;    /* NPU whose hccn_tool calls are serialised, or -1 */
+	int device;    /* probes naming the same device run one at a time; -1 none */
 	unsigned flags;
+	const char *busy; /* static text: output holding it means "try again later"
+			   * (the probe is rerun after a back-off); NULL never */
 };
 
 struct v4_probes {
@@ -48,8 +51,9 @@ struct v4_probes {
 	size_t n, cap;
 };
 
-/* Adds a probe unless one with that id is already there. */
-void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
+/* Adds a probe unless one with that id is already there; returns the one
+ * with that id. */
+struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 enum v4_fact_state {
@@ -235,10 +239,6 @@ struct v4_check {
 	enum v4_fix_class fix_class;
 };
 
-extern const struct v4_check *const v4_checks[];
-extern const size_t v4_ncheck;
-const struct v4_check *v4_check_find(const char *id);
-
 /* A check parameter: config "checks.<id>.<name>" or the default. A name the
  * check does not declare is a programming error: aborts with a message. */
 double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name);
@@ -268,77 +268,5 @@ int v4_names_match(char *const *list, const char *check, const char *code);
  * (caller frees) when it names nothing or is ambiguous. */
 int v4_name_valid(const char *name, const struct v4_check *const *checks, size_t nc, int codes,
 		  char **err);
-
-/* ---- transports ---- */
-
-struct v4_opts;
-
-/* A transport runs commands on one node. Jobs are started, then pumped until
- * done; the runner owns timeouts, retries and per-device ordering. */
-struct v4_transport {
-	const char *name;
-	/* Opens the node; on failure returns NULL and sets *err (caller frees). */
-	void *(*open)(struct v4_node *n, const struct v4_opts *o, char **err);
-	/* Starts cmd (probe id: for messages and replay); returns a job, or NULL
-	 * with *err set. timeout_ms 0: cmd bounds its own time (a batch). */
-	void *(*start)(void *conn, const char *id, const char *cmd, int timeout_ms, char **err);
-	/* Makes progress on every job of conn, waiting at most wait_ms. */
-	void (*pump)(void *conn, int wait_ms);
-	/* When job is finished, fills f (output, exit, state) and frees the job: 1.
-	 * Else 0. */
-	int (*collect)(void *conn, void *job, struct v4_fact *f);
-	/* Stops job at once (timeout): kills its process group; frees nothing. */
-	void (*kill)(void *conn, void *job);
-	/* Closes the node's connection. A broken connection gives 1. */
-	void (*close)(void *conn);
-	/* 1: commands run on another machine: each costs a session channel and a
-	 * shell there (the runner batches them, see batch.h), and the node's clock
-	 * is not the controller's (facts carry the controller's time window). */
-	int remote;
-};
-
-extern const struct v4_transport v4_transport_local;
-extern const struct v4_transport v4_transport_replay;
-extern const struct v4_transport v4_transport_ssh;
-
-/* ---- options ---- */
-
-enum v4_format { V4_FMT_TEXT, V4_FMT_JSON, V4_FMT_PROM, V4_FMT_NAGIOS, V4_FMT_JUNIT };
-
-struct v4_opts {
-	const struct v4_transport *transport;
-	const char *replay_dir;
-	int timeout_ms;    /* per probe */
-	int connect_timeout_ms;
-	int deadline_ms;   /* whole run; 0 none */
-	int fanout;        /* nodes in flight */
-	int fix_fanout;
-	int node_jobs;     /* probes in flight per node */
-	size_t max_output; /* bytes kept per probe stream */
-	int fix, dry_run, yes;
-	int verbose, quiet;
-	enum v4_format format;
-	int color;
-	char **skip;       /* NULL-terminated; check ids */
-	char **only;       /* NULL-terminated; check ids to run (NULL: all) */
-	char **warn_only;  /* check ids or finding codes demoted to WARN */
-	/* ssh */
-	const char *user;
-	int port;
-	const char *identity;
-	const char *known_hosts;
-	int accept_new_host_keys;
-	const char *ssh_config;
-	const char *fix_log;
-	int phase;
-	int facts;         /* -o json: include every node's raw facts (for merge) */
-	/* API and monitoring */
-	const char *api_url;      /* --api-url: overrides deployment.api_url */
-	const char *api_key_file; /* --api-key-file: overrides api.key_file */
-	const char *state_file;   /* --state: changes since the last run */
-	const char *textfile;     /* --textfile: Prometheus text written atomically */
-};
-
-void v4_opts_defaults(struct v4_opts *o);
 
 #endif

@@ -1,8 +1,20 @@
 /* Helpers shared by the checks: NPU discovery, id lists, safe names. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+
+void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
+{
+	char cmd[sizeof ps->v->cmd];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	v4_probe_add(ps, id, npu, 0, "%s", cmd)->busy = V4_HCCN_BUSY;
+}
 
 void want_npus(const struct v4_node *n, struct v4_probes *ps)
 {

@@ -20,7 +20,9 @@
 #include <sys/stat.h>
 
 #include "capture.h"
+#include "checks.h"
 #include "run.h"
+#include "transport.h"
 #include "tap.h"
 
 /* 1 when some result of the check has this code. */
@@ -75,7 +77,8 @@ static void expect_fix(const struct v4_check *c, struct v4_node *nodes, size_t n
 {
 	struct v4_fixplan plan = {0};
 	const struct v4_check *cs[1] = {c};
-	v4_plan_fixes(nodes, nn, cs, 1, ctx, &plan);
+	struct v4_run run = {nodes, nn, cs, 1, ctx, NULL, 0};
+	v4_plan_fixes(&run, &plan);
 	char what[512];
 	snprintf(what, sizeof what, "%s: fix plan has %d commands", name, cJSON_GetArraySize(want));
 	is_int(plan.n, cJSON_GetArraySize(want), what);
@@ -185,8 +188,9 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	free(pp);
 	const struct v4_check *cs[1] = {c};
 	struct v4_results r = {0};
-	v4_probe_nodes(nodes, nn, cs, 1, &ctx, &o);
-	v4_evaluate(nodes, nn, cs, 1, &ctx, &o, &r);
+	struct v4_run run = {nodes, nn, cs, 1, &ctx, &o, 0};
+	v4_probe_nodes(&run);
+	v4_evaluate(&run, &r);
 	expect(c, nodes, nn, &ctx, &r, ex, name);
 	note_asserted(ex);
 	v4_results_free(&r);

@@ -1,0 +1,14 @@
+/* The check table: every check v4check knows, in report order. The runner
+ * is handed (a selection of) it by the commands; the library never reads it. */
+#ifndef V4_CHECKS_H
+#define V4_CHECKS_H
+
+#include "v4.h"
+
+extern const struct v4_check *const v4_checks[];
+extern const size_t v4_ncheck;
+
+/* The check with that id, or NULL. */
+const struct v4_check *v4_check_find(const char *id);
+
+#endif

@@ -573,6 +573,77 @@ def pinned_vllm(repo):
     return None, None
 
 
+SRC_RE = re.compile(r"^(?P<repo>[\w.-]+/[\w.-]+)@(?P<tag>\S+) (?P<path>[^\s:]+)(?::(?P<a>\d+)(?:-(?P<b>\d+))?)?$")
+
+
+def needle_of(lines, a, b, entry):
+    """The text that identifies a cited range: the message if it is there, else the longest line."""
+    rng = [l.strip() for l in lines[a - 1:b]]
+    msg = (entry.get("quote") or entry.get("message") or "")[:40]
+    if msg:
+        for i, l in enumerate(rng):
+            if msg in l:
+                return msg, i
+    best = max(range(len(rng)), key=lambda i: len(rng[i])) if rng else None
+    return (rng[best], best) if best is not None and len(rng[best]) >= 12 else (None, None)
+
+
+def relocate(repo, entry):
+    """The entry with its vllm-ascend source moved to repo's tag, or marked stale."""
+    e = dict(entry)
+    m = SRC_RE.match(e.get("source", ""))
+    if not m or m.group("repo") != repo.name or not m.group("a"):
+        if m and m.group("repo") == repo.name:
+            e["source"] = repo.src(m.group("path"), 0).rsplit(":", 1)[0]
+        return e
+    path, a = m.group("path"), int(m.group("a"))
+    b = int(m.group("b") or a)
+    old = Repo(repo.gitdir, m.group("tag"), repo.name).read(path)
+    new = repo.read(path)
+    needle, off = needle_of(old.splitlines(), a, b, e) if old else (None, None)
+    hits = [i + 1 for i, l in enumerate((new or "").splitlines()) if needle and needle in l.strip()]
+    if not hits:
+        e["checked"] = "stale"
+        e["stale"] = "not found at %s: review by hand" % repo.tag
+        return e
+    line = min(hits, key=lambda h: abs(h - (a + off)))
+    start = line - off
+    e["source"] = "%s@%s %s:%d%s" % (repo.name, repo.tag, path, start, "-%d" % (start + b - a) if b > a else "")
+    return e
+
+
+def draft_curated(repo, path):
+    """A curated part for repo's tag drafted from another tag's: sources moved, lost ones marked stale."""
+    with open(path, encoding="utf-8") as f:
+        cur = json.load(f)
+    out = {"vllm_ascend": repo.tag, "drafted_from": cur.get("vllm_ascend")}
+    for table in TABLES:
+        if table in cur:
+            out[table] = [relocate(repo, e) for e in cur[table]]
+    return out
+
+
+def verify_curated(repo, cur):
+    """Warnings for curated entries whose cited vllm-ascend lines do not hold their message."""
+    warns = []
+    for table in TABLES:
+        for e in cur.get(table, []):
+            m = SRC_RE.match(e.get("source", ""))
+            if not m or m.group("repo") != repo.name or m.group("tag") != repo.tag:
+                continue
+            text = repo.read(m.group("path"))
+            if text is None:
+                warns.append("%s %s: no file %s" % (table, e["id"], m.group("path")))
+                continue
+            want = e.get("quote") or e.get("message")
+            if m.group("a") and want:
+                a, b = int(m.group("a")), int(m.group("b") or m.group("a"))
+                span = "\n".join(text.splitlines()[max(0, a - 3):b + 2])
+                if want[:30] not in span:
+                    warns.append("%s %s: message not at %s" % (table, e["id"], e["source"]))
+    return warns
+
+
 def merge_curated(doc, cur):
     """Curated entries override generated fields by id; new ids are added."""
     for k in ("vllm", "vllm_pin_source", "notes"):
@@ -584,6 +655,7 @@ def merge_curated(doc, cur):
         gen = {e["id"]: e for e in doc.get(table, [])}
         for e in gen.values():
             e["origin"] = "generated"
+            e.setdefault("checked", "at-tag")
         for ce in cur.get(table, []):
             if ce["id"] in gen:
                 gen[ce["id"]].update(ce)
@@ -602,9 +674,16 @@ def main():
     ap.add_argument("--vllm-tag", help="vLLM tag (default: the one the Dockerfile pins)")
     ap.add_argument("--curated", metavar="FILE", help="hand-reviewed part (default knowledge/curated/TAG.json)")
     ap.add_argument("--no-curated", action="store_true", help="generated tables only")
+    ap.add_argument("--draft-curated", metavar="FILE",
+                    help="print a curated part for --tag drafted from another tag's FILE, then stop")
+    ap.add_argument("--strict", action="store_true", help="exit 1 when a curated message is not at its line")
     a = ap.parse_args()
 
     va = Repo(a.vllm_ascend, a.tag, ASCEND_REPO)
+    if a.draft_curated:
+        json.dump(draft_curated(va, a.draft_curated), sys.stdout, indent=1, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return
     vtag, vsrc = pinned_vllm(va)
     vtag = a.vllm_tag or vtag
     trees = parse_all(va, "vllm_ascend")
@@ -642,6 +721,11 @@ def main():
                 cur = json.load(f)
             if cur.get("vllm_ascend") != a.tag:
                 die("%s is for %s, not %s" % (path, cur.get("vllm_ascend"), a.tag))
+            warns = verify_curated(va, cur)
+            for w in warns:
+                sys.stderr.write("knowledge-gen: curated: %s\n" % w)
+            if warns and a.strict:
+                sys.exit(1)
             merge_curated(doc, cur)
         elif a.curated:
             die("no curated file %s" % path)

@@ -148,6 +148,12 @@ class ConfigScan:
             return self.prefix(node.body, alias)
         if isinstance(node, (ast.Name, ast.Attribute)):
             return alias.get(ast.unparse(node))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "_get_config_value":
+            strs = [(i, const_str(a)) for i, a in enumerate(node.args) if const_str(a) is not None]
+            if strs:
+                i, key = strs[0]
+                main = next((p for p in (self.prefix(a, alias) for a in node.args[:i]) if p is not None), "")
+                return join(main, key)
         k = self.key_access(node, alias)
         return k[0] if k else None
 

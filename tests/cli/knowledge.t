@@ -128,6 +128,7 @@ class AscendConfig:
         self.flag = additional_config.get("enable_flag", False)
         self.count = int(additional_config.get("count", 4))
         self.mode = self._get_config_value(additional_config, "mode", "TOY_MODE", 0)
+        self.nested = NestedConfig(self._get_config_value(additional_config, "nested", "TOY_NESTED", {}))
         if self.flag and self.count > 8:
             raise ValueError("enable_flag needs count <= 8.")
 
@@ -139,6 +140,11 @@ class AscendConfig:
 class SubConfig:
     def __init__(self, alpha: bool = True, beta: int = 2, **kwargs):
         self.gamma = kwargs.get("gamma", "x")
+
+
+class NestedConfig:
+    def __init__(self, config):
+        self.depth = config.get("depth", 3)
 
 
 class StrictConfig:
@@ -245,6 +251,8 @@ def generator(tmp):
        "a _defaults sub-config that raises is strict", ac.get("strict_config"))
     ok(ac.get("mode", {}).get("env_fallback") == "TOY_MODE" and ac["mode"]["default"] is True,
        "a config key backed by an env variable takes its unset value", ac.get("mode"))
+    ok(ac.get("nested.depth", {}).get("default") == 3 and ac.get("nested", {}).get("strict") == "ignores unknown keys",
+       "a dict read through _get_config_value is followed into its class", [ac.get("nested"), ac.get("nested.depth")])
     ok("late_key" in ac and "test_only" not in ac, "keys read outside ascend_config.py count, tests do not",
        sorted(ac))
     env = {e["id"]: e for e in doc["env"]}
@@ -256,7 +264,7 @@ def generator(tmp):
     cur = {"vllm_ascend": "v9.9.9", "crashes": [
         {"id": "flag_count", "keys": ["enable_flag", "count"], "when": "enable_flag with count > 8",
          "exception": "ValueError", "message": "enable_flag needs count <= 8.", "phase": "start-up",
-         "checked": "at-tag", "source": src + "15-16"}],
+         "checked": "at-tag", "source": src + "16-17"}],
         "additional_config": [{"id": "enable_flag", "note": "reviewed"}]}
     cpath = os.path.join(tmp, "cur.json")
     with open(cpath, "w", encoding="utf-8") as f:

@@ -216,6 +216,47 @@ def make_repo(tmp):
     return repo, ""
 
 
+VLLM_ENVS = '''\
+import os
+
+environment_variables = {
+    "VLLM_READY": lambda: int(os.getenv("VLLM_READY", "600")),
+    "VLLM_DEAD": lambda: int(os.getenv("VLLM_DEAD", "10000")),
+}
+'''
+
+VLLM_READER = '''\
+import vllm.envs as envs
+
+
+def wait():
+    return envs.VLLM_READY
+'''
+
+VLLM_LOADER = '''\
+class DefaultModelLoader:
+    def __init__(self, load_config):
+        allowed_keys = {"alpha_key", "beta_key"}
+        unexpected = set(load_config) - allowed_keys
+        if unexpected:
+            raise ValueError("Unexpected extra config keys")
+'''
+
+
+def make_vllm(tmp):
+    """A vLLM-shaped repository tagged v9.8.7 (the tag the toy Dockerfile pins)."""
+    repo = os.path.join(tmp, "toyvllm")
+    os.makedirs(repo)
+    write(repo, "vllm/envs.py", VLLM_ENVS)
+    write(repo, "vllm/engine/reader.py", VLLM_READER)
+    write(repo, "vllm/model_executor/model_loader/default_loader.py", VLLM_LOADER)
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-qm", "v"), ("tag", "v9.8.7")):
+        rc, out = git(repo, *args)
+        if rc:
+            return None
+    return os.path.join(repo, ".git")
+
+
 def generator(tmp):
     """Section 3."""
     global n
@@ -260,6 +301,18 @@ def generator(tmp):
        "an env table entry with its parse and default", env.get("TOY_MODE"))
     ok(env.get("TOY_DIRECT", {}).get("default") == "0" and "TOY_NAME" in env, "direct os.environ reads are listed",
        sorted(env))
+
+    vgit = make_vllm(tmp)
+    rc, out = run(sys.executable, GEN, "--vllm-ascend", gitdir, "--tag", "v9.9.9", "--vllm", vgit or "/nonexistent",
+                  "--no-curated")
+    vdoc = json.loads(out) if rc == 0 else {}
+    venv = {e["id"]: e for e in vdoc.get("env", [])}
+    ok(venv.get("VLLM_READY", {}).get("readers") == 1 and venv.get("VLLM_DEAD", {}).get("readers") == 0
+       and venv["VLLM_READY"].get("default") == "600", "with --vllm: the env table with its readers (0: read by nothing)",
+       out[-1500:])
+    ok([e["id"] for e in vdoc.get("loader_extra_config", [])] == ["alpha_key", "beta_key"]
+       and len(vdoc.get("generated_from", {}).get("vllm", "")) == 40,
+       "with --vllm: the loader's allowed keys and the vLLM commit", vdoc.get("loader_extra_config"))
 
     cur = {"vllm_ascend": "v9.9.9", "crashes": [
         {"id": "flag_count", "keys": ["enable_flag", "count"], "when": "enable_flag with count > 8",

@@ -442,7 +442,7 @@ def parse_kind(expr):
     if re.match(r"float\(", t):
         return "float(value)"
     if ".lower()" in t and ("in (" in t or "in [" in t or "==" in t):
-        return "case-insensitive match: " + t
+        return "lower-cased, compared with fixed values"
     if ".lower()" in t:
         return "lower-cased text"
     if re.match(r"bool\(", t):
@@ -468,7 +468,7 @@ def env_from_table(repo, path, tree, var, reader):
                 default = literal(g[1])
                 break
         out.append({"id": name, "read_by": reader, "parse": parse_kind(body), "default": default,
-                    "expr": ast.unparse(body)[:200], "source": repo.src(path, k.lineno)})
+                    "source": repo.src(path, k.lineno)})
     return out
 
 
@@ -496,15 +496,13 @@ def env_direct(repo, trees, reader, skip):
                 name, kind, default = n.args[0].value, "set (setdefault)", literal(n.args[1] if len(n.args) > 1 else None)
             if not name or not re.fullmatch(r"[A-Z][A-Z0-9_]*", name):
                 continue
-            p = par.get(n)
-            ctx = ast.unparse(p)[:160] if isinstance(p, (ast.Call, ast.Compare, ast.BoolOp)) else ast.unparse(n)[:160]
             e = found.setdefault(name, {"id": name, "read_by": reader, "uses": []})
-            e["uses"].append({"kind": kind, "default": default, "expr": ctx, "source": repo.src(path, n.lineno)})
+            e["uses"].append({"kind": kind, "default": default, "source": repo.src(path, n.lineno)})
     for e in found.values():
         first = next((u for u in e["uses"] if u["kind"] != "set"), e["uses"][0])
         e["source"], e["default"] = first["source"], first["default"]
         kinds = sorted({u["kind"] for u in e["uses"]})
-        e["parse"] = "read directly (%s): %s" % (", ".join(kinds), first["expr"])
+        e["parse"] = "read directly (%s); see the cited lines" % ", ".join(kinds)
     return [found[k] for k in sorted(found)]
 
 

@@ -11,7 +11,7 @@ V4_CLUSTER=${V4_CLUSTER:-6}
 . tests/cli/tap.sh
 . tests/cluster/lib.sh
 cluster_require
-V4CHECK=${V4CHECK_BIN:-$(pwd)/v4check}
+V4CHECK=$(pwd)/v4check
 cluster_up 4 || { echo "1..0 # SKIP cluster did not come up"; exit 0; }
 T=$V4_WORK/t; mkdir -p "$T"
 export NO_COLOR=1

@@ -319,33 +319,36 @@ void v4_results_free(struct v4_results *r)
 	memset(r, 0, sizeof *r);
 }
 
-void v4_fix_add(struct v4_fixplan *p, const char *node, enum v4_fix_class cls, const char *why,
-		const char *fmt, ...)
+/* Appends a fix command (cmd owned) to the plan; refused: why it must not run. */
+static void fix_append(struct v4_fixplan *p, const char *node, enum v4_fix_class cls,
+		       const char *why, char *cmd, int refused)
 {
 	grow(&p->v, &p->cap, p->n + 1, sizeof *p->v);
 	struct v4_fix_cmd *c = &p->v[p->n++];
-	va_list ap;
-	va_start(ap, fmt);
-	c->cmd = xvasprintf(fmt, ap);
-	va_end(ap);
+	c->cmd = cmd;
 	c->node = xstrdup(node);
 	c->why = xstrdup(why);
 	c->cls = cls;
-	c->refused = NULL;
+	c->refused = refused ? xstrdup(why) : NULL;
+}
+
+void v4_fix_add(struct v4_fixplan *p, const char *node, enum v4_fix_class cls, const char *why,
+		const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *cmd = xvasprintf(fmt, ap);
+	va_end(ap);
+	fix_append(p, node, cls, why, cmd, 0);
 }
 
 void v4_fix_refuse(struct v4_fixplan *p, const char *node, const char *why, const char *fmt, ...)
 {
-	grow(&p->v, &p->cap, p->n + 1, sizeof *p->v);
-	struct v4_fix_cmd *c = &p->v[p->n++];
 	va_list ap;
 	va_start(ap, fmt);
-	c->cmd = xvasprintf(fmt, ap);
+	char *cmd = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->node = xstrdup(node);
-	c->why = xstrdup(why);
-	c->cls = V4_FIX_DISRUPTIVE;
-	c->refused = xstrdup(why);
+	fix_append(p, node, V4_FIX_DISRUPTIVE, why, cmd, 1);
 }
 
 void v4_fixplan_free(struct v4_fixplan *p)

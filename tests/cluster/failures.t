@@ -146,6 +146,12 @@ sh "$FAKE/v4fake" fault "$(node_state 2)" container-device-remove /dev/davinci5 
 expect container 2 FAIL DEVICE_MISSING "container"
 init_node 2
 
+# The cabling check: node3's NPU 5 reports the switch port of its NPU 2.
+echo 400GE1/3/3:1 > "$(node_state 3)/lldp_port.5"
+expect lldp 3 FAIL LLDP_PORT_SHARED "cabling"
+like "$T/o" 'node3: switch port 400GE1/3/3:1 .* seen by node3 NPU 2, node3 NPU 5' "cabling: both NPUs named"
+rm -f "$(node_state 3)/lldp_port.5"
+
 # Every fault undone: the cluster passes again.
 run "$T/all" $V all; is "$RC" 0 "after restoring: v4check all exits 0"
 [ "$RC" = 0 ] || grep -E '^  (FAIL|ERROR|WARN)' "$T/all" | sed 's/^/# /'

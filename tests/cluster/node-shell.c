@@ -123,6 +123,10 @@ static int run_in_pidns(const char *cmd)
 	while (waitpid(child, &st, 0) < 0)
 		if (errno != EINTR)
 			return 1;
+	if (WIFSIGNALED(st)) { /* end as the command did, so sshd reports the signal */
+		signal(WTERMSIG(st), SIG_DFL);
+		raise(WTERMSIG(st));
+	}
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 

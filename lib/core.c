@@ -296,4 +296,15 @@ void v4_opts_defaults(struct v4_opts *o)
 	o->max_output = 4u << 20;
 	o->format = V4_FMT_TEXT;
 	o->phase = V4_PHASE_PRE;
+	o->tool_path = V4_TOOL_PATH_DEFAULT;
+}
+
+char *v4_tool_path_prefix(const char *dirs)
+{
+	if (!dirs || !*dirs)
+		return xstrdup("");
+	char *q = shell_quote(dirs);
+	char *s = xasprintf("PATH=${PATH:+$PATH:}%s; export PATH; ", q);
+	free(q);
+	return s;
 }

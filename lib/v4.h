@@ -126,6 +126,21 @@ void v4_config_free(struct v4_config *cfg);
 const char *v4_cfg_str(const struct v4_config *cfg, const char *path, const char *def);
 double v4_cfg_num(const struct v4_config *cfg, const char *path, double def);
 const cJSON *v4_cfg_get(const struct v4_config *cfg, const char *path);
+/* Checks that every member of object o (at dotted path, "" for the top) is
+ * one of the NULL-terminated allowed names; on an unknown one returns -1 and
+ * *err names src, the key's path and the names allowed. */
+int v4_config_keys_ok(const cJSON *o, const char *path, const char *const *allowed,
+		      const char *src, char **err);
+
+/* Config tools.path joined with ':' (caller frees); NULL when not set. */
+char *v4_config_tool_path(const struct v4_config *cfg);
+
+/* Where the probes look for tools after the PATH they inherit (config
+ * tools.path): the places the Ascend driver installs them. */
+#define V4_TOOL_PATH_DEFAULT \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin:/usr/local/Ascend/driver/tools:/usr/local/dcmi"
+/* The shell text that appends dirs to PATH before a command ("" for none). */
+char *v4_tool_path_prefix(const char *dirs);
 
 /* ---- results ---- */
 
@@ -297,6 +312,7 @@ struct v4_opts {
 	const char *api_key_file; /* --api-key-file: overrides api.key_file */
 	const char *state_file;   /* --state: changes since the last run */
 	const char *textfile;     /* --textfile: Prometheus text written atomically */
+	const char *tool_path;    /* dirs (':') searched after PATH (config tools.path) */
 };
 
 void v4_opts_defaults(struct v4_opts *o);

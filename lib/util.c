@@ -178,6 +178,11 @@ int write_file_atomic(const char *path, const char *data, size_t len, int mode)
 	int rc = -1;
 	if (fd < 0)
 		goto out;
+	if (fchmod(fd, (mode_t)mode) < 0) { /* exactly mode, whatever the umask */
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
 	size_t off = 0;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);

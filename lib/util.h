@@ -39,7 +39,8 @@ int starts_with(const char *s, const char *prefix);
 /* Reads a whole file (at most max bytes; more gives -1 and errno EFBIG). Caller owns *out. */
 int read_file(const char *path, size_t max, char **out, size_t *len);
 
-/* Writes data to path atomically (temp file in the same folder, then rename). */
+/* Writes data to path atomically (temp file in the same folder, then rename),
+ * with exactly mode (the umask does not narrow it). */
 int write_file_atomic(const char *path, const char *data, size_t len, int mode);
 
 /* Monotonic milliseconds. */

@@ -64,5 +64,20 @@ inroot() {
 		HOME=/root LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive NO_COLOR=1 "$@"
 }
 
+# rbg OUT CMD...: starts CMD in the throwaway root in the background, in its
+# own process group, output in OUT; its id is added to PKG_BG (rbg_stop).
+rbg() {
+	_o=$1; shift
+	setsid chroot "$ROOT" env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LC_ALL=C.UTF-8 "$@" > "$_o" 2>&1 &
+	PKG_BG="$PKG_BG $!"
+}
+
+# rbg_stop: ends every process group rbg started.
+rbg_stop() {
+	for _p in $PKG_BG; do kill -TERM -"$_p" 2>/dev/null; done
+	PKG_BG=
+}
+
 # rrun OUT CMD...: inroot with stdout+stderr in OUT (a path outside); RC.
 rrun() { _o=$1; shift; inroot "$@" > "$_o" 2>&1; RC=$?; }

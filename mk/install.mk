@@ -36,15 +36,16 @@ AR := $(V4_HOST)-ar
 endif
 endif
 
-# Text files with the install paths filled in (units, cron line).
+# Text files with the install paths filled in (units, cron line); remade on
+# every install, since the paths come from the command line.
 SUBST = sed -e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
             -e 's|@localstatedir@|$(localstatedir)|g' -e 's|@textfiledir@|$(textfiledir)|g'
 GEN   = $(B)/gen/v4check.service $(B)/gen/v4check.cron
 
-$(B)/gen/v4check.service: contrib/systemd/v4check.service.in mk/install.mk
+$(B)/gen/v4check.service: contrib/systemd/v4check.service.in gen-always
 	@mkdir -p $(dir $@)
 	$(SUBST) $< > $@
-$(B)/gen/v4check.cron: contrib/cron/v4check.in mk/install.mk
+$(B)/gen/v4check.cron: contrib/cron/v4check.in gen-always
 	@mkdir -p $(dir $@)
 	$(SUBST) $< > $@
 
@@ -84,4 +85,4 @@ uninstall:
 	-rmdir $(D)$(localstatedir)/lib/v4check $(D)$(docdir)/examples $(D)$(docdir) $(D)$(datadir)/v4check/prometheus \
 	  $(D)$(datadir)/v4check $(D)$(sysconfdir)/v4check 2>/dev/null
 
-.PHONY: install uninstall
+.PHONY: install uninstall gen-always

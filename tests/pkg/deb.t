@@ -20,6 +20,20 @@ dpkg-deb -R "$DEB" $PKG_T/up && sed -i "s/^Version: .*/Version: ${PKG_VERSION}+t
 status() { inroot dpkg-query -W -f '${db:Status-Abbrev}${Version}' v4check 2>/dev/null; }
 CONF=$ROOT/etc/v4check/v4check.conf
 
+# --- the package itself ---
+dpkg-deb -x "$DEB" $PKG_T/x
+n=$(objdump -T $PKG_T/x/usr/bin/v4check | grep -c '__[a-z]*_chk$')
+[ "$n" -gt 0 ]; ok $? "dpkg-buildflags kept _FORTIFY_SOURCE ($n fortified calls: __*_chk)"
+readelf -d $PKG_T/x/usr/bin/v4check | grep -q 'BIND_NOW' && readelf -h $PKG_T/x/usr/bin/v4check | grep -q 'DYN'
+ok $? "and hardening=+all: PIE, BIND_NOW"
+if command -v lintian >/dev/null; then
+	lintian --tag-display-limit 0 "$DEB" > $PKG_T/lintian 2>&1
+	grep -E '^[EW]: ' $PKG_T/lintian | sed 's/^/#   /'
+	grep -qE '^[EW]: ' $PKG_T/lintian; ok $((! $?)) "lintian: no error or warning"
+else
+	skip "lintian missing"
+fi
+
 # --- dpkg -i ---
 rrun $O/i dpkg -i /tmp/v4check.deb; is $RC 0 "dpkg -i installs"
 is "$(status)" "ii $PKG_VERSION" "installed, version $PKG_VERSION"

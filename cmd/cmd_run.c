@@ -24,7 +24,7 @@ static void api_url_option(struct v4_config *cfg, const char *url)
 }
 
 /* The API key file in force: --api-key-file, else systemd's credential
- * ($CREDENTIALS_DIRECTORY/api.key, LoadCredential=), else config
+ * ($CREDENTIALS_DIRECTORY/api.key, LoadCredential=, when not empty), else config
  * api.key_file, else the default place when it exists; NULL: none. */
 static const char *api_key_path(const struct v4_cli *cli, const struct v4_config *cfg)
 {
@@ -32,8 +32,10 @@ static const char *api_key_path(const struct v4_cli *cli, const struct v4_config
 	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *p;
 	if (cli->o.api_key_file)
 		return cli->o.api_key_file;
+	struct stat st;
+	/* empty: the unit's SetCredential= default, the key file is missing */
 	if (dir && *dir && snprintf(cred, sizeof cred, "%s/api.key", dir) < (int)sizeof cred &&
-	    access(cred, F_OK) == 0)
+	    stat(cred, &st) == 0 && st.st_size > 0)
 		return cred;
 	if ((p = v4_cfg_str(cfg, "api.key_file", NULL)))
 		return p;

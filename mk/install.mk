@@ -54,7 +54,9 @@ MAN5 = man/v4check.conf.5
 MAN7 = $(wildcard man/*.7)
 D    = $(DESTDIR)
 
-# Installs only; `all` builds. The config is not overwritten when present.
+# Installs only; `all` builds. The config is not overwritten when present; an
+# empty API key file (mode 0600) is made when missing, for the unit's
+# LoadCredential= (the packages make it in their scripts: NO_KEY_FILE=1).
 install: all $(GEN)
 	$(INSTALL) -d $(D)$(bindir) $(D)$(mandir)/man1 $(D)$(mandir)/man5 $(D)$(mandir)/man7 \
 	  $(D)$(systemdunitdir) $(D)$(sysconfdir)/v4check $(D)$(docdir)/examples \
@@ -68,12 +70,15 @@ install: all $(GEN)
 	$(INSTALL) -m 644 contrib/systemd/v4check.timer $(D)$(systemdunitdir)/v4check.timer
 	[ -e $(D)$(sysconfdir)/v4check/v4check.conf ] || \
 	  $(INSTALL) -m 644 packaging/v4check.conf $(D)$(sysconfdir)/v4check/v4check.conf
+	[ -n "$(NO_KEY_FILE)" ] || [ -e $(D)$(sysconfdir)/v4check/api.key ] || \
+	  $(INSTALL) -m 600 /dev/null $(D)$(sysconfdir)/v4check/api.key
 	$(INSTALL) -m 644 $(B)/gen/v4check.cron $(D)$(docdir)/examples/v4check.cron
 	$(INSTALL) -m 644 examples/cluster.json $(D)$(docdir)/examples/cluster.json
 	$(INSTALL) -m 644 contrib/prometheus/v4check.rules.yml contrib/prometheus/v4check.rules.test.yml \
 	  $(D)$(datadir)/v4check/prometheus/
 
-# Removes what install put there; the config only when unchanged.
+# Removes what install put there; the config only when unchanged, the key
+# file only when empty.
 uninstall:
 	rm -f $(D)$(bindir)/v4check $(D)$(mandir)/man1/v4check.1 $(D)$(mandir)/man5/v4check.conf.5 \
 	  $(MAN7:man/%=$(D)$(mandir)/man7/%) $(D)$(systemdunitdir)/v4check.service \
@@ -82,6 +87,7 @@ uninstall:
 	  $(D)$(datadir)/v4check/prometheus/v4check.rules.test.yml
 	! cmp -s packaging/v4check.conf $(D)$(sysconfdir)/v4check/v4check.conf || \
 	  rm -f $(D)$(sysconfdir)/v4check/v4check.conf
+	[ -s $(D)$(sysconfdir)/v4check/api.key ] || rm -f $(D)$(sysconfdir)/v4check/api.key
 	-rmdir $(D)$(localstatedir)/lib/v4check $(D)$(docdir)/examples $(D)$(docdir) $(D)$(datadir)/v4check/prometheus \
 	  $(D)$(datadir)/v4check $(D)$(sysconfdir)/v4check 2>/dev/null
 

@@ -97,6 +97,9 @@ CREDENTIALS_DIRECTORY=$T/cred "$V4CHECK" -v -c $T/k.json --local tls > $T/o 2>&1
 like $T/o "API key from $T/cred/api.key" "systemd's credential (LoadCredential=) wins over api.key_file"
 "$V4CHECK" -v -c $T/k.json --local tls > $T/o 2>&1
 like $T/o "API key from $T/api.key" "without it: config api.key_file"
+mkdir $T/cred0; : > $T/cred0/api.key; chmod 400 $T/cred0/api.key
+CREDENTIALS_DIRECTORY=$T/cred0 "$V4CHECK" -v -c $T/k.json --local tls > $T/o 2>&1
+like $T/o "API key from $T/api.key" "an empty credential (the unit's SetCredential= default) is passed over"
 chmod 644 $T/cred/api.key
 CREDENTIALS_DIRECTORY=$T/cred "$V4CHECK" -c $T/k.json --local tls > $T/o 2>&1
 is $? 64 "a credential others may read: refused too"

@@ -26,8 +26,9 @@ like $D/lib/systemd/system/v4check.service '^ExecStart=/usr/bin/v4check all ' "t
 like $D/lib/systemd/system/v4check.service '^LoadCredential=api.key:/etc/v4check/api.key$' "the key from sysconfdir"
 unlike $D/lib/systemd/system/v4check.service '@[a-z]+@' "every @placeholder@ filled"
 like $D/usr/share/doc/v4check/examples/v4check.cron ' /usr/bin/v4check all ' "the cron line too"
-[ "$(stat -c %a $D/usr/bin/v4check)" = 755 ] && [ "$(stat -c %a $D/etc/v4check/v4check.conf)" = 644 ]
-ok $? "modes: binary 755, config 644"
+[ "$(stat -c %a $D/usr/bin/v4check)" = 755 ] && [ "$(stat -c %a $D/etc/v4check/v4check.conf)" = 644 ] &&
+	[ "$(stat -c %a $D/etc/v4check/api.key)" = 600 ] && [ ! -s $D/etc/v4check/api.key ]
+ok $? "modes: binary 755, config 644, an empty API key file 600"
 
 # --- the config is not overwritten; uninstall removes what install put ---
 echo '{"deployment": {"container": "mine"}}' > $D/etc/v4check/v4check.conf

@@ -46,6 +46,9 @@ done
 inroot dpkg-query -W -f '${Conffiles}\n' v4check > $O/cf
 like $O/cf '^ /etc/v4check/v4check.conf [0-9a-f]{32}' "/etc/v4check/v4check.conf is a conffile"
 cmp -s $CONF packaging/v4check.conf; ok $? "the conffile is packaging/v4check.conf"
+K=$ROOT/etc/v4check/api.key
+[ -f $K ] && [ ! -s $K ] && [ "$(stat -c %a $K)" = 600 ]; ok $? "an empty API key file, mode 0600, for the unit's LoadCredential="
+grep -q 'api.key' $O/cf; ok $((! $?)) "the key file is not a conffile (it is the admin's)"
 is "$(stat -c %a $ROOT/var/lib/v4check)" 700 "the state folder is root's alone"
 [ -d $ROOT/var/lib/prometheus/node-exporter ]; ok $? "the textfile folder exists"
 
@@ -81,6 +84,7 @@ awk -v s="$score" 'BEGIN { exit !(s != "" && s + 0 <= 5.0) }'; ok $? "hardened u
 echo '{"findings": []}' > $ROOT/var/lib/v4check/state.json
 rrun $O/r dpkg -i /tmp/v4check.deb; is $RC 0 "dpkg -i again (reinstall)"
 like $CONF 'vllm-edited' "reinstall keeps the edited conffile"
+echo sk-kept > $K
 rrun $O/a apt-get install -y --reinstall /tmp/v4check.deb; is $RC 0 "apt-get install --reinstall ./v4check.deb"
 [ $RC = 0 ] || sed 's/^/#   /' $O/a | tail -5
 
@@ -96,8 +100,9 @@ rrun $O/rm dpkg -r v4check; is $RC 0 "dpkg -r"
 [ ! -e $ROOT/usr/bin/v4check ]; ok $? "remove: the binary is gone"
 is "$(status)" "rc ${PKG_VERSION}+t1" "remove: config-files state"
 like $CONF 'vllm-edited' "remove keeps the conffile"
+like $K sk-kept "upgrade and remove keep the API key"
 rrun $O/p dpkg --purge v4check; is $RC 0 "dpkg --purge"
-[ ! -e $CONF ] && [ ! -e $ROOT/etc/v4check ]; ok $? "purge removes the conffile and /etc/v4check"
+[ ! -e $CONF ] && [ ! -e $K ] && [ ! -e $ROOT/etc/v4check ]; ok $? "purge removes the conffile, the key file and /etc/v4check"
 [ ! -e $ROOT/var/lib/v4check ]; ok $? "purge removes the probe's state"
 [ ! -e $ROOT/var/lib/prometheus/node-exporter/v4check.prom ]; ok $? "purge removes the probe's textfile"
 [ -d $ROOT/var/lib/prometheus/node-exporter ]; ok $? "purge leaves node_exporter's folder"

@@ -16,7 +16,9 @@
 #   node_freeze_sshd i  SIGSTOP it: TCP connects, no SSH banner ever comes
 #   node_thaw_sshd i    SIGCONT it
 #   node_rekey i        new host key for node i (known_hosts then mismatches)
-# Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES.
+# Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES; set
+# V4_NODE_PATH before cluster_up for the nodes' PATH (default: the fake tools,
+# /usr/bin, /bin).
 
 V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
 	git rev-parse --show-toplevel 2>/dev/null || pwd)}
@@ -101,7 +103,7 @@ UsePAM no
 StrictModes no
 MaxSessions 10
 LogLevel ERROR
-SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")
+SetEnv PATH=${V4_NODE_PATH:-$V4_REPO/fixtures/fake/bin:/usr/bin:/bin} V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")
 ForceCommand $V4_WORK/node-shell
 EOF
 }

@@ -62,4 +62,7 @@ rpm:
 
 packages: deb deb-arm64 rpm
 
-.PHONY: deb deb-arm64 debs rpm packages
+pkg-clean:
+	rm -rf $(PKGOUT)
+
+.PHONY: deb deb-arm64 debs rpm packages pkg-clean

@@ -165,7 +165,8 @@ static int judge_models(const struct v4_rep *h, const struct v4_node *n)
 		int nokey = f->err && strstr(f->err, "no API key");
 		v4_say(h, API_KEY_REJECTED, NULL,
 		       "API key rejected: GET /v1/models answered 401 Unauthorized%s",
-		       nokey ? " (no key was given: --api-key-file, api.key_file or V4CHECK_API_KEY)" : "");
+		       nokey ? " (no key was given: --api-key-file, V4CHECK_API_KEY, api.key_file or "
+				"/etc/v4check/api.key)" : "");
 		return 0;
 	}
 	char *ids = f->exit_code == 200 ? model_ids(f->out, want, &found) : NULL;

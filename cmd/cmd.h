@@ -7,10 +7,18 @@
 #include "report.h"
 #include "run.h"
 
+/* The default places of the config and the API key (make sysconfdir=...). */
+#ifndef V4_SYSCONFDIR
+#define V4_SYSCONFDIR "/etc"
+#endif
+#define V4_CONFIG_DEFAULT V4_SYSCONFDIR "/v4check/v4check.conf"
+#define V4_API_KEY_DEFAULT V4_SYSCONFDIR "/v4check/api.key"
+
 struct v4_cli {
 	struct v4_opts o;
 	struct v4_inventory_req inv;
-	const char *config;
+	const char *config;       /* -c */
+	const char *config_check; /* config --check FILE */
 	const char *out_arg; /* -o as given */
 	int man;             /* list --man */
 	char **args;         /* after the command word */
@@ -32,6 +40,13 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids);
 
 /* Prints an error and returns the usage exit status. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* The config file in force (NULL: the built-in one) and, in *why, where
+ * that choice comes from: -c, V4CHECK_CONFIG, the capture, the default place. */
+const char *cli_config_path(const struct v4_cli *cli, const char **why);
+
+/* Loads the config in force (-v: says which); prints why and returns -1 on error. */
+int cli_load_config(const struct v4_cli *cli, struct v4_config *cfg);
 
 /* Loads the config and builds the nodes; prints why and returns -1 on error. */
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);

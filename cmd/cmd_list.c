@@ -106,19 +106,38 @@ static int run_explain(struct v4_cli *cli)
 	return 0;
 }
 
-/* config: prints the configuration in force (the built-in one without -c),
- * a starting point for a cluster's own file. */
-static int run_config(struct v4_cli *cli)
+/* config --check FILE: validates FILE (syntax, types, unknown keys), runs nothing. */
+static int check_config(const char *path)
 {
 	struct v4_config cfg;
 	char *err = NULL;
-	if (cli->nargs)
-		return usage_error("config takes no arguments");
-	if (v4_config_load(cli->config, &cfg, &err)) {
+	if (v4_config_load(path, &cfg, &err)) {
 		fprintf(stderr, "v4check: %s\n", err);
 		free(err);
 		return V4_EXIT_USAGE;
 	}
+	printf("%s: valid\n", path);
+	v4_config_free(&cfg);
+	return 0;
+}
+
+/* config: prints the configuration in force (the default file, else the
+ * built-in one) on stdout, a starting point for a cluster's own file, and
+ * which one it is on stderr. */
+static int run_config(struct v4_cli *cli)
+{
+	struct v4_config cfg;
+	const char *why, *path;
+	if (cli->nargs)
+		return usage_error("config takes no arguments (validate a file with config --check FILE)");
+	if (cli->config_check)
+		return check_config(cli->config_check);
+	path = cli_config_path(cli, &why);
+	struct v4_cli quiet = *cli;
+	quiet.o.verbose = 0;
+	if (cli_load_config(&quiet, &cfg))
+		return V4_EXIT_USAGE;
+	fprintf(stderr, "v4check: configuration in force: %s (%s)\n", path ? path : "built-in", why);
 	char *s = cJSON_Print(cfg.json);
 	printf("%s\n", s);
 	cJSON_free(s);

@@ -118,11 +118,8 @@ static int run_merge(struct v4_cli *cli)
 		return usage_error("merge takes the per-node JSON reports to combine");
 	if (cli->o.fix)
 		return usage_error("merge judges reports; run --fix on the nodes");
-	if (v4_config_load(cli->config, &cfg, &err)) {
-		fprintf(stderr, "v4check: %s\n", err);
-		free(err);
+	if (cli_load_config(cli, &cfg))
 		return V4_EXIT_USAGE;
-	}
 	for (int i = 0; i < cli->nargs && rc == V4_EXIT_USAGE; i++)
 		if (read_report(&m, cli->args[i], &err))
 			rc = -1;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "http.h"
@@ -23,28 +24,65 @@ static void api_url_option(struct v4_config *cfg, const char *url)
 	cJSON_AddStringToObject(d, "api_url", url);
 }
 
-/* Sets the API key for the http layer: --api-key-file, else V4CHECK_API_KEY,
- * else config api.key_file. The key is never printed; errors name the file. */
-static int api_key_setup(const struct v4_cli *cli, const struct v4_config *cfg)
+/* The API key file in force: --api-key-file, else systemd's credential
+ * ($CREDENTIALS_DIRECTORY/api.key, LoadCredential=, when not empty), else config
+ * api.key_file, else the default place when it exists; NULL: none. */
+static const char *api_key_path(const struct v4_cli *cli, const struct v4_config *cfg)
 {
-	const char *path = cli->o.api_key_file, *env = getenv("V4CHECK_API_KEY");
-	char *key = NULL;
+	static char cred[4096];
+	const char *dir = getenv("CREDENTIALS_DIRECTORY"), *p;
+	if (cli->o.api_key_file)
+		return cli->o.api_key_file;
 	struct stat st;
-	if (!path && env && *env) {
-		v4_http_set_api_key(env);
-		return 0;
-	}
-	if (!path && !(path = v4_cfg_str(cfg, "api.key_file", NULL)))
-		return 0;
-	if (read_file(path, 4096, &key, NULL)) {
+	/* empty: the unit's SetCredential= default, the key file is missing */
+	if (dir && *dir && snprintf(cred, sizeof cred, "%s/api.key", dir) < (int)sizeof cred &&
+	    stat(cred, &st) == 0 && st.st_size > 0)
+		return cred;
+	if ((p = v4_cfg_str(cfg, "api.key_file", NULL)))
+		return p;
+	return access(V4_API_KEY_DEFAULT, F_OK) == 0 ? V4_API_KEY_DEFAULT : NULL;
+}
+
+/* Reads the key from path, only when no one but its owner may read it. */
+static int read_key(const char *path, char **key)
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
 		fprintf(stderr, "v4check: cannot read the API key file %s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	if (stat(path, &st) == 0 && (st.st_mode & 044))
-		fprintf(stderr, "v4check: warning: %s is readable by others (chmod 600 it)\n", path);
+	if (st.st_mode & 077) {
+		fprintf(stderr, "v4check: the API key file %s has mode %04o: others may read it; "
+				"not read (chmod 600 it)\n", path, (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	if (read_file(path, 4096, key, NULL)) {
+		fprintf(stderr, "v4check: cannot read the API key file %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Sets the API key for the http layer: V4CHECK_API_KEY when no file was
+ * given with --api-key-file, else the file api_key_path names. The key is
+ * never printed; errors name the file. */
+static int api_key_setup(const struct v4_cli *cli, const struct v4_config *cfg)
+{
+	const char *env = getenv("V4CHECK_API_KEY"), *path;
+	char *key = NULL;
+	if (!cli->o.api_key_file && env && *env) {
+		v4_http_set_api_key(env);
+		return 0;
+	}
+	if (!(path = api_key_path(cli, cfg)))
+		return 0;
+	if (read_key(path, &key))
+		return -1;
 	key[strcspn(key, "\r\n")] = 0;
 	if (!*key)
 		fprintf(stderr, "v4check: warning: the API key file %s is empty\n", path);
+	if (cli->o.verbose)
+		fprintf(stderr, "v4check: API key from %s\n", path);
 	v4_http_set_api_key(key);
 	memset(key, 0, strlen(key));
 	free(key);

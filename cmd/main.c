@@ -21,7 +21,9 @@ static const char usage_text[] =
 	"  CHECK [CHECK...]    run the named checks (see `v4check list`)\n"
 	"  list                list the checks: id, whether it can fix, title\n"
 	"  explain CHECK       symptom, cause and fix of a check\n"
-	"  config              print the configuration in force (the built-in one without -c)\n"
+	"  config              print the configuration in force (-c, V4CHECK_CONFIG,\n"
+	"                      else " V4_CONFIG_DEFAULT " when it exists, else built-in)\n"
+	"  config --check FILE validate a config file (syntax, types, unknown keys)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
 	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
 	"\n"
@@ -75,6 +77,7 @@ enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
+	O_CHECK,
 };
 
 static const struct option long_opts[] = {
@@ -111,6 +114,7 @@ static const struct option long_opts[] = {
 	{"api-key-file", required_argument, NULL, O_API_KEY_FILE},
 	{"state", required_argument, NULL, O_STATE},
 	{"textfile", required_argument, NULL, O_TEXTFILE},
+	{"check", required_argument, NULL, O_CHECK},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -193,6 +197,7 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case O_API_KEY_FILE: o->api_key_file = arg; return 0;
 	case O_STATE: o->state_file = arg; return 0;
 	case O_TEXTFILE: o->textfile = arg; return 0;
+	case O_CHECK: cli->config_check = arg; return 0;
 	}
 	return 1;
 }
@@ -294,7 +299,7 @@ static int names_valid(const char *opt, char *const *list)
 }
 
 /* Checks option combinations that make no sense. */
-static int validate(const struct v4_cli *cli)
+static int validate(const struct v4_cli *cli, const char *cmd)
 {
 	const struct v4_opts *o = &cli->o;
 	int rc;
@@ -308,6 +313,8 @@ static int validate(const struct v4_cli *cli)
 		return usage_error("--local and -H exclude each other");
 	if ((o->dry_run || o->yes) && !o->fix)
 		return usage_error("--dry-run and --yes go with --fix");
+	if (cli->config_check && strcmp(cmd, "config"))
+		return usage_error("--check goes with the config command");
 	return 0;
 }
 
@@ -323,7 +330,7 @@ int main(int argc, char **argv)
 	int rc = parse_all(&cli, argc, argv, &cmd, &done);
 	if (rc || done)
 		return rc;
-	if ((rc = output_format(&cli, cmd)) || (rc = validate(&cli)))
+	if ((rc = output_format(&cli, cmd)) || (rc = validate(&cli, cmd)))
 		return rc;
 	cli.o.color = cli.o.format == V4_FMT_TEXT && isatty(1) && !getenv("NO_COLOR");
 	for (size_t i = 0; i < V4_ARRAY_LEN(commands); i++)

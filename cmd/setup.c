@@ -57,32 +57,72 @@ static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 		o->connect_timeout_ms = (int)(ct * 1000);
 }
 
-/* The config a capture was collected with, when replaying without -c. */
-static const char *replay_config(struct v4_cli *cli)
+/* The config a capture was collected with, when replaying; else NULL. */
+static const char *replay_config(const struct v4_cli *cli)
 {
 	static char path[4096];
-	if (cli->config || !cli->inv.replay)
-		return cli->config;
+	if (!cli->inv.replay)
+		return NULL;
 	snprintf(path, sizeof path, "%s/config.json", cli->inv.replay);
 	return access(path, R_OK) == 0 ? path : NULL;
+}
+
+const char *cli_config_path(const struct v4_cli *cli, const char **why)
+{
+	const char *env = getenv("V4CHECK_CONFIG"), *rep = replay_config(cli);
+	if (cli->config) {
+		*why = "-c";
+		return cli->config;
+	}
+	if (env && *env) {
+		*why = "V4CHECK_CONFIG";
+		return env;
+	}
+	if (rep) {
+		*why = "the capture's";
+		return rep;
+	}
+	if (access(V4_CONFIG_DEFAULT, F_OK) == 0) {
+		*why = "the default place";
+		return V4_CONFIG_DEFAULT;
+	}
+	*why = "no " V4_CONFIG_DEFAULT;
+	return NULL;
+}
+
+int cli_load_config(const struct v4_cli *cli, struct v4_config *cfg)
+{
+	const char *why, *path = cli_config_path(cli, &why);
+	char *err = NULL;
+	int rc = v4_config_load(path, cfg, &err);
+	if (rc == 0 && (rc = v4_config_check_params(cfg, v4_checks, v4_ncheck, &err)))
+		v4_config_free(cfg);
+	if (rc) {
+		fprintf(stderr, "v4check: %s\n", err);
+		free(err);
+		return -1;
+	}
+	if (cli->o.verbose)
+		fprintf(stderr, "v4check: configuration: %s (%s)\n", path ? path : "built-in", why);
+	return 0;
+}
+
+/* Takes tools.path from the config, when it sets one (kept for the run). */
+static void tool_path(struct v4_opts *o, const struct v4_config *cfg)
+{
+	char *p = v4_config_tool_path(cfg);
+	if (p)
+		o->tool_path = p; /* lives as long as the process */
 }
 
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
 {
 	char *err = NULL;
-	if (v4_config_load(replay_config(cli), cfg, &err)) {
-		fprintf(stderr, "v4check: %s\n", err);
-		free(err);
+	if (cli_load_config(cli, cfg))
 		return -1;
-	}
-	if (v4_config_check_params(cfg, v4_checks, v4_ncheck, &err)) {
-		fprintf(stderr, "v4check: %s\n", err);
-		free(err);
-		v4_config_free(cfg);
-		return -1;
-	}
 	warn_mode(cli->config);
 	ssh_defaults(&cli->o, cfg);
+	tool_path(&cli->o, cfg);
 	if (v4_inventory(&cli->inv, cfg, &cli->o, nodes, nn, &err)) {
 		fprintf(stderr, "v4check: %s\n", err);
 		free(err);

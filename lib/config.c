@@ -1,5 +1,6 @@
 /* Configuration: a JSON file (man v4check.conf(5)) or the built-in reference
  * deployment. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,22 +105,140 @@ static int load_nodes(struct v4_config *cfg, char **err)
 	return 0;
 }
 
+/* The keys each section may hold; checks.<id> holds the checks' params. */
+static const char *const top_keys[] = {"nodes", "ssh", "deployment", "checks", "api", "tools", NULL};
+static const char *const node_keys[] = {"host", "name", "rank", "bond1", "user", "port",
+					"serve_command", "labels", "npu_ips", NULL};
+static const char *const ssh_keys[] = {"user", "port", "identity", "known_hosts", "connect_timeout",
+				       "accept_new_host_keys", NULL};
+static const char *const deployment_keys[] = {
+	"bond_if", "container", "container_env", "container_mounts", "image", "api_port", "api_url",
+	"served_model_name", "model_dir", "npus_per_node", "npu_name", "hbm_total_mb", "tls_expected",
+	"data_parallel_size", "tensor_parallel_size", "versions", "serve_command", NULL};
+static const char *const versions_keys[] = {"driver", "firmware", "cann", "vllm", "vllm_ascend",
+					    "torch", "torch_npu", "python", NULL};
+static const char *const api_keys[] = {"key_file", NULL};
+static const char *const tools_keys[] = {"path", NULL};
+
+static const struct {
+	const char *path;
+	const char *const *keys;
+} sections[] = {
+	{"", top_keys}, {"ssh", ssh_keys}, {"deployment", deployment_keys},
+	{"deployment.versions", versions_keys}, {"api", api_keys}, {"tools", tools_keys},
+};
+
+/* The allowed names as "a, b, c" (caller frees). */
+static char *known_list(const char *const *allowed)
+{
+	struct sbuf b = {0};
+	for (size_t i = 0; allowed[i]; i++)
+		sbuf_printf(&b, "%s%s", i ? ", " : "", allowed[i]);
+	return sbuf_take(&b);
+}
+
+int v4_config_keys_ok(const cJSON *o, const char *path, const char *const *allowed,
+		      const char *src, char **err)
+{
+	const cJSON *m;
+	if (!cJSON_IsObject(o))
+		return 0;
+	cJSON_ArrayForEach(m, o) {
+		size_t i = 0;
+		while (allowed[i] && strcmp(allowed[i], m->string))
+			i++;
+		if (allowed[i])
+			continue;
+		char *known = known_list(allowed);
+		*err = xasprintf("%s: %s%s%s: unknown key (known here: %s)", src, path, *path ? "." : "",
+				 m->string, known);
+		free(known);
+		return -1;
+	}
+	return 0;
+}
+
+/* 1 when s is an absolute directory name safe inside a shell word. */
+static int dir_ok(const char *s)
+{
+	if (s[0] != '/')
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && !strchr("_./+@-", *s))
+			return 0;
+	return 1;
+}
+
+/* tools.path: an array of absolute directory names. */
+static int check_tools(const struct v4_config *cfg, char **err)
+{
+	const cJSON *p = v4_cfg_get(cfg, "tools.path"), *d;
+	size_t i = 0;
+	if (!p)
+		return 0;
+	if (!cJSON_IsArray(p)) {
+		*err = xasprintf("%s: tools.path: expected an array of directories", cfg->source);
+		return -1;
+	}
+	cJSON_ArrayForEach(d, p) {
+		if (!cJSON_IsString(d) || !dir_ok(d->valuestring)) {
+			*err = xasprintf("%s: tools.path[%zu]: expected an absolute directory name "
+					 "(letters, digits, _ . / + @ -)", cfg->source, i);
+			return -1;
+		}
+		i++;
+	}
+	return 0;
+}
+
+/* Every section's keys, and each node's. */
+static int check_keys(const struct v4_config *cfg, char **err)
+{
+	for (size_t i = 0; i < V4_ARRAY_LEN(sections); i++) {
+		const cJSON *o = *sections[i].path ? v4_cfg_get(cfg, sections[i].path) : cfg->json;
+		if (v4_config_keys_ok(o, sections[i].path, sections[i].keys, cfg->source, err))
+			return -1;
+	}
+	const cJSON *nodes = v4_cfg_get(cfg, "nodes"), *n;
+	size_t i = 0;
+	cJSON_ArrayForEach(n, nodes) {
+		char path[32];
+		snprintf(path, sizeof path, "nodes[%zu]", i++);
+		if (v4_config_keys_ok(n, path, node_keys, cfg->source, err))
+			return -1;
+	}
+	return check_tools(cfg, err);
+}
+
 /* Checks the top-level shape: an object whose known sections are objects. */
 static int check_shape(struct v4_config *cfg, char **err)
 {
-	static const char *const sections[] = {"ssh", "deployment", "checks", "api"};
+	static const char *const objects[] = {"ssh", "deployment", "checks", "api", "tools",
+					      "deployment.versions"};
 	if (!cJSON_IsObject(cfg->json)) {
 		*err = xasprintf("%s: line 1: expected a JSON object at the top", cfg->source);
 		return -1;
 	}
-	for (size_t i = 0; i < V4_ARRAY_LEN(sections); i++) {
-		const cJSON *s = cJSON_GetObjectItemCaseSensitive(cfg->json, sections[i]);
+	for (size_t i = 0; i < V4_ARRAY_LEN(objects); i++) {
+		const cJSON *s = v4_cfg_get(cfg, objects[i]);
 		if (s && !cJSON_IsObject(s)) {
-			*err = xasprintf("%s: %s: expected an object", cfg->source, sections[i]);
+			*err = xasprintf("%s: %s: expected an object", cfg->source, objects[i]);
 			return -1;
 		}
 	}
-	return 0;
+	return check_keys(cfg, err);
+}
+
+char *v4_config_tool_path(const struct v4_config *cfg)
+{
+	const cJSON *p = v4_cfg_get(cfg, "tools.path"), *d;
+	struct sbuf b = {0};
+	if (!cJSON_IsArray(p))
+		return NULL;
+	cJSON_ArrayForEach(d, p)
+		if (cJSON_IsString(d))
+			sbuf_printf(&b, "%s%s", b.len ? ":" : "", d->valuestring);
+	return sbuf_take(&b);
 }
 
 /* Parses text (from src) into cfg. */

@@ -1,6 +1,8 @@
 /* Option defaults. */
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "opts.h"
 #include "transport.h"
 #include "v4.h"
@@ -17,4 +19,6 @@ void v4_opts_defaults(struct v4_opts *o)
 	o->max_output = 4u << 20;
 	o->format = V4_FMT_TEXT;
 	o->phase = V4_PHASE_PRE;
+	o->tool_path = V4_TOOL_PATH_DEFAULT;
 }
+

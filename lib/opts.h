@@ -40,8 +40,14 @@ struct v4_opts {
 	const char *api_key_file; /* --api-key-file: overrides api.key_file */
 	const char *state_file;   /* --state: changes since the last run */
 	const char *textfile;     /* --textfile: Prometheus text written atomically */
+	const char *tool_path;    /* dirs (':') searched after PATH (config tools.path) */
 };
 
 void v4_opts_defaults(struct v4_opts *o);
+
+/* Where the probes look for tools after the PATH they inherit (config
+ * tools.path): the places the Ascend driver installs them. */
+#define V4_TOOL_PATH_DEFAULT \
+	"/usr/local/sbin:/usr/local/bin:/usr/sbin:/sbin:/usr/local/Ascend/driver/tools:/usr/local/dcmi"
 
 #endif

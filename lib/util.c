@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -185,6 +186,11 @@ int write_file_atomic(const char *path, const char *data, size_t len, int mode)
 	int rc = -1;
 	if (fd < 0)
 		goto out;
+	if (fchmod(fd, (mode_t)mode) < 0) { /* exactly mode, whatever the umask */
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
 	size_t off = 0;
 	while (off < len) {
 		ssize_t w = write(fd, data + off, len - off);
@@ -286,4 +292,14 @@ int base64_decode(const char *s, char **out, size_t *n)
 	*out = o;
 	*n = k;
 	return 0;
+}
+
+char *v4_tool_path_prefix(const char *dirs)
+{
+	if (!dirs || !*dirs)
+		return xstrdup("");
+	char *q = shell_quote(dirs);
+	char *s = xasprintf("PATH=${PATH:+$PATH:}%s; export PATH; ", q);
+	free(q);
+	return s;
 }

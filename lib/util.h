@@ -42,7 +42,8 @@ int starts_with(const char *s, const char *prefix);
 /* Reads a whole file (at most max bytes; more gives -1 and errno EFBIG). Caller owns *out. */
 int read_file(const char *path, size_t max, char **out, size_t *len);
 
-/* Writes data to path atomically (temp file in the same folder, then rename). */
+/* Writes data to path atomically (temp file in the same folder, then rename),
+ * with exactly mode (the umask does not narrow it). */
 int write_file_atomic(const char *path, const char *data, size_t len, int mode);
 
 /* Monotonic milliseconds. */
@@ -57,5 +58,8 @@ int base64_decode(const char *s, char **out, size_t *n);
 
 /* Quotes s for a POSIX shell: the result is one single-quoted word. Caller owns it. */
 char *shell_quote(const char *s);
+/* The shell text that appends dirs (':'-separated) to PATH before a command,
+ * "" for none. Caller frees. */
+char *v4_tool_path_prefix(const char *dirs);
 
 #endif

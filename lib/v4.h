@@ -133,6 +133,15 @@ const cJSON *v4_cfg_get(const struct v4_config *cfg, const char *path);
 /* A number at path as an int clamped to [lo, hi] (never converted out of range). */
 int v4_cfg_int(const struct v4_config *cfg, const char *path, int lo, int hi, int def);
 
+/* Checks that every member of object o (at dotted path, "" for the top) is
+ * one of the NULL-terminated allowed names; on an unknown one returns -1 and
+ * *err names src, the key's path and the names allowed. */
+int v4_config_keys_ok(const cJSON *o, const char *path, const char *const *allowed,
+		      const char *src, char **err);
+
+/* Config tools.path joined with ':' (caller frees); NULL when not set. */
+char *v4_config_tool_path(const struct v4_config *cfg);
+
 /* ---- results ---- */
 
 struct v4_result {

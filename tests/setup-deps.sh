@@ -3,7 +3,12 @@
 # Quiet and quick when everything is there.
 PKGS="libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-config
       openssh-server openssh-client iproute2 procps psmisc findutils python3 time
-      prometheus pdsh clustershell ansible valgrind clang libclang-rt-14-dev man-db"
+      prometheus pdsh clustershell ansible valgrind clang libclang-rt-14-dev man-db
+      debhelper dpkg-dev lintian rpm rpmlint qemu-user prometheus-node-exporter systemd
+      binutils file curl util-linux"
+# tests/pkg/: `make deb-arm64` itself adds dpkg's arm64 architecture and installs
+# crossbuild-essential-arm64 and the arm64 -dev packages (the runtime libraries
+# qemu-user runs the arm64 binary with).
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -219,6 +219,24 @@ static int busy(const struct v4_probe *p, const struct v4_fact *f)
 	       (f->err && memmem(f->err, f->err_len, p->busy, n));
 }
 
+/* Adds to a missing tool's reason the places it was looked for. */
+static void notfound_where(const struct sched *sc, struct v4_fact *f)
+{
+	const char *dirs = sc->o->tool_path && *sc->o->tool_path ? sc->o->tool_path : NULL;
+	const char *path = getenv("PATH");
+	char *r;
+	if (f->state != V4_FACT_NOTFOUND || sc->t->recorded)
+		return;
+	if (sc->t->remote)
+		r = xasprintf("%s (looked in the node's login PATH%s%s)", f->reason ? f->reason : "not found",
+			      dirs ? ", then " : "", dirs ? dirs : "");
+	else
+		r = xasprintf("%s (looked in %s%s%s)", f->reason ? f->reason : "not found",
+			      path && *path ? path : "(no PATH)", dirs ? ":" : "", dirs ? dirs : "");
+	free(f->reason);
+	f->reason = r;
+}
+
 /* Stores a collected fact, or requeues a probe that found its tool busy. */
 static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 {
@@ -236,6 +254,7 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 		return;
 	}
 	f->attempts = s->attempts;
+	notfound_where(sc, f);
 	if (sc->t->remote) {
 		f->at0 = s->at0;
 		f->at1 = epoch_s();

@@ -31,6 +31,7 @@ struct ljob {
 struct lconn {
 	struct ljob *jobs;
 	size_t max_output;
+	char *path_prefix; /* v4_tool_path_prefix of tools.path */
 };
 
 /* Opens the local node: nothing to connect. */
@@ -38,6 +39,7 @@ static void *local_open(struct v4_node *n, const struct v4_opts *o, char **err)
 {
 	struct lconn *c = xcalloc(1, sizeof *c);
 	c->max_output = o->max_output;
+	c->path_prefix = v4_tool_path_prefix(o->tool_path);
 	return c;
 }
 
@@ -67,9 +69,11 @@ static void *local_start(void *conn, const char *id, const char *cmd, int timeou
 		close(out[1]);
 		goto fail;
 	}
+	char *full = xasprintf("%s%s", c->path_prefix, cmd);
 	pid_t pid = fork();
 	if (pid == 0)
-		child(cmd, out, errp);
+		child(full, out, errp);
+	free(full);
 	close(out[1]);
 	close(errp[1]);
 	if (pid < 0) {
@@ -231,6 +235,7 @@ static void local_close(void *conn)
 			local_kill(c, c->jobs);
 		forget(c, c->jobs);
 	}
+	free(c->path_prefix);
 	free(c);
 }
 

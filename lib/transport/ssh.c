@@ -65,6 +65,7 @@ struct ssh_conn {
 	int drained;         /* this sweep pass has read the socket dry */
 	int nchannels;       /* channels held, jobs and zombies */
 	int broken;
+	char *path_prefix;   /* v4_tool_path_prefix of tools.path */
 };
 
 /* Where and as whom to connect, after options and ~/.ssh/config. */
@@ -743,6 +744,7 @@ static void job_free(struct ssh_job *j)
 /* Frees a connection and everything it holds. */
 static void conn_free(struct ssh_conn *c)
 {
+	free(c->path_prefix);
 	while (c->jobs) {
 		struct ssh_job *j = c->jobs;
 		c->jobs = j->next;
@@ -784,6 +786,7 @@ static void *ssh_open(struct v4_node *n, const struct v4_opts *o, char **err)
 	struct ssh_conn *c = xcalloc(1, sizeof *c);
 	c->host = xstrdup(t.display);
 	c->max_output = o->max_output ? o->max_output : SSH_DEF_MAX_OUTPUT;
+	c->path_prefix = v4_tool_path_prefix(o->tool_path);
 	c->fd = tcp_connect(&t, deadline, cto, err);
 	if (c->fd < 0 || session_start(c, &t, o, deadline, err) < 0 ||
 	    auth(c, &t, deadline, err) < 0) {
@@ -1144,8 +1147,9 @@ static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_
 	/* KILL, not TERM then KILL: GNU timeout leaves as soon as its child (this
 	 * sh) is gone, and a tool that ignores TERM would outlive it. timeout
 	 * signals its whole process group, so nothing the probe started stays. */
-	j->wrapped = j->timeout_s ? xasprintf("exec timeout -s KILL %d sh -c %s", j->timeout_s, q)
-				  : xstrdup(cmd); /* a batch: it bounds its commands itself */
+	j->wrapped = j->timeout_s ? xasprintf("%sexec timeout -s KILL %d sh -c %s", c->path_prefix,
+					      j->timeout_s, q)
+				  : xasprintf("%s%s", c->path_prefix, cmd); /* a batch bounds its commands */
 	free(q);
 	j->exit_code = -1;
 	j->t0 = now_ms();

@@ -20,7 +20,9 @@
 #                       fake-vllm.c): environment and command words from files
 # Each node has its own process namespace (its sessions and its fake vLLM see
 # only the node's processes); V4_NODE_PIDNS=0 before cluster_up turns that off.
-# Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES.
+# Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES; set
+# V4_NODE_PATH before cluster_up for the nodes' PATH (default: the fake tools,
+# /usr/bin, /bin).
 
 V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
 	git rev-parse --show-toplevel 2>/dev/null || pwd)}
@@ -110,7 +112,7 @@ UsePAM no
 StrictModes no
 MaxSessions 10
 LogLevel ERROR
-SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
+SetEnv PATH=${V4_NODE_PATH:-$V4_REPO/fixtures/fake/bin:/usr/bin:/bin} V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
 ForceCommand $V4_WORK/node-shell
 EOF
 }

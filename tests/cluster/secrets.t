@@ -1,5 +1,6 @@
 #!/bin/sh
-# Config and secrets: files readable by others are warned about, malformed
+# Config and secrets: files readable by others are warned about (an API key
+# file is not read), malformed
 # configs name file, line or path and what was expected, and neither the SSH
 # key passphrase nor the API key reaches argv (controller or nodes), output or
 # the fix log. Root only; V4_CLUSTER=8 by default.
@@ -61,7 +62,8 @@ like $T/o "warning: $T/enc_key is readable by others" "identity readable by othe
 chmod 600 $T/enc_key
 chmod 644 $T/api.key
 run $T/o env V4CHECK_KEY_PASSPHRASE="$PASS" "$V4CHECK" -t 30 -c $T/c.json --api-key-file $T/api.key tls
-like $T/o "warning: $T/api.key is readable by others" "API key file readable by others: warned"
+is $RC 64 "API key file readable by others: refused (64)"
+like $T/o "API key file $T/api.key has mode 0644: others may read it; not read" "API key file readable by others: named, not read"
 chmod 600 $T/api.key
 
 # ---- malformed configs: file, line or path, and what was expected ----

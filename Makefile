@@ -4,8 +4,8 @@ BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 BIN     ?= v4check
-PKGS     = libssh2 libcurl libcjson libpcre2-8
-DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-config
+PKGS     = libssh2 libcurl libcjson libpcre2-8 yaml-0.1
+DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libyaml-dev pkg-config
 
 WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef

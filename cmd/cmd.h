@@ -12,6 +12,7 @@ struct v4_cli {
 	const char *config;
 	const char *out_arg; /* -o as given */
 	int man;             /* list --man */
+	int list_hosts;      /* --list-hosts */
 	char **args;         /* after the command word */
 	int nargs;
 };
@@ -31,6 +32,9 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids);
 
 /* Prints an error and returns the usage exit status. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --list-hosts: prints the nodes a run would check, one a line. */
+int v4_list_hosts(struct v4_cli *cli);
 
 /* Loads the config and builds the nodes; prints why and returns -1 on error. */
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);

@@ -74,3 +74,19 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 		warn_identity_mode(cli->o.identity);
 	return 0;
 }
+
+int v4_list_hosts(struct v4_cli *cli)
+{
+	struct v4_config cfg;
+	struct v4_node *nodes;
+	size_t nn;
+	if (cli_setup(cli, &cfg, &nodes, &nn))
+		return V4_EXIT_USAGE;
+	for (size_t i = 0; i < nn; i++) {
+		printf("%s\n", nodes[i].name);
+		v4_node_free(&nodes[i]);
+	}
+	free(nodes);
+	v4_config_free(&cfg);
+	return fflush(stdout) == 0 ? 0 : V4_EXIT_INTERNAL;
+}

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "hostlist.h"
 #include "hostrange.h"
 #include "inventory.h"
 
@@ -53,9 +54,12 @@ static int from_hosts(const struct v4_inventory_req *req, const struct v4_config
 {
 	char **hosts = NULL, **ex = NULL;
 	size_t nh = 0, nx = 0;
-	if (v4_hostrange_expand(req->hosts, &hosts, &nh, err))
+	const char *groups = req->groups ? req->groups : getenv("V4CHECK_GROUPS");
+	if (groups && !*groups)
+		groups = NULL;
+	if (v4_hostlist_expand(req->hosts, groups, &hosts, &nh, err))
 		return -1;
-	if (req->exclude && v4_hostrange_expand(req->exclude, &ex, &nx, err)) {
+	if (req->exclude && v4_hostlist_expand(req->exclude, groups, &ex, &nx, err)) {
 		free_list(hosts, nh);
 		return -1;
 	}

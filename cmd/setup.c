@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "sshcfg.h"
 
 /* Warns when a config file is readable by others. */
 static void warn_mode(const char *path)
@@ -29,10 +30,8 @@ static void warn_identity_mode(const char *path)
 /* Takes SSH defaults from the config where no option set them. */
 static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 {
-	if (!o->user)
-		o->user = v4_cfg_str(cfg, "ssh.user", NULL);
-	if (!o->port)
-		o->port = (int)v4_cfg_num(cfg, "ssh.port", 0);
+	o->cfg_user = v4_cfg_str(cfg, "ssh.user", NULL);
+	o->cfg_port = (int)v4_cfg_num(cfg, "ssh.port", 0);
 	if (!o->identity)
 		o->identity = v4_cfg_str(cfg, "ssh.identity", NULL);
 	if (!o->known_hosts)
@@ -54,6 +53,25 @@ static const char *replay_config(struct v4_cli *cli)
 	return access(path, R_OK) == 0 ? path : NULL;
 }
 
+/* Prints, once each, what the ssh config asks for that v4check does not do
+ * (for the nodes and their jump hosts); -1 when the ssh config is malformed. */
+static int ssh_config_notes(const struct v4_opts *o, const struct v4_node *nodes, size_t nn)
+{
+	struct v4_sshcfg_notes notes = {0};
+	char *err = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < nn && !rc; i++)
+		rc = v4_sshcfg_notes_for(o->ssh_config, nodes[i].host ? nodes[i].host : nodes[i].name,
+					 nodes[i].user ? nodes[i].user : o->user, &notes, &err);
+	if (rc)
+		fprintf(stderr, "v4check: %s\n", err);
+	for (size_t i = 0; !rc && i < notes.n; i++)
+		fprintf(stderr, "v4check: warning: ssh config %s\n", notes.v[i]);
+	free(err);
+	v4_sshcfg_notes_free(&notes);
+	return rc;
+}
+
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
 {
 	char *err = NULL;
@@ -70,9 +88,40 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 		v4_config_free(cfg);
 		return -1;
 	}
+	if (cli->o.transport == &v4_transport_ssh && ssh_config_notes(&cli->o, *nodes, *nn)) {
+		for (size_t i = 0; i < *nn; i++)
+			v4_node_free(&(*nodes)[i]);
+		free(*nodes);
+		v4_config_free(cfg);
+		return -1;
+	}
 	if (cli->o.transport == &v4_transport_ssh)
 		warn_identity_mode(cli->o.identity);
 	return 0;
+}
+
+/* --list-hosts -v: where a node's connection goes after the ssh config, in
+ * the words of `ssh -G` (hostname, user, port, proxyjump). */
+static void print_target(const struct v4_opts *o, const struct v4_node *n)
+{
+	struct v4_sshcfg c;
+	char *err = NULL;
+	const char *host = n->host ? n->host : n->name;
+	const char *user = n->user ? n->user : o->user;
+	if (v4_sshcfg_resolve(o->ssh_config, host, user, &c, NULL, &err) < 0) {
+		printf("%s error %s\n", n->name, err);
+		free(err);
+		return;
+	}
+	const char *me = getenv("USER");
+	printf("%s hostname %s user %s port %d", n->name, c.hostname ? c.hostname : host,
+	       user ? user : c.user ? c.user : o->cfg_user ? o->cfg_user : me ? me : "root",
+	       n->port > 0 ? n->port : o->port > 0 ? o->port : c.port > 0 ? c.port
+			: o->cfg_port > 0 ? o->cfg_port : 22);
+	if (c.proxyjump)
+		printf(" proxyjump %s", c.proxyjump);
+	printf("\n");
+	v4_sshcfg_free(&c);
 }
 
 int v4_list_hosts(struct v4_cli *cli)
@@ -83,7 +132,10 @@ int v4_list_hosts(struct v4_cli *cli)
 	if (cli_setup(cli, &cfg, &nodes, &nn))
 		return V4_EXIT_USAGE;
 	for (size_t i = 0; i < nn; i++) {
-		printf("%s\n", nodes[i].name);
+		if (cli->o.verbose && cli->o.transport == &v4_transport_ssh)
+			print_target(&cli->o, &nodes[i]);
+		else
+			printf("%s\n", nodes[i].name);
 		v4_node_free(&nodes[i]);
 	}
 	free(nodes);

@@ -67,7 +67,14 @@ static int from_hosts(const struct v4_inventory_req *req, const struct v4_config
 	*nn = 0;
 	for (size_t i = 0; i < nh; i++)
 		if (!listed(ex, nx, hosts[i])) {
-			make_node(&(*nodes)[*nn], cfg_node(cfg, hosts[i]), hosts[i], (int)*nn);
+			struct v4_node *n = &(*nodes)[*nn];
+			make_node(n, cfg_node(cfg, hosts[i]), hosts[i], (int)*nn);
+			if (!req->from_config && strcmp(n->host, hosts[i])) {
+				/* the built-in config's nodes lend rank and address, never
+				 * a host to connect to: -H node1 goes to node1 */
+				free(n->host);
+				n->host = xstrdup(hosts[i]);
+			}
 			(*nn)++;
 		}
 	free_list(hosts, nh);

@@ -101,7 +101,7 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 {
 	const struct v4_check *checks[64];
 	m->ids[m->nids] = NULL;
-	if (!cli->o.only)
+	if (!cli->o.only && m->nids) /* no report named a check (all unreachable): all */
 		cli->o.only = m->ids;
 	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase};

@@ -24,7 +24,7 @@ static const char usage_text[] =
 	"  explain CHECK       symptom, cause and fix of a check\n"
 	"  config              print the configuration in force (the built-in one without -c)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
-	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
+	"  merge FILE...       judge per-node `--local -o json` reports as one run\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14]);\n"

@@ -537,10 +537,10 @@ struct v4_groups *v4_groups_load(const char *path, char **err)
 static char *src_all(const struct gsrc *s)
 {
 	struct sbuf b = {0};
-	sbuf_adds(&b, "");
 	for (size_t i = 0; i < s->n; i++)
 		if (!strcmp(s->gname[i], "all"))
 			return xstrdup(s->gval[i]);
+	sbuf_adds(&b, "");
 	for (size_t i = 0; i < s->n; i++)
 		sbuf_printf(&b, "%s%s", b.len ? "," : "", s->gval[i]);
 	return sbuf_take(&b);

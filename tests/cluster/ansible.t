@@ -86,6 +86,7 @@ gate() {
 	_out=$1
 	shift
 	_t0=$(date +%s)
+	rm -f "$T/gate/report.json" # a play that stops early leaves none: no stale verdicts
 	run "$_out" sh -c 'r=$0 inv=$1 vars=$2; shift 2; cd "$r/ansible" &&
 		exec ansible-playbook -i "$inv" site.yml --tags gate -e @"$vars" "$@"' \
 		"$V4_REPO" "$T/inventory.ini" "$T/vars.json" "$@"
@@ -177,10 +178,15 @@ dpkg-query -W "$PKG" >/dev/null 2>&1; is $? 1 "--check: nothing was installed"
 # A real install changes this machine's dpkg database (the namespace nodes
 # share its file system): only in CI's own machine or when asked.
 if [ "${CI:-}" = true ] || [ "${V4_TEST_INSTALL:-}" = 1 ]; then
-	gate "$T/pkg.out" -e v4check_gate_mode=merge -e v4check_gate_package="$T/$PKG.deb"
+	# one fork: the four test nodes share this machine's dpkg, and its lock
+	gate "$T/pkg.out" -e v4check_gate_mode=merge -e v4check_gate_package="$T/$PKG.deb" --forks 1 \
+		-e v4check_gate_node_binary="/usr/lib/$PKG/v4check"
 	is "$RC" 2 "the package installed on the nodes: they run it, the gate judges"
+	like "$T/pkg.out" 'fatal: .*v4check gate: FAIL \(exit 2, merge of 4 reports\)' "the play failed on the merged verdict"
 	dpkg-query -W -f '${Version}' "$PKG" >"$T/ver" 2>/dev/null
 	is "$(cat "$T/ver")" "0.1-1" "the package is installed"
+	grep -q "/usr/lib/$PKG/v4check" "$T/pkg.out" || grep -q 'merge of 4 reports' "$T/pkg.out"
+	ok $? "the nodes ran the installed /usr/lib/$PKG/v4check"
 	statuses "$T/gate/report.json" >"$T/pkg.st"
 	cmp -s "$T/direct.st" "$T/pkg.st"; ok $? "the installed v4check's merged verdicts equal the direct run's"
 	dpkg -r "$PKG" >/dev/null 2>&1

@@ -97,8 +97,13 @@ static int get_b64(const cJSON *o, const char *name, char **p, size_t *n)
 	return cJSON_IsString(v) ? base64_decode(v->valuestring, p, n) : -1;
 }
 
-/* Reads one fact object into f. */
-static int fact_from_json(const cJSON *o, struct v4_fact *f)
+/* How a fact object carries its streams: base64 (--facts) or compact text (raw). */
+typedef int (*stream_reader)(const cJSON *o, const char *name, char **p, size_t *n);
+
+/* Reads one fact object into f, its streams "out"/"err" (or "stdout"/"stderr")
+ * with read. */
+static int fact_read(const cJSON *o, struct v4_fact *f, stream_reader read, const char *out,
+		     const char *err)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "cmd");
@@ -108,8 +113,8 @@ static int fact_from_json(const cJSON *o, struct v4_fact *f)
 	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "reason");
 	if (!cJSON_IsString(id) || !v4_capture_name_ok(id->valuestring) || !cJSON_IsString(cmd) ||
 	    !cJSON_IsString(st) || v4_fact_state_parse(st->valuestring, &f->state) ||
-	    !cJSON_IsNumber(ex) || get_b64(o, "out", &f->out, &f->out_len) ||
-	    get_b64(o, "err", &f->err, &f->err_len))
+	    !cJSON_IsNumber(ex) || read(o, out, &f->out, &f->out_len) ||
+	    read(o, err, &f->err, &f->err_len))
 		return -1;
 	f->id = xstrdup(id->valuestring);
 	f->cmd = xstrdup(cmd->valuestring);
@@ -121,24 +126,30 @@ static int fact_from_json(const cJSON *o, struct v4_fact *f)
 	return 0;
 }
 
-int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err)
+/* Reads an array of fact objects (member what of a report's node) into n. */
+static int facts_read(const cJSON *arr, struct v4_node *n, const char *what, stream_reader read,
+		      const char *out, const char *err_name, char **err)
 {
 	size_t i = 0;
 	if (!cJSON_IsArray(arr)) {
-		*err = xasprintf("node %s: \"facts\" is not an array (run the nodes with -o json --facts)",
-				 n->name);
+		*err = xasprintf("node %s: \"%s\" is not an array", n->name, what);
 		return -1;
 	}
 	for (const cJSON *o = arr->child; o; o = o->next, i++) {
 		struct v4_fact *f = v4_node_add_fact(n);
-		if (fact_from_json(o, f)) {
+		if (fact_read(o, f, read, out, err_name)) {
 			v4_fact_free(f);
 			n->nfacts--;
-			*err = xasprintf("node %s: facts[%zu] is malformed", n->name, i);
+			*err = xasprintf("node %s: %s[%zu] is malformed", n->name, what, i);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err)
+{
+	return facts_read(arr, n, "facts", get_b64, "out", "err", err);
 }
 
 /* 1 when p[0..n) is UTF-8 text without NUL (it then fits a JSON string as is). */
@@ -223,47 +234,9 @@ static int get_stream(const cJSON *o, const char *name, char **p, size_t *n)
 	return rc;
 }
 
-/* Reads one compact fact object into f. */
-static int raw_fact_from_json(const cJSON *o, struct v4_fact *f)
-{
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
-	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "cmd");
-	const cJSON *st = cJSON_GetObjectItemCaseSensitive(o, "state");
-	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(o, "exit");
-	const cJSON *ms = cJSON_GetObjectItemCaseSensitive(o, "ms");
-	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "reason");
-	if (!cJSON_IsString(id) || !v4_capture_name_ok(id->valuestring) || !cJSON_IsString(cmd) ||
-	    !cJSON_IsString(st) || v4_fact_state_parse(st->valuestring, &f->state) ||
-	    !cJSON_IsNumber(ex) || get_stream(o, "stdout", &f->out, &f->out_len) ||
-	    get_stream(o, "stderr", &f->err, &f->err_len))
-		return -1;
-	f->id = xstrdup(id->valuestring);
-	f->cmd = xstrdup(cmd->valuestring);
-	f->exit_code = ex->valueint;
-	f->ms = cJSON_IsNumber(ms) ? ms->valuedouble : 0;
-	f->reason = cJSON_IsString(rs) ? xstrdup(rs->valuestring) : NULL;
-	f->truncated = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "truncated"));
-	fact_window(o, f);
-	return 0;
-}
-
 int v4_facts_from_raw(const cJSON *arr, struct v4_node *n, char **err)
 {
-	size_t i = 0;
-	if (!cJSON_IsArray(arr)) {
-		*err = xasprintf("node %s: \"raw\" is not an array", n->name);
-		return -1;
-	}
-	for (const cJSON *o = arr->child; o; o = o->next, i++) {
-		struct v4_fact *f = v4_node_add_fact(n);
-		if (raw_fact_from_json(o, f)) {
-			v4_fact_free(f);
-			n->nfacts--;
-			*err = xasprintf("node %s: raw[%zu] is malformed", n->name, i);
-			return -1;
-		}
-	}
-	return 0;
+	return facts_read(arr, n, "raw", get_stream, "stdout", "stderr", err);
 }
 
 /* Writes one node's facts. */

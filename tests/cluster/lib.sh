@@ -133,17 +133,22 @@ node_start_sshd() {
 	# in a subshell, so that a plain "wait" in a test never waits for sshd
 	(node_exec "$1" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" </dev/null \
 		>/dev/null 2>&1 &)
+	_sshd_wait "$_d" "${V4_NS}n$1" "sshd on node $1"
+}
+
+# _sshd_wait DIR NETNS WHAT: waits until the sshd of DIR listens on port 22 in NETNS.
+_sshd_wait() {
 	_n=0
 	while [ $_n -lt 100 ]; do
-		if [ -s "$_d/sshd.pid" ] &&
-		    node_exec "$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
+		if [ -s "$1/sshd.pid" ] &&
+		    ip netns exec "$2" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
 			return 0
 		fi
 		sleep 0.05
 		_n=$((_n + 1))
 	done
-	echo "# sshd on node $1 did not start:" >&2
-	sed 's/^/# /' "$_d/sshd.log" >&2
+	echo "# $3 did not start:" >&2
+	sed 's/^/# /' "$1/sshd.log" >&2
 	return 1
 }
 
@@ -304,16 +309,7 @@ bastion_start_sshd() {
 	rm -f "$_d/sshd.pid"
 	(ip netns exec "${V4_NS}b" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" </dev/null \
 		>/dev/null 2>&1 &)
-	_n=0
-	while [ $_n -lt 100 ]; do
-		[ -s "$_d/sshd.pid" ] &&
-			ip netns exec "${V4_NS}b" ss -Hltn "sport = :22" 2>/dev/null | grep -q . && return 0
-		sleep 0.05
-		_n=$((_n + 1))
-	done
-	echo "# the bastion's sshd did not start:" >&2
-	sed 's/^/# /' "$_d/sshd.log" >&2
-	return 1
+	_sshd_wait "$_d" "${V4_NS}b" "the bastion's sshd"
 }
 
 # Stops the bastion's sshd.

@@ -1,4 +1,5 @@
 /* Shared set-up of the commands that run checks: config, inventory, options. */
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -113,9 +114,12 @@ static void print_target(const struct v4_opts *o, const struct v4_node *n)
 		free(err);
 		return;
 	}
-	const char *me = getenv("USER");
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	const char *me = getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res ? pw.pw_name
+											: "root";
 	printf("%s hostname %s user %s port %d", n->name, c.hostname ? c.hostname : host,
-	       user ? user : c.user ? c.user : o->cfg_user ? o->cfg_user : me ? me : "root",
+	       user ? user : c.user ? c.user : o->cfg_user ? o->cfg_user : me,
 	       n->port > 0 ? n->port : o->port > 0 ? o->port : c.port > 0 ? c.port
 			: o->cfg_port > 0 ? o->cfg_port : 22);
 	if (c.proxyjump)

@@ -181,10 +181,12 @@ const struct v4_check v4_check_clock = {
 		"  controller's clock in which it ran, and the nodes' offsets from the\n"
 		"  controller are compared with the median node's; an offset only counts\n"
 		"  beyond the two windows' lengths (the uncertainty in the evidence), so the\n"
-		"  moment each node was probed does not matter. Readings without a window\n"
-		"  (per-node reports merged with `merge`) are compared as printed: nodes\n"
-		"  probed at different moments then add their start-time difference. With\n"
-		"  one node there is nothing to compare.",
+		"  moment each node was probed does not matter. A node's own report (--local)\n"
+		"  places the reading in the window of the node's own clock: `merge` of such\n"
+		"  reports judges each node within its own run, however far apart the runs\n"
+		"  were, but a node's clock then has nothing outside it to be compared with\n"
+		"  (only NTP_UNSYNCED is seen): skew between nodes is measured by a run over\n"
+		"  SSH from one controller. With one node there is nothing to compare.",
 	.probes_doc = "date +%s.%N; timedatectl show -p NTPSynchronized --value (a node without "
 		      "timedatectl is not an error)",
 	.fix_doc = NULL,

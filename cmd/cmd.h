@@ -21,6 +21,7 @@ struct v4_cli {
 	const char *config_check; /* config --check FILE */
 	const char *out_arg; /* -o as given */
 	int man;             /* list --man */
+	int list_hosts;      /* --list-hosts */
 	char **args;         /* after the command word */
 	int nargs;
 };
@@ -47,6 +48,8 @@ const char *cli_config_path(const struct v4_cli *cli, const char **why);
 
 /* Loads the config in force (-v: says which); prints why and returns -1 on error. */
 int cli_load_config(const struct v4_cli *cli, struct v4_config *cfg);
+/* --list-hosts: prints the nodes a run would check, one a line. */
+int v4_list_hosts(struct v4_cli *cli);
 
 /* Loads the config and builds the nodes; prints why and returns -1 on error. */
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);

@@ -57,7 +57,16 @@ static int add_node(struct merge *m, const cJSON *o, const char *file, char **er
 		n->reason = xstrdup(cJSON_IsString(reason) ? reason->valuestring : "unreachable");
 		return 0;
 	}
-	return v4_facts_from_json(cJSON_GetObjectItemCaseSensitive(o, "facts"), n, err);
+	const cJSON *facts = cJSON_GetObjectItemCaseSensitive(o, "facts");
+	const cJSON *raw = cJSON_GetObjectItemCaseSensitive(o, "raw");
+	if (facts)
+		return v4_facts_from_json(facts, n, err);
+	if (raw)
+		return v4_facts_from_raw(raw, n, err);
+	*err = xasprintf("%s: node %s carries no probe output (merge takes the JSON report of "
+			 "`v4check --local -o json` on each node, or one made with --facts)",
+			 file, n->name);
+	return -1;
 }
 
 /* Reads one report file into m. */
@@ -92,7 +101,7 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 {
 	const struct v4_check *checks[64];
 	m->ids[m->nids] = NULL;
-	if (!cli->o.only)
+	if (!cli->o.only && m->nids) /* no report named a check (all unreachable): all */
 		cli->o.only = m->ids;
 	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase};

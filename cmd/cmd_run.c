@@ -193,7 +193,9 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	cJSON *changes = state_changes(&cli->o, &res);
 	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
 			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
-			      .mode = mode, .with_facts = cli->o.facts, .changes = changes};
+			      .mode = mode, .with_facts = cli->o.facts, .changes = changes,
+			      /* a node's own report is mergeable as it is */
+			      .with_raw = cli->o.transport == &v4_transport_local};
 	int rc = emit(&r, &cli->o);
 	v4_http_set_api_key(NULL);
 	cJSON_Delete(changes);

@@ -25,11 +25,16 @@ static const char usage_text[] =
 	"                      else " V4_CONFIG_DEFAULT " when it exists, else built-in)\n"
 	"  config --check FILE validate a config file (syntax, types, unknown keys)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
-	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
+	"  merge FILE...       judge per-node `--local -o json` reports as one run\n"
 	"\n"
 	"where:\n"
-	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14])\n"
-	"  -x, --exclude LIST        leave these nodes out\n"
+	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14]);\n"
+	"                            also ^FILE (one host list a line), @GROUP, @SOURCE:GROUP\n"
+	"                            (ClusterShell groups) and the operators ! & ^ of nodeset\n"
+	"  -x, --exclude LIST        leave these nodes out (same syntax)\n"
+	"      --groups FILE         ClusterShell groups.conf or group YAML file for @GROUP\n"
+	"                            (default: V4CHECK_GROUPS, else ClusterShell's own)\n"
+	"      --list-hosts          print the nodes, one a line, and stop\n"
 	"  -c, --config FILE         nodes, SSH and deployment settings (v4check.conf(5))\n"
 	"      --local               this machine only (the default without -H or -c)\n"
 	"      --node NAME           with --local: this machine is config node NAME\n"
@@ -78,6 +83,7 @@ enum {
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
 	O_CHECK,
+	O_GROUPS, O_LIST_HOSTS,
 };
 
 static const struct option long_opts[] = {
@@ -115,6 +121,8 @@ static const struct option long_opts[] = {
 	{"state", required_argument, NULL, O_STATE},
 	{"textfile", required_argument, NULL, O_TEXTFILE},
 	{"check", required_argument, NULL, O_CHECK},
+	{"groups", required_argument, NULL, O_GROUPS},
+	{"list-hosts", no_argument, NULL, O_LIST_HOSTS},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -198,6 +206,8 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case O_STATE: o->state_file = arg; return 0;
 	case O_TEXTFILE: o->textfile = arg; return 0;
 	case O_CHECK: cli->config_check = arg; return 0;
+	case O_GROUPS: cli->inv.groups = arg; return 0;
+	case O_LIST_HOSTS: cli->list_hosts = 1; return 0;
 	}
 	return 1;
 }
@@ -254,7 +264,7 @@ static int parse_all(struct v4_cli *cli, int argc, char **argv, const char **cmd
 	if (rc || *done)
 		return rc;
 	if (optind >= argc)
-		return usage_error("no command given");
+		return cli->list_hosts ? 0 : usage_error("no command given");
 	*cmd = argv[optind];
 	int rest = argc - optind;
 	char **av = argv + optind;
@@ -333,6 +343,8 @@ int main(int argc, char **argv)
 	if ((rc = output_format(&cli, cmd)) || (rc = validate(&cli, cmd)))
 		return rc;
 	cli.o.color = cli.o.format == V4_FMT_TEXT && isatty(1) && !getenv("NO_COLOR");
+	if (cli.list_hosts)
+		return v4_list_hosts(&cli);
 	for (size_t i = 0; i < V4_ARRAY_LEN(commands); i++)
 		if (strcmp(commands[i]->name, cmd) == 0)
 			return commands[i]->run(&cli);

@@ -1,5 +1,6 @@
 /* Shared set-up of the commands that run checks: config, inventory, options. */
 #include <stdarg.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -18,6 +19,7 @@ int usage_error(const char *fmt, ...)
 	fputs("\n(see v4check --help)\n", stderr);
 	return V4_EXIT_USAGE;
 }
+#include "sshcfg.h"
 
 /* Warns when a config file is readable by others. */
 static void warn_mode(const char *path)
@@ -42,10 +44,8 @@ static void warn_identity_mode(const char *path)
 /* Takes SSH defaults from the config where no option set them. */
 static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 {
-	if (!o->user)
-		o->user = v4_cfg_str(cfg, "ssh.user", NULL);
-	if (!o->port)
-		o->port = v4_cfg_int(cfg, "ssh.port", 0, 65535, 0);
+	o->cfg_user = v4_cfg_str(cfg, "ssh.user", NULL);
+	o->cfg_port = v4_cfg_int(cfg, "ssh.port", 0, 65535, 0);
 	if (!o->identity)
 		o->identity = v4_cfg_str(cfg, "ssh.identity", NULL);
 	if (!o->known_hosts)
@@ -115,6 +115,25 @@ static void tool_path(struct v4_opts *o, const struct v4_config *cfg)
 		o->tool_path = p; /* lives as long as the process */
 }
 
+/* Prints, once each, what the ssh config asks for that v4check does not do
+ * (for the nodes and their jump hosts); -1 when the ssh config is malformed. */
+static int ssh_config_notes(const struct v4_opts *o, const struct v4_node *nodes, size_t nn)
+{
+	struct v4_sshcfg_notes notes = {0};
+	char *err = NULL;
+	int rc = 0;
+	for (size_t i = 0; i < nn && !rc; i++)
+		rc = v4_sshcfg_notes_for(o->ssh_config, nodes[i].host ? nodes[i].host : nodes[i].name,
+					 nodes[i].user ? nodes[i].user : o->user, &notes, &err);
+	if (rc)
+		fprintf(stderr, "v4check: %s\n", err);
+	for (size_t i = 0; !rc && i < notes.n; i++)
+		fprintf(stderr, "v4check: warning: ssh config %s\n", notes.v[i]);
+	free(err);
+	v4_sshcfg_notes_free(&notes);
+	return rc;
+}
+
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
 {
 	char *err = NULL;
@@ -129,6 +148,13 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 		v4_config_free(cfg);
 		return -1;
 	}
+	if (cli->o.transport == &v4_transport_ssh && ssh_config_notes(&cli->o, *nodes, *nn)) {
+		for (size_t i = 0; i < *nn; i++)
+			v4_node_free(&(*nodes)[i]);
+		free(*nodes);
+		v4_config_free(cfg);
+		return -1;
+	}
 	if (cli->o.transport == &v4_transport_ssh)
 		warn_identity_mode(cli->o.identity);
 	return 0;
@@ -137,4 +163,50 @@ int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes,
 size_t cli_checks(const struct v4_cli *cli, const struct v4_check **out, size_t max)
 {
 	return v4_select_checks(v4_checks, v4_ncheck, &cli->o, out, max);
+}
+
+/* --list-hosts -v: where a node's connection goes after the ssh config, in
+ * the words of `ssh -G` (hostname, user, port, proxyjump). */
+static void print_target(const struct v4_opts *o, const struct v4_node *n)
+{
+	struct v4_sshcfg c;
+	char *err = NULL;
+	const char *host = n->host ? n->host : n->name;
+	const char *user = n->user ? n->user : o->user;
+	if (v4_sshcfg_resolve(o->ssh_config, host, user, &c, NULL, &err) < 0) {
+		printf("%s error %s\n", n->name, err);
+		free(err);
+		return;
+	}
+	struct passwd pw, *res = NULL;
+	char buf[4096];
+	const char *me = getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res ? pw.pw_name
+											: "root";
+	printf("%s hostname %s user %s port %d", n->name, c.hostname ? c.hostname : host,
+	       user ? user : c.user ? c.user : o->cfg_user ? o->cfg_user : me,
+	       n->port > 0 ? n->port : o->port > 0 ? o->port : c.port > 0 ? c.port
+			: o->cfg_port > 0 ? o->cfg_port : 22);
+	if (c.proxyjump)
+		printf(" proxyjump %s", c.proxyjump);
+	printf("\n");
+	v4_sshcfg_free(&c);
+}
+
+int v4_list_hosts(struct v4_cli *cli)
+{
+	struct v4_config cfg;
+	struct v4_node *nodes;
+	size_t nn;
+	if (cli_setup(cli, &cfg, &nodes, &nn))
+		return V4_EXIT_USAGE;
+	for (size_t i = 0; i < nn; i++) {
+		if (cli->o.verbose && cli->o.transport == &v4_transport_ssh)
+			print_target(&cli->o, &nodes[i]);
+		else
+			printf("%s\n", nodes[i].name);
+		v4_node_free(&nodes[i]);
+	}
+	free(nodes);
+	v4_config_free(&cfg);
+	return fflush(stdout) == 0 ? 0 : V4_EXIT_INTERNAL;
 }

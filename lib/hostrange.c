@@ -10,15 +10,6 @@
 
 #define MAX_DIGITS 9
 
-/* An ordered list of unique names with a hash index. */
-struct hlist {
-	char **v;
-	size_t n, cap;
-	size_t *tab; /* index + 1, 0 empty */
-	size_t tabcap;
-	size_t made; /* names generated, duplicates included */
-};
-
 /* FNV-1a hash of a string. */
 static size_t hash_str(const char *s)
 {
@@ -29,7 +20,7 @@ static size_t hash_str(const char *s)
 }
 
 /* Rebuilds the hash index at twice the size. */
-static void hl_rehash(struct hlist *l)
+static void hl_rehash(struct v4_hostset *l)
 {
 	free(l->tab);
 	l->tabcap = l->tabcap ? l->tabcap * 2 : 64;
@@ -43,7 +34,7 @@ static void hl_rehash(struct hlist *l)
 }
 
 /* Adds name unless already there; -1 with *err when over the limit. */
-static int hl_add(struct hlist *l, const char *name, char **err)
+int v4_hostset_add(struct v4_hostset *l, const char *name, char **err)
 {
 	if (++l->made > (size_t)V4_HOSTRANGE_MAX * 10 || l->n >= V4_HOSTRANGE_MAX) {
 		*err = xasprintf("host range too large (more than %d hosts)", V4_HOSTRANGE_MAX);
@@ -62,7 +53,7 @@ static int hl_add(struct hlist *l, const char *name, char **err)
 }
 
 /* 1 when l holds name. */
-static int hl_has(const struct hlist *l, const char *name)
+int v4_hostset_has(const struct v4_hostset *l, const char *name)
 {
 	if (!l->tabcap)
 		return 0;
@@ -74,7 +65,7 @@ static int hl_has(const struct hlist *l, const char *name)
 }
 
 /* Frees a list. */
-static void hl_free(struct hlist *l)
+void v4_hostset_free(struct v4_hostset *l)
 {
 	v4_hostrange_free(l->v, l->n);
 	free(l->tab);
@@ -159,10 +150,10 @@ static int parse_elem(const char *elem, struct relem *r, char **err)
 	return 0;
 }
 
-static int expand_rec(struct hlist *l, struct sbuf *pre, const char *rest, char **err);
+static int expand_rec(struct v4_hostset *l, struct sbuf *pre, const char *rest, char **err);
 
 /* Expands one element of a group in front of rest. */
-static int expand_elem(struct hlist *l, struct sbuf *pre, const char *elem, const char *rest,
+static int expand_elem(struct v4_hostset *l, struct sbuf *pre, const char *elem, const char *rest,
 		       char **err)
 {
 	struct relem r;
@@ -188,14 +179,14 @@ static int expand_elem(struct hlist *l, struct sbuf *pre, const char *elem, cons
 }
 
 /* Expands rest (text with bracket groups) after the prefix pre. */
-static int expand_rec(struct hlist *l, struct sbuf *pre, const char *rest, char **err)
+static int expand_rec(struct v4_hostset *l, struct sbuf *pre, const char *rest, char **err)
 {
 	const char *lb = strchr(rest, '[');
 	size_t keep = pre->len;
 	int rc = 0;
 	if (!lb) {
 		sbuf_adds(pre, rest);
-		rc = pre->len ? hl_add(l, pre->s, err) : 0;
+		rc = pre->len ? v4_hostset_add(l, pre->s, err) : 0;
 		pre->len = keep;
 		if (pre->s)
 			pre->s[keep] = 0;
@@ -219,7 +210,7 @@ static int expand_rec(struct hlist *l, struct sbuf *pre, const char *rest, char 
 }
 
 /* Expands one top-level item ("r[1-2]n[1-2]"). */
-static int expand_item(struct hlist *l, const char *item, char **err)
+static int expand_item(struct v4_hostset *l, const char *item, char **err)
 {
 	struct sbuf pre = {0};
 	sbuf_adds(&pre, "");
@@ -229,7 +220,7 @@ static int expand_item(struct hlist *l, const char *item, char **err)
 }
 
 /* Ends the current item of the split and expands it. */
-static int flush_item(struct hlist *l, struct sbuf *item, char **err)
+static int flush_item(struct v4_hostset *l, struct sbuf *item, char **err)
 {
 	int rc = item->len ? expand_item(l, item->s, err) : 0;
 	item->len = 0;
@@ -238,7 +229,7 @@ static int flush_item(struct hlist *l, struct sbuf *item, char **err)
 
 /* Splits spec at top-level commas and blanks (blanks inside brackets are
  * dropped), checks bracket balance, and expands each item into l. */
-static int split_spec(struct hlist *l, const char *spec, char **err)
+static int split_spec(struct v4_hostset *l, const char *spec, char **err)
 {
 	struct sbuf item = {0};
 	int depth = 0, rc = 0;
@@ -265,7 +256,7 @@ static int split_spec(struct hlist *l, const char *spec, char **err)
 }
 
 /* Expands spec into list l. */
-static int expand_into(struct hlist *l, const char *spec, char **err)
+static int expand_into(struct v4_hostset *l, const char *spec, char **err)
 {
 	*err = NULL;
 	if (!spec) {
@@ -273,7 +264,7 @@ static int expand_into(struct hlist *l, const char *spec, char **err)
 		return -1;
 	}
 	if (split_spec(l, spec, err) < 0) {
-		hl_free(l);
+		v4_hostset_free(l);
 		return -1;
 	}
 	return 0;
@@ -282,7 +273,7 @@ static int expand_into(struct hlist *l, const char *spec, char **err)
 /* Expands spec into unique hosts in order. */
 int v4_hostrange_expand(const char *spec, char ***hosts, size_t *n, char **err)
 {
-	struct hlist l = {0};
+	struct v4_hostset l = {0};
 	*hosts = NULL;
 	*n = 0;
 	if (expand_into(&l, spec, err) < 0)
@@ -297,7 +288,7 @@ int v4_hostrange_expand(const char *spec, char ***hosts, size_t *n, char **err)
 int v4_hostrange_expand_exclude(const char *spec, const char *exclude, char ***hosts,
 				size_t *n, char **err)
 {
-	struct hlist ex = {0};
+	struct v4_hostset ex = {0};
 	if (v4_hostrange_expand(spec, hosts, n, err) < 0)
 		return -1;
 	if (!exclude || !*exclude)
@@ -310,13 +301,13 @@ int v4_hostrange_expand_exclude(const char *spec, const char *exclude, char ***h
 	}
 	size_t k = 0;
 	for (size_t i = 0; i < *n; i++) {
-		if (hl_has(&ex, (*hosts)[i]))
+		if (v4_hostset_has(&ex, (*hosts)[i]))
 			free((*hosts)[i]);
 		else
 			(*hosts)[k++] = (*hosts)[i];
 	}
 	*n = k;
-	hl_free(&ex);
+	v4_hostset_free(&ex);
 	return 0;
 }
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "capture.h"
+#include "hostlist.h"
 #include "hostrange.h"
 #include "inventory.h"
 #include "transport.h"
@@ -54,9 +55,12 @@ static int from_hosts(const struct v4_inventory_req *req, const struct v4_config
 {
 	char **hosts = NULL, **ex = NULL;
 	size_t nh = 0, nx = 0;
-	if (v4_hostrange_expand(req->hosts, &hosts, &nh, err))
+	const char *groups = req->groups ? req->groups : getenv("V4CHECK_GROUPS");
+	if (groups && !*groups)
+		groups = NULL;
+	if (v4_hostlist_expand(req->hosts, groups, &hosts, &nh, err))
 		return -1;
-	if (req->exclude && v4_hostrange_expand(req->exclude, &ex, &nx, err)) {
+	if (req->exclude && v4_hostlist_expand(req->exclude, groups, &ex, &nx, err)) {
 		free_list(hosts, nh);
 		return -1;
 	}
@@ -64,7 +68,14 @@ static int from_hosts(const struct v4_inventory_req *req, const struct v4_config
 	*nn = 0;
 	for (size_t i = 0; i < nh; i++)
 		if (!listed(ex, nx, hosts[i])) {
-			make_node(&(*nodes)[*nn], cfg_node(cfg, hosts[i]), hosts[i], (int)*nn);
+			struct v4_node *n = &(*nodes)[*nn];
+			make_node(n, cfg_node(cfg, hosts[i]), hosts[i], (int)*nn);
+			if (!req->from_config && strcmp(n->host, hosts[i])) {
+				/* the built-in config's nodes lend rank and address, never
+				 * a host to connect to: -H node1 goes to node1 */
+				free(n->host);
+				n->host = xstrdup(hosts[i]);
+			}
 			(*nn)++;
 		}
 	free_list(hosts, nh);

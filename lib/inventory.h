@@ -6,7 +6,8 @@
 #include "v4.h"
 
 struct v4_inventory_req {
-	const char *hosts;    /* -H, or NULL */
+	const char *hosts;    /* -H (hostlist.h: ranges, ^FILE, @group), or NULL */
+	const char *groups;   /* --groups: ClusterShell groups.conf or YAML file, or NULL */
 	const char *exclude;  /* -x, or NULL */
 	int from_config;      /* a config file was given: its nodes, over SSH */
 	const char *replay;   /* --replay DIR, or NULL */

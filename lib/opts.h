@@ -26,8 +26,10 @@ struct v4_opts {
 	char **only;       /* NULL-terminated; check ids to run (NULL: all) */
 	char **warn_only;  /* check ids or finding codes demoted to WARN */
 	/* ssh */
-	const char *user;
-	int port;
+	const char *user;  /* -l: beats ~/.ssh/config */
+	int port;          /* -p: likewise */
+	const char *cfg_user; /* config ssh.user: only where ~/.ssh/config names none */
+	int cfg_port;         /* config ssh.port: likewise */
 	const char *identity;
 	const char *known_hosts;
 	int accept_new_host_keys;

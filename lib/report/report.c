@@ -70,6 +70,8 @@ static cJSON *nodes_json(const struct v4_report *r)
 		cJSON_AddNumberToObject(o, "probes", (double)n->nfacts);
 		if (r->with_facts && !n->unreachable)
 			cJSON_AddItemToObject(o, "facts", v4_facts_json(n));
+		else if (r->with_raw && !n->unreachable)
+			cJSON_AddItemToObject(o, "raw", v4_facts_raw_json(n));
 		cJSON_AddItemToArray(arr, o);
 	}
 	return arr;

@@ -16,6 +16,7 @@ struct v4_report {
 	const struct v4_fix_log *fixlog; /* may be NULL */
 	const char *mode;                /* "local", "ssh", "replay DIR" ... */
 	int with_facts;                  /* JSON: each node's raw facts, for merge */
+	int with_raw;                    /* JSON: the same in compact form ("raw") */
 	const cJSON *changes;            /* --state: changes since the last run, or NULL */
 };
 

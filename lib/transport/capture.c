@@ -98,8 +98,13 @@ static int get_b64(const cJSON *o, const char *name, char **p, size_t *n)
 	return cJSON_IsString(v) ? base64_decode(v->valuestring, p, n) : -1;
 }
 
-/* Reads one fact object into f. */
-static int fact_from_json(const cJSON *o, struct v4_fact *f)
+/* How a fact object carries its streams: base64 (--facts) or compact text (raw). */
+typedef int (*stream_reader)(const cJSON *o, const char *name, char **p, size_t *n);
+
+/* Reads one fact object into f, its streams "out"/"err" (or "stdout"/"stderr")
+ * with read. */
+static int fact_read(const cJSON *o, struct v4_fact *f, stream_reader read, const char *out,
+		     const char *err)
 {
 	const cJSON *id = cJSON_GetObjectItemCaseSensitive(o, "id");
 	const cJSON *cmd = cJSON_GetObjectItemCaseSensitive(o, "cmd");
@@ -109,8 +114,8 @@ static int fact_from_json(const cJSON *o, struct v4_fact *f)
 	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(o, "reason");
 	if (!cJSON_IsString(id) || !v4_capture_name_ok(id->valuestring) || !cJSON_IsString(cmd) ||
 	    !cJSON_IsString(st) || v4_fact_state_parse(st->valuestring, &f->state) ||
-	    !cJSON_IsNumber(ex) || get_b64(o, "out", &f->out, &f->out_len) ||
-	    get_b64(o, "err", &f->err, &f->err_len))
+	    !cJSON_IsNumber(ex) || read(o, out, &f->out, &f->out_len) ||
+	    read(o, err, &f->err, &f->err_len))
 		return -1;
 	f->id = xstrdup(id->valuestring);
 	f->cmd = xstrdup(cmd->valuestring);
@@ -122,24 +127,117 @@ static int fact_from_json(const cJSON *o, struct v4_fact *f)
 	return 0;
 }
 
-int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err)
+/* Reads an array of fact objects (member what of a report's node) into n. */
+static int facts_read(const cJSON *arr, struct v4_node *n, const char *what, stream_reader read,
+		      const char *out, const char *err_name, char **err)
 {
 	size_t i = 0;
 	if (!cJSON_IsArray(arr)) {
-		*err = xasprintf("node %s: \"facts\" is not an array (run the nodes with -o json --facts)",
-				 n->name);
+		*err = xasprintf("node %s: \"%s\" is not an array", n->name, what);
 		return -1;
 	}
 	for (const cJSON *o = arr->child; o; o = o->next, i++) {
 		struct v4_fact *f = v4_node_add_fact(n);
-		if (fact_from_json(o, f)) {
+		if (fact_read(o, f, read, out, err_name)) {
 			v4_fact_free(f);
 			n->nfacts--;
-			*err = xasprintf("node %s: facts[%zu] is malformed", n->name, i);
+			*err = xasprintf("node %s: %s[%zu] is malformed", n->name, what, i);
 			return -1;
 		}
 	}
 	return 0;
+}
+
+int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err)
+{
+	return facts_read(arr, n, "facts", get_b64, "out", "err", err);
+}
+
+/* 1 when p[0..n) is UTF-8 text without NUL (it then fits a JSON string as is). */
+static int utf8_text(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 && c >= 0xc2 ? 1
+			 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 && c <= 0xf4 ? 3 : 9;
+		if (c == 0 || k == 9 || i + k >= n)
+			return 0;
+		for (size_t j = 1; j <= k; j++)
+			if ((s[i + j] & 0xc0) != 0x80)
+				return 0;
+		if ((k == 2 && c == 0xe0 && s[i + 1] < 0xa0) || (k == 2 && c == 0xed && s[i + 1] >= 0xa0) ||
+		    (k == 3 && c == 0xf0 && s[i + 1] < 0x90) || (k == 3 && c == 0xf4 && s[i + 1] >= 0x90))
+			return 0;
+		i += k + 1;
+	}
+	return 1;
+}
+
+/* Adds a stream to a compact fact: as text under name, else base64 under name64. */
+static void add_stream(cJSON *o, const char *name, const char *p, size_t n)
+{
+	if (!n)
+		return;
+	if (utf8_text(p, n)) {
+		cJSON_AddStringToObject(o, name, p);
+		return;
+	}
+	char *key = xasprintf("%s64", name);
+	add_b64(o, key, p, n);
+	free(key);
+}
+
+cJSON *v4_facts_raw_json(const struct v4_node *n)
+{
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < n->nfacts; i++) {
+		const struct v4_fact *f = &n->facts[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "id", f->id);
+		cJSON_AddStringToObject(o, "cmd", f->cmd);
+		cJSON_AddStringToObject(o, "state", v4_fact_state_name(f->state));
+		cJSON_AddNumberToObject(o, "exit", f->exit_code);
+		cJSON_AddNumberToObject(o, "ms", (double)(long long)(f->ms * 10 + 0.5) / 10);
+		if (f->at0 > 0) {
+			cJSON_AddNumberToObject(o, "at0", f->at0);
+			cJSON_AddNumberToObject(o, "at1", f->at1);
+		}
+		if (f->reason)
+			cJSON_AddStringToObject(o, "reason", f->reason);
+		if (f->truncated)
+			cJSON_AddTrueToObject(o, "truncated");
+		add_stream(o, "stdout", f->out, f->out_len);
+		add_stream(o, "stderr", f->err, f->err_len);
+		cJSON_AddItemToArray(arr, o);
+	}
+	return arr;
+}
+
+/* Reads a compact stream (text, base64 or absent = empty) into *p, *n. */
+static int get_stream(const cJSON *o, const char *name, char **p, size_t *n)
+{
+	const cJSON *t = cJSON_GetObjectItemCaseSensitive(o, name);
+	char *key = xasprintf("%s64", name);
+	int rc = 0;
+	if (cJSON_IsString(t)) {
+		*n = strlen(t->valuestring);
+		*p = xstrndup(t->valuestring, *n);
+	} else if (cJSON_GetObjectItemCaseSensitive(o, key)) {
+		rc = get_b64(o, key, p, n);
+	} else if (t) {
+		rc = -1;
+	} else {
+		*p = xstrdup("");
+		*n = 0;
+	}
+	free(key);
+	return rc;
+}
+
+int v4_facts_from_raw(const cJSON *arr, struct v4_node *n, char **err)
+{
+	return facts_read(arr, n, "raw", get_stream, "stdout", "stderr", err);
 }
 
 /* Writes one node's facts. */

@@ -28,6 +28,13 @@ cJSON *v4_facts_json(const struct v4_node *n);
 /* Reads such an array back into n's facts; -1 with *err when malformed. */
 int v4_facts_from_json(const cJSON *arr, struct v4_node *n, char **err);
 
+/* A node's facts in the compact form a JSON report carries by default for a
+ * local run ("raw": output as text, base64 only when it is not UTF-8 text;
+ * empty fields left out), so that `merge` takes the report as it is. */
+cJSON *v4_facts_raw_json(const struct v4_node *n);
+/* Reads such an array back into n's facts; -1 with *err when malformed. */
+int v4_facts_from_raw(const cJSON *arr, struct v4_node *n, char **err);
+
 /* 1 when s may be used as a file name in a capture (node or probe id). */
 int v4_capture_name_ok(const char *s);
 

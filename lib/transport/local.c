@@ -25,6 +25,7 @@ struct ljob {
 	struct stream s[2]; /* stdout, stderr */
 	int status, reaped, killed;
 	double t0, ms;
+	double at0, at1; /* this machine's clock (epoch s) around the run */
 	size_t max;
 };
 
@@ -87,6 +88,7 @@ static void *local_start(void *conn, const char *id, const char *cmd, int timeou
 	j->s[0].fd = out[0];
 	j->s[1].fd = errp[0];
 	j->t0 = now_ms();
+	j->at0 = epoch_s();
 	j->max = c->max_output;
 	fcntl(out[0], F_SETFL, O_NONBLOCK);
 	fcntl(errp[0], F_SETFL, O_NONBLOCK);
@@ -130,6 +132,7 @@ static void try_reap(struct ljob *j)
 	if (waitpid(j->pid, &j->status, WNOHANG) == j->pid) {
 		j->reaped = 1;
 		j->ms = now_ms() - j->t0;
+		j->at1 = epoch_s();
 	}
 }
 
@@ -205,6 +208,11 @@ static int local_collect(void *conn, void *job, struct v4_fact *f)
 	if (!j->reaped)
 		return 0;
 	fill(j, f);
+	/* the window of this machine's clock in which the probe ran: a node's
+	 * own report then carries it, and `merge` judges the node's clock
+	 * reading within its own run, whenever that run was */
+	f->at0 = j->at0;
+	f->at1 = j->at1 > 0 ? j->at1 : epoch_s();
 	forget(conn, j);
 	return 1;
 }
@@ -224,6 +232,7 @@ static void local_kill(void *conn, void *job)
 	j->reaped = 1;
 	j->killed = 1;
 	j->ms = now_ms() - j->t0;
+	j->at1 = epoch_s();
 }
 
 /* Kills what still runs and frees the connection. */

@@ -21,12 +21,15 @@
 
 #include "opts.h"
 #include "transport.h"
+#include "sshcfg.h"
+#include "sshrelay.h"
 #include "v4.h"
 
 #define SSH_DEF_CONNECT_MS 10000
 #define SSH_DEF_MAX_OUTPUT ((size_t)4 << 20)
 #define SSH_READ_CHUNK 32768
-#define SSH_MAX_IDS 16
+#define SSH_MAX_IDS (V4_SSHCFG_MAX_IDS + 1)
+#define SSH_MAX_DEPTH 8 /* jump hosts in front of a node */
 #define SSH_KH_MAX ((size_t)64 << 20)
 
 /* ---- types ---- */
@@ -66,6 +69,8 @@ struct ssh_conn {
 	int nchannels;       /* channels held, jobs and zombies */
 	int broken;
 	char *path_prefix;   /* v4_tool_path_prefix of tools.path */
+	struct ssh_conn *jump;       /* ProxyJump: the session this one runs through */
+	struct v4_ssh_relay *relay;  /* and the relay over it that fd is joined to */
 };
 
 /* Where and as whom to connect, after options and ~/.ssh/config. */
@@ -74,15 +79,16 @@ struct ssh_target {
 	int port;
 	char *ids[SSH_MAX_IDS];
 	size_t nids;
-	int ids_given; /* named by option or config, not the defaults */
-};
-
-/* What ~/.ssh/config says for one host (first value wins). */
-struct ssh_cfg {
-	char *hostname, *user;
-	int port;
-	char *ids[SSH_MAX_IDS];
-	size_t nids;
+	int ids_given;     /* named by option or config, not the defaults */
+	char *khost;       /* the name known_hosts lists it under (HostKeyAlias or host) */
+	char *khdisplay;   /* khost as a known_hosts entry ("[h]:p" off port 22) */
+	char *kh[V4_SSHCFG_MAX_KH]; /* known_hosts files; new keys go to the first */
+	size_t nkh;
+	int accept_new;
+	int agent;         /* 0: no agent (IdentitiesOnly, IdentityAgent none) */
+	char *agent_path;  /* IdentityAgent socket, or NULL for SSH_AUTH_SOCK */
+	char *jump;        /* ProxyJump hops, or NULL */
+	int connect_ms;
 };
 
 /* ---- library init ---- */
@@ -171,128 +177,6 @@ static void set_deadline(LIBSSH2_SESSION *s, double deadline)
 	libssh2_session_set_timeout(s, ms_left(deadline));
 }
 
-/* ---- ~/.ssh/config ---- */
-
-/* 1 when s matches the glob pat (* and ?), ignoring case. */
-static int glob_match(const char *pat, const char *s)
-{
-	const char *star = NULL, *retry = NULL;
-	while (*s) {
-		if (*pat == '*') {
-			star = ++pat;
-			retry = s;
-		} else if (*pat == '?' || (*pat && tolower((unsigned char)*pat) ==
-						     tolower((unsigned char)*s))) {
-			pat++;
-			s++;
-		} else if (star) {
-			pat = star;
-			s = ++retry;
-		} else {
-			return 0;
-		}
-	}
-	while (*pat == '*')
-		pat++;
-	return *pat == 0;
-}
-
-/* Splits the next word off *p: blanks separate, "quotes" group, a leading = is skipped. */
-static char *cfg_word(char **p)
-{
-	char *s = *p;
-	while (*s == ' ' || *s == '\t' || *s == '=')
-		s++;
-	if (!*s || *s == '#') {
-		*p = s;
-		return NULL;
-	}
-	char *w = s;
-	if (*s == '"') {
-		w = ++s;
-		while (*s && *s != '"')
-			s++;
-	} else {
-		while (*s && *s != ' ' && *s != '\t' && *s != '=')
-			s++;
-	}
-	if (*s)
-		*s++ = 0;
-	*p = s;
-	return w;
-}
-
-/* 1 when host matches a Host line's patterns (a matching !pattern vetoes). */
-static int cfg_host_match(char *args, const char *host)
-{
-	int matched = 0;
-	char *w;
-	while ((w = cfg_word(&args))) {
-		int neg = w[0] == '!';
-		if (glob_match(w + neg, host)) {
-			if (neg)
-				return 0;
-			matched = 1;
-		}
-	}
-	return matched;
-}
-
-/* Applies one keyword of a matching block to c, first value winning. */
-static void cfg_apply(struct ssh_cfg *c, const char *key, char *args, const char *host,
-		      const char *home)
-{
-	char *v = cfg_word(&args);
-	if (!v)
-		return;
-	if (!strcasecmp(key, "HostName") && !c->hostname) {
-		c->hostname = expand_path(v, host, home);
-	} else if (!strcasecmp(key, "User") && !c->user) {
-		c->user = xstrdup(v);
-	} else if (!strcasecmp(key, "Port") && !c->port) {
-		char *end;
-		long p = strtol(v, &end, 10);
-		if (!*end && p > 0 && p < 65536)
-			c->port = (int)p;
-	} else if (!strcasecmp(key, "IdentityFile") && c->nids < SSH_MAX_IDS &&
-		   strcasecmp(v, "none")) {
-		c->ids[c->nids++] = expand_path(v, host, home);
-	}
-}
-
-/* Reads an ssh_config file and keeps what applies to host. -1 when unreadable. */
-static int cfg_load(const char *path, const char *host, const char *home, struct ssh_cfg *c)
-{
-	char *text;
-	size_t len, pos = 0, n;
-	const char *line;
-	if (read_file(path, (size_t)1 << 20, &text, &len) < 0)
-		return -1;
-	int active = 1; /* options before the first Host line apply to all */
-	while (next_line(text, len, &pos, &line, &n)) {
-		char *l = xstrndup(line, n), *p = l;
-		char *key = cfg_word(&p);
-		if (key && !strcasecmp(key, "Host"))
-			active = cfg_host_match(p, host);
-		else if (key && !strcasecmp(key, "Match"))
-			active = 0; /* not supported: its options are ignored */
-		else if (key && active)
-			cfg_apply(c, key, p, host, home);
-		free(l);
-	}
-	free(text);
-	return 0;
-}
-
-/* Frees what cfg_load kept. */
-static void cfg_free(struct ssh_cfg *c)
-{
-	free(c->hostname);
-	free(c->user);
-	for (size_t i = 0; i < c->nids; i++)
-		free(c->ids[i]);
-}
-
 /* ---- target ---- */
 
 /* Frees a target. */
@@ -301,56 +185,89 @@ static void target_free(struct ssh_target *t)
 	free(t->host);
 	free(t->user);
 	free(t->display);
+	free(t->khost);
+	free(t->khdisplay);
+	free(t->agent_path);
+	free(t->jump);
 	for (size_t i = 0; i < t->nids; i++)
 		free(t->ids[i]);
+	for (size_t i = 0; i < t->nkh; i++)
+		free(t->kh[i]);
 }
 
 /* Picks the identity files to try: the option, else config, else the defaults. */
-static void target_ids(struct ssh_target *t, const struct v4_opts *o, struct ssh_cfg *c,
+static void target_ids(struct ssh_target *t, const char *identity, struct v4_sshcfg *c,
 		       const char *home)
 {
 	static const char *const defs[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
-	t->ids_given = o->identity || c->nids;
-	if (o->identity) {
-		t->ids[t->nids++] = expand_path(o->identity, t->host, home);
-	} else if (c->nids) {
-		for (size_t i = 0; i < c->nids; i++)
-			t->ids[t->nids++] = c->ids[i];
-		c->nids = 0;
-	} else {
-		for (size_t i = 0; i < V4_ARRAY_LEN(defs); i++)
-			t->ids[t->nids++] = xasprintf("%s/.ssh/%s", home, defs[i]);
+	t->ids_given = identity || c->nids;
+	if (identity)
+		t->ids[t->nids++] = expand_path(identity, t->host, home);
+	for (size_t i = 0; i < c->nids; i++) {
+		t->ids[t->nids++] = c->ids[i];
+		c->ids[i] = NULL;
 	}
+	c->nids = 0;
+	for (size_t i = 0; !t->ids_given && i < V4_ARRAY_LEN(defs); i++)
+		t->ids[t->nids++] = xasprintf("%s/.ssh/%s", home, defs[i]);
 }
 
-/* Works out host, user, port and keys for node n. */
-static int target_resolve(const struct v4_node *n, const struct v4_opts *o,
-			  struct ssh_target *t, char **err)
+/* Host key settings: --known-hosts, else UserKnownHostsFile, else ~/.ssh/known_hosts. */
+static void target_keys(struct ssh_target *t, const struct v4_opts *o, struct v4_sshcfg *c,
+			const char *home)
 {
-	const char *name = n->host ? n->host : n->name;
+	if (o->known_hosts) {
+		t->kh[t->nkh++] = expand_path(o->known_hosts, t->host, home);
+	} else if (c->nkh) {
+		for (size_t i = 0; i < c->nkh; i++) {
+			t->kh[t->nkh++] = c->known_hosts[i];
+			c->known_hosts[i] = NULL;
+		}
+		c->nkh = 0;
+	} else {
+		t->kh[t->nkh++] = xasprintf("%s/.ssh/known_hosts", home);
+	}
+	t->accept_new = o->accept_new_host_keys || c->strict == 2 || c->strict == 0;
+	t->khost = xstrdup(c->hostkey_alias ? c->hostkey_alias : t->host);
+	t->khdisplay = t->port == 22 ? xstrdup(t->khost) : xasprintf("[%s]:%d", t->khost, t->port);
+}
+
+/* Works out host, user, port, keys and jump hosts for the host name (a node's,
+ * or a jump host's: those take -l, -p and -i from their ProxyJump entry and
+ * ssh config only, as OpenSSH's jump hosts do). */
+static int target_resolve(const char *name, const char *user, int port, int hop,
+			  const struct v4_opts *o, struct ssh_target *t, char **err)
+{
+	struct v4_sshcfg c;
 	if (!name || !*name) {
 		*err = xstrdup("node has no host to connect to");
 		return -1;
 	}
-	char *home = home_dir();
-	char *path = o->ssh_config ? expand_path(o->ssh_config, name, home)
-				   : xasprintf("%s/.ssh/config", home);
-	struct ssh_cfg c = {0};
-	if (cfg_load(path, name, home, &c) < 0 && o->ssh_config) {
-		char eb[128];
-		*err = xasprintf("cannot read ssh config %s: %s", path, errstr(errno, eb, sizeof eb));
-		free(path);
-		free(home);
+	if (!hop && !user)
+		user = o->user;
+	if (!hop && port <= 0)
+		port = o->port;
+	if (v4_sshcfg_resolve(o->ssh_config, name, user, &c, NULL, err) < 0)
 		return -1;
-	}
+	char *home = home_dir();
 	t->host = xstrdup(c.hostname ? c.hostname : name);
-	t->user = n->user ? xstrdup(n->user) : o->user ? xstrdup(o->user)
-			  : c.user ? xstrdup(c.user) : current_user();
-	t->port = n->port > 0 ? n->port : o->port > 0 ? o->port : c.port > 0 ? c.port : 22;
+	const char *fb_user = hop ? NULL : o->cfg_user;
+	int fb_port = hop ? 0 : o->cfg_port;
+	t->user = user ? xstrdup(user) : c.user ? xstrdup(c.user)
+		: fb_user ? xstrdup(fb_user) : current_user();
+	t->port = port > 0 ? port : c.port > 0 ? c.port : fb_port > 0 ? fb_port : 22;
 	t->display = t->port == 22 ? xstrdup(t->host) : xasprintf("[%s]:%d", t->host, t->port);
-	target_ids(t, o, &c, home);
-	cfg_free(&c);
-	free(path);
+	target_ids(t, hop ? NULL : o->identity, &c, home);
+	target_keys(t, o, &c, home);
+	t->agent = c.identities_only != 1 && !(c.identity_agent && !strcmp(c.identity_agent, "none"));
+	if (c.identity_agent && strcmp(c.identity_agent, "none") &&
+	    strcmp(c.identity_agent, "SSH_AUTH_SOCK"))
+		t->agent_path = xstrdup(c.identity_agent);
+	if (c.proxyjump && strcasecmp(c.proxyjump, "none"))
+		t->jump = xstrdup(c.proxyjump);
+	t->connect_ms = c.connect_timeout && o->connect_timeout_ms == 5000 ? c.connect_timeout * 1000
+									     : o->connect_timeout_ms;
+	v4_sshcfg_free(&c);
 	free(home);
 	return 0;
 }
@@ -457,7 +374,7 @@ static void kh_load(LIBSSH2_KNOWNHOSTS *kh, const char *path)
 static int kh_has_type(LIBSSH2_KNOWNHOSTS *kh, const struct ssh_target *t, int kt)
 {
 	static const char probe[] = "\x01"; /* never a real key: a hit is a MISMATCH */
-	int r = libssh2_knownhost_checkp(kh, t->host, t->port, probe, 1,
+	int r = libssh2_knownhost_checkp(kh, t->khost, t->port, probe, 1,
 					 LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 						 LIBSSH2_KNOWNHOST_KEYENC_RAW | kt, NULL);
 	return r == LIBSSH2_KNOWNHOST_CHECK_MISMATCH || r == LIBSSH2_KNOWNHOST_CHECK_MATCH;
@@ -547,7 +464,7 @@ static int kh_accept(LIBSSH2_KNOWNHOSTS *kh, const char *path, const struct ssh_
 	char line[8192];
 	size_t n = 0;
 	char eb[128];
-	if (libssh2_knownhost_addc(kh, t->display, NULL, key, klen, NULL, 0,
+	if (libssh2_knownhost_addc(kh, t->khdisplay, NULL, key, klen, NULL, 0,
 				   LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | kt,
 				   &e) ||
 	    libssh2_knownhost_writeline(kh, e, line, sizeof line, &n,
@@ -575,7 +492,7 @@ static int kh_verify(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const char *pat
 		return -1;
 	}
 	int kt = kh_keytype(type);
-	int r = libssh2_knownhost_checkp(kh, t->host, t->port, key, klen,
+	int r = libssh2_knownhost_checkp(kh, t->khost, t->port, key, klen,
 					 LIBSSH2_KNOWNHOST_TYPE_PLAIN |
 						 LIBSSH2_KNOWNHOST_KEYENC_RAW | kt, NULL);
 	if (r == LIBSSH2_KNOWNHOST_CHECK_MATCH)
@@ -598,22 +515,18 @@ static int kh_verify(LIBSSH2_SESSION *s, LIBSSH2_KNOWNHOSTS *kh, const char *pat
 /* ---- session ---- */
 
 /* Runs the SSH handshake within the deadline and verifies the host key. */
-static int session_start(struct ssh_conn *c, const struct ssh_target *t,
-			 const struct v4_opts *o, double deadline, char **err)
+static int session_start(struct ssh_conn *c, const struct ssh_target *t, double deadline,
+			 char **err)
 {
-	char *home = home_dir();
-	char *khpath = o->known_hosts ? expand_path(o->known_hosts, t->host, home)
-				      : xasprintf("%s/.ssh/known_hosts", home);
-	free(home);
 	c->s = libssh2_session_init();
 	if (!c->s) {
 		*err = xstrdup("cannot create SSH session");
-		free(khpath);
 		return -1;
 	}
 	libssh2_session_set_blocking(c->s, 1);
 	LIBSSH2_KNOWNHOSTS *kh = libssh2_knownhost_init(c->s);
-	kh_load(kh, khpath);
+	for (size_t i = 0; i < t->nkh; i++)
+		kh_load(kh, t->kh[i]);
 	kh_prefer(c->s, kh, t);
 	set_deadline(c->s, deadline);
 	int rc = libssh2_session_handshake(c->s, c->fd);
@@ -623,9 +536,8 @@ static int session_start(struct ssh_conn *c, const struct ssh_target *t,
 	else if (rc)
 		*err = xasprintf("SSH handshake with %s failed: %s", t->display, ssh_errmsg(c->s));
 	else
-		rc = kh_verify(c->s, kh, khpath, t, o->accept_new_host_keys, err);
+		rc = kh_verify(c->s, kh, t->kh[0], t, t->accept_new, err);
 	libssh2_knownhost_free(kh);
-	free(khpath);
 	return rc ? -1 : 0;
 }
 
@@ -645,6 +557,8 @@ static int auth_agent(LIBSSH2_SESSION *s, const struct ssh_target *t, double dea
 {
 	LIBSSH2_AGENT *a = libssh2_agent_init(s);
 	int rc = -1, n = 0;
+	if (a && t->agent_path)
+		libssh2_agent_set_identity_path(a, t->agent_path);
 	if (!a || libssh2_agent_connect(a) || libssh2_agent_list_identities(a)) {
 		tried_add(tried, "ssh-agent (unavailable)");
 		goto out;
@@ -714,7 +628,7 @@ static int auth(struct ssh_conn *c, const struct ssh_target *t, double deadline,
 	int rc = -1;
 	if (!strstr(offered, "publickey"))
 		tried_add(&tried, "nothing: server does not accept public keys");
-	else if (getenv("SSH_AUTH_SOCK") && *getenv("SSH_AUTH_SOCK"))
+	else if (t->agent && (t->agent_path || (getenv("SSH_AUTH_SOCK") && *getenv("SSH_AUTH_SOCK"))))
 		rc = auth_agent(c->s, t, deadline, &tried);
 	for (size_t i = 0; rc && strstr(offered, "publickey") && i < t->nids; i++)
 		rc = auth_keyfile(c->s, t, t->ids[i], deadline, &tried);
@@ -765,8 +679,92 @@ static void conn_free(struct ssh_conn *c)
 	}
 	if (c->fd >= 0)
 		close(c->fd);
+	v4_ssh_relay_stop(c->relay); /* then the jump host's session is ours again */
+	if (c->jump) {
+		c->jump->broken |= c->broken;
+		conn_free(c->jump);
+	}
 	free(c->host);
 	free(c);
+}
+
+static struct ssh_conn *conn_open(const struct ssh_target *t, const struct v4_opts *o,
+				  double deadline, int depth, char **err);
+
+/* Hop i of a ProxyJump list as a target: user and port from the entry, the
+ * rest from ssh config; reached through the hops before it, or, for the
+ * first, through its own ProxyJump. */
+static int hop_target(const struct v4_sshjump *h, size_t i, const struct v4_opts *o,
+		      struct ssh_target *ht, char **err)
+{
+	if (target_resolve(h[i].host, h[i].user, h[i].port, 1, o, ht, err) < 0)
+		return -1;
+	if (i > 0) {
+		struct sbuf b = {0};
+		for (size_t k = 0; k < i; k++) {
+			int v6 = strchr(h[k].host, ':') != NULL;
+			sbuf_printf(&b, "%s%s%s%s%s%s", k ? "," : "", h[k].user ? h[k].user : "",
+				    h[k].user ? "@" : "", v6 ? "[" : "", h[k].host, v6 ? "]" : "");
+			if (h[k].port > 0)
+				sbuf_printf(&b, ":%d", h[k].port);
+		}
+		free(ht->jump);
+		ht->jump = sbuf_take(&b);
+	}
+	return 0;
+}
+
+/* Connects to t's last jump host (and so on, recursively) and opens a relay
+ * to t over it; the socket for t's session, or -1 with *err. */
+static int jump_socket(struct ssh_conn *c, const struct ssh_target *t, const struct v4_opts *o,
+		       double deadline, int depth, char **err)
+{
+	struct v4_sshjump *h;
+	size_t n;
+	struct ssh_target ht = {0};
+	char *e = NULL;
+	int fd = -1;
+	if (depth >= SSH_MAX_DEPTH) {
+		*err = xasprintf("more than %d jump hosts in front of %s (a ProxyJump loop?)",
+				 SSH_MAX_DEPTH, t->display);
+		return -1;
+	}
+	if (v4_sshjump_parse(t->jump, &h, &n, err) < 0)
+		return -1;
+	if (hop_target(h, n - 1, o, &ht, &e) == 0 && (c->jump = conn_open(&ht, o, deadline, depth + 1, &e))) {
+		set_deadline(c->jump->s, deadline);
+		fd = v4_ssh_relay_start(c->jump->s, c->jump->fd, t->host, t->port, &c->relay, &e);
+	}
+	if (fd < 0) {
+		*err = xasprintf("via jump host %s: %s", ht.display ? ht.display : h[n - 1].host, e);
+		if (c->jump) {
+			c->jump->broken = 1;
+			conn_free(c->jump);
+			c->jump = NULL;
+		}
+	}
+	free(e);
+	target_free(&ht);
+	v4_sshjump_free(h, n);
+	return fd;
+}
+
+/* Connects (directly or through the jump hosts), checks the host key and logs in. */
+static struct ssh_conn *conn_open(const struct ssh_target *t, const struct v4_opts *o,
+				  double deadline, int depth, char **err)
+{
+	struct ssh_conn *c = xcalloc(1, sizeof *c);
+	c->host = xstrdup(t->display);
+	c->max_output = o->max_output ? o->max_output : SSH_DEF_MAX_OUTPUT;
+	c->path_prefix = v4_tool_path_prefix(o->tool_path);
+	c->fd = t->jump ? jump_socket(c, t, o, deadline, depth, err)
+			: tcp_connect(t, deadline, t->connect_ms, err);
+	if (c->fd < 0 || session_start(c, t, deadline, err) < 0 || auth(c, t, deadline, err) < 0) {
+		c->broken = 1; /* no polite disconnect */
+		conn_free(c);
+		return NULL;
+	}
+	return c;
 }
 
 /* Connects, checks the host key and logs in to node n. */
@@ -778,27 +776,18 @@ static void *ssh_open(struct v4_node *n, const struct v4_opts *o, char **err)
 		return NULL;
 	}
 	struct ssh_target t = {0};
-	if (target_resolve(n, o, &t, err) < 0)
+	if (target_resolve(n->host ? n->host : n->name, n->user, n->port, 0, o, &t, err) < 0)
 		return NULL;
 	double t0 = now_ms();
-	int cto = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : SSH_DEF_CONNECT_MS;
-	double deadline = t0 + cto;
-	struct ssh_conn *c = xcalloc(1, sizeof *c);
-	c->host = xstrdup(t.display);
-	c->max_output = o->max_output ? o->max_output : SSH_DEF_MAX_OUTPUT;
-	c->path_prefix = v4_tool_path_prefix(o->tool_path);
-	c->fd = tcp_connect(&t, deadline, cto, err);
-	if (c->fd < 0 || session_start(c, &t, o, deadline, err) < 0 ||
-	    auth(c, &t, deadline, err) < 0) {
-		c->broken = 1; /* no polite disconnect */
-		conn_free(c);
-		target_free(&t);
+	if (t.connect_ms <= 0)
+		t.connect_ms = SSH_DEF_CONNECT_MS;
+	struct ssh_conn *c = conn_open(&t, o, t0 + t.connect_ms, 0, err);
+	target_free(&t);
+	if (!c)
 		return NULL;
-	}
 	libssh2_session_set_blocking(c->s, 0);
 	libssh2_session_set_timeout(c->s, 0);
 	n->connect_ms = now_ms() - t0;
-	target_free(&t);
 	return c;
 }
 

@@ -119,6 +119,16 @@ V4_FAKE_STATE=$T/nodeB "$V4CHECK" --node nodeB tls -o json --facts > $T/b.json
 run $T/o "$V4CHECK" merge $T/a.json $T/b.json; is $RC 2 "merge: node A's TLS on NPU 0 fails the merged run"
 like $T/o 'TLS_INCONSISTENT cluster: .*enabled on \[\], disabled on \[nodeB\], mixed on \[nodeA\]' "merge applies the cross-node verdict"
 run $T/o "$V4CHECK" merge $T/a.json $T/a.json; is $RC 64 "merge refuses the same node twice"
+# a node's plain report (`--local -o json`, no --facts) is mergeable as it is,
+# and nodes that ran seconds apart are each judged within their own run
+"$V4CHECK" --node nodeA clock tls -o json > $T/a1.json
+sleep 3
+V4_FAKE_STATE=$T/nodeB "$V4CHECK" --node nodeB clock tls -o json > $T/b1.json
+python3 -c 'import json,sys; n=json.load(open(sys.argv[1]))["nodes"][0]; assert "facts" not in n and n["raw"] and all("at0" in f for f in n["raw"])' $T/a1.json
+ok $? "a local JSON report carries its probe output compactly (raw, with the run's clock window)"
+run $T/o "$V4CHECK" merge $T/a1.json $T/b1.json -o json; is $RC 2 "merge of plain local reports: node A's TLS fails the merged run"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); r=[(x["node"],x["status"],x["code"]) for c in d["checks"] if c["id"]=="clock" for x in c["results"] if x["code"]!="NTP_UNSYNCED"]; assert sorted(r)==[("nodeA","PASS","OK"),("nodeB","PASS","OK")], r' $T/o
+ok $? "runs 3 s apart: both clocks PASS (not CLOCK_SKEW)"
 printf '{"schema": 1, "nodes": [{"name": "x"}]}' > $T/bad.json
 run $T/o "$V4CHECK" merge $T/bad.json; is $RC 64 "merge refuses a report without facts"
 like $T/o 'facts' "and says the facts are missing"

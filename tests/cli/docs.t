@@ -28,4 +28,18 @@ for f in man/*.[1-8]; do
 	w=$(LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$f" 2>&1 >/dev/null | grep -v 'cannot adjust' | head -3)
 	is "$w" "" "$f renders without roff warnings"
 done
+
+# the Ansible docs name only files that exist: every repository path in them
+# (ansible/..., tests/..., man/..., and the role README's own relative names)
+for doc in man/v4check-ansible.7 ansible/roles/v4check_gate/README.md; do
+	grep -oE '(ansible|tests|man)/[A-Za-z0-9_./-]+[A-Za-z0-9_]' "$doc" | sed 's/\\-/-/g' | sort -u >$T/paths
+	if [ "$doc" = ansible/roles/v4check_gate/README.md ]; then
+		grep -oE '`[a-z_]+/[A-Za-z0-9_.-]+\.(yml|j2|py|md)`|`[a-z_]+\.yml`' "$doc" | tr -d '`' |
+			sed 's|^\([a-z_]*\.yml\)$|tasks/\1|; s|^|ansible/roles/v4check_gate/|' >>$T/paths
+		grep -oE '`(install|nodes|run_direct|run_merge|fix_direct|fix_merge|verdict|controller)\.yml`' "$doc" |
+			tr -d '`' | sed 's|^|ansible/roles/v4check_gate/tasks/|' >>$T/paths
+	fi
+	missing=$(sort -u $T/paths | while read -r p; do [ -e "$p" ] || echo "$p"; done)
+	is "$missing" "" "$doc names only files that exist ($(sort -u $T/paths | wc -l) paths)"
+done
 done_testing

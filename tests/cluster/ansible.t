@@ -86,6 +86,7 @@ gate() {
 	_out=$1
 	shift
 	_t0=$(date +%s)
+	rm -f "$T/gate/report.json" # a play that stops early leaves none: no stale verdicts
 	run "$_out" sh -c 'r=$0 inv=$1 vars=$2; shift 2; cd "$r/ansible" &&
 		exec ansible-playbook -i "$inv" site.yml --tags gate -e @"$vars" "$@"' \
 		"$V4_REPO" "$T/inventory.ini" "$T/vars.json" "$@"
@@ -130,8 +131,21 @@ like "$T/fault.out" 'fatal: .*tls FAIL cluster TLS_INCONSISTENT: .*enabled on \[
 unlike "$T/fault.out" 'tls FAIL node[124] ' "no other node is blamed"
 cp "$T/gate/report.json" "$T/direct.json"
 
+# 2b. --check: the gate still judges (read-only tasks run), fixes are only planned.
+gate "$T/check.out" --check -e '{"v4check_gate_fix": ["tls"]}'
+is "$RC" 2 "--check: the gate still judges and fails the play"
+like "$T/check.out" 'fatal: .*tls FAIL node3 TLS_MISMATCH' "--check: the same finding"
+like "$T/check.out" '"node3: hccn_tool -i 0 -tls -s enable 0: planned"' "--check: the repair is planned, not applied"
+is "$(cat "$(node_state 3)"/tls.* | sort -u)" 1 "--check: node3's TLS is still on"
+
 # 3. Merge mode on the same cluster: per-node runs, merged on the controller.
-gate "$T/merge.out" -e v4check_gate_mode=merge
+# One fork: the nodes run one after the other, seconds apart, as in a fleet
+# larger than Ansible's forks; each node's plain `--local -o json` report.
+gate "$T/merge-check.out" -e v4check_gate_mode=merge --check --forks 1
+is "$RC" 2 "merge mode under --check: the play fails on the merged verdict"
+statuses "$T/gate/report.json" >"$T/merge-check.st"
+test ! -e "$T/gate-node"; ok $? "merge mode under --check: nothing written on the nodes"
+gate "$T/merge.out" -e v4check_gate_mode=merge --forks 1
 is "$RC" 2 "merge mode: the play fails too"
 like "$T/merge.out" 'fatal: .*v4check gate: FAIL \(exit 2, merge of 4 reports\)' "from the merged report"
 like "$T/merge.out" 'fatal: .*tls FAIL node3 TLS_MISMATCH' "naming node3"
@@ -141,6 +155,59 @@ cmp -s "$T/direct.st" "$T/merge.st"
 ok $? "merge: same checks, per-node statuses, codes and exit as the direct run"
 [ "$T_FAIL" -gt 0 ] && diff "$T/direct.st" "$T/merge.st" | sed 's/^/#   /'
 is "$(grep -c . "$T/merge.st")" "$(grep -c . "$T/direct.st")" "as many results"
+cmp -s "$T/direct.st" "$T/merge-check.st"; ok $? "merge under --check: the same verdicts as the direct run"
+grep -q '^clock node[1-4] PASS OK$' "$T/merge.st" && ! grep -q '^clock .* CLOCK_SKEW' "$T/merge.st"
+ok $? "nodes run seconds apart: their clocks PASS, as in the direct run"
+unlike "$T/merge.out" '"--facts"' "the nodes' plain reports are merged (no --facts)"
+
+# 3b. Installing the package in merge mode: a .deb built here (the v4check
+# just built, under a name and folder of this test's own).
+PKG=v4check-gatetest$V4_CLUSTER
+mkdir -p "$T/deb/DEBIAN" "$T/deb/usr/lib/$PKG"
+cp "$V4CHECK" "$T/deb/usr/lib/$PKG/v4check"
+printf 'Package: %s\nVersion: 0.1-1\nArchitecture: %s\nMaintainer: v4check tests <tests@example.org>\nDescription: v4check built by tests/cluster/ansible.t\n' \
+	"$PKG" "$(dpkg --print-architecture)" >"$T/deb/DEBIAN/control"
+dpkg-deb --root-owner-group --build "$T/deb" "$T/$PKG.deb" >/dev/null
+ok $? "a .deb to install"
+gate "$T/pkg-check.out" -e v4check_gate_mode=merge --check \
+	-e v4check_gate_package="$T/$PKG.deb" -e v4check_gate_node_binary="$V4CHECK"
+is "$RC" 2 "--check with a package: the gate still judges"
+is "$(grep -c "$PKG 0.1-1 from $PKG.deb: would be installed (node has none)" "$T/pkg-check.out")" 4 \
+	"--check: each of the 4 nodes would install it"
+dpkg-query -W "$PKG" >/dev/null 2>&1; is $? 1 "--check: nothing was installed"
+# A real install changes this machine's dpkg database (the namespace nodes
+# share its file system): only in CI's own machine or when asked.
+if [ "${CI:-}" = true ] || [ "${V4_TEST_INSTALL:-}" = 1 ]; then
+	# one fork: the four test nodes share this machine's dpkg, and its lock
+	gate "$T/pkg.out" -e v4check_gate_mode=merge -e v4check_gate_package="$T/$PKG.deb" --forks 1 \
+		-e v4check_gate_node_binary="/usr/lib/$PKG/v4check"
+	is "$RC" 2 "the package installed on the nodes: they run it, the gate judges"
+	# the nodes run /usr/lib/$PKG/v4check, which only the package put there: a
+	# node without it would be UNREACHABLE (exit 3), not FAIL with node3's finding
+	like "$T/pkg.out" 'fatal: .*v4check gate: FAIL \(exit 2, merge of 4 reports\)' "the play failed on the merged verdict"
+	like "$T/pkg.out" 'fatal: .*tls FAIL node3 TLS_MISMATCH' "judged from the installed v4check's reports"
+	dpkg-query -W -f '${Version}' "$PKG" >"$T/ver" 2>/dev/null
+	is "$(cat "$T/ver")" "0.1-1" "the package is installed"
+	statuses "$T/gate/report.json" >"$T/pkg.st"
+	cmp -s "$T/direct.st" "$T/pkg.st"; ok $? "the installed v4check's merged verdicts equal the direct run's"
+	dpkg -r "$PKG" >/dev/null 2>&1
+else
+	skip "real package install (set V4_TEST_INSTALL=1; CI does it)"
+fi
+
+# 3c. Ansible validates the variables (meta/argument_specs.yml).
+gate "$T/bad.out" -e v4check_gate_mode=bogus
+is "$RC" 2 "a wrong v4check_gate_mode stops the play"
+like "$T/bad.out" 'v4check_gate_mode.*(must be one of|choices).*direct, merge' "Ansible says which values it takes"
+gate "$T/bad2.out" -e v4check_gate_fix_fanout=many
+like "$T/bad2.out" 'v4check_gate_fix_fanout.*int' "a wrong type is named"
+if command -v ansible-lint >/dev/null; then
+	(cd "$V4_REPO/ansible" && ANSIBLE_HOME=$T/ansible-home ansible-lint --offline -q site.yml roles/v4check_gate) >"$T/lint" 2>&1
+	is "$?" 0 "ansible-lint is clean"
+	[ "$T_FAIL" -gt 0 ] && sed 's/^/#   /' "$T/lint" | tail -30
+else
+	skip "ansible-lint not installed"
+fi
 
 # 4. v4check_gate_fix: [tls] repairs node3, then the gate passes.
 gate "$T/fix.out" -e '{"v4check_gate_fix": ["tls"]}'

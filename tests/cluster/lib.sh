@@ -18,6 +18,13 @@
 #   node_rekey i        new host key for node i (known_hosts then mismatches)
 #   node_serve i ENV ARGV  start a fake running vLLM on node i (tests/cluster/
 #                       fake-vllm.c): environment and command words from files
+#   bastion_up          a bastion in front of the nodes: namespace v4cCb (198.18.C.9
+#                       on the bridge, 198.19.C.1 towards the client) with its own
+#                       sshd on bastion_ip:22, and a client namespace v4cCc
+#                       (198.19.C.2) that reaches the nodes only through it
+#   bastion_ip          198.19.C.1 (its host key is in known_hosts under that name)
+#   client_exec CMD...  run CMD inside the client namespace
+#   bastion_stop_sshd / bastion_start_sshd
 # Each node has its own process namespace (its sessions and its fake vLLM see
 # only the node's processes); V4_NODE_PIDNS=0 before cluster_up turns that off.
 # Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES; set
@@ -82,12 +89,12 @@ cluster_down() {
 	for _f in "$V4_WORK"/sshd*/init.pid; do
 		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
 	done
-	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${V4_NS}n[0-9]+\$"); do
+	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${V4_NS}(n[0-9]+|b|c)\$"); do
 		_ns_kill "$_ns"
 		ip netns del "$_ns" 2>/dev/null
 	done
 	for _l in $(ip -o link show 2>/dev/null | awk -F': ' '{print $2}' | sed 's/@.*//' |
-		grep -E "^${V4_NS}h[0-9]+\$"); do
+		grep -E "^${V4_NS}(h[0-9]+|hb)\$"); do
 		ip link del "$_l" 2>/dev/null
 	done
 	ip link del "${V4_NS}br" 2>/dev/null
@@ -143,17 +150,22 @@ node_start_sshd() {
 	# in a subshell, so that a plain "wait" in a test never waits for sshd
 	(node_exec "$1" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" </dev/null \
 		>/dev/null 2>&1 &)
+	_sshd_wait "$_d" "${V4_NS}n$1" "sshd on node $1"
+}
+
+# _sshd_wait DIR NETNS WHAT: waits until the sshd of DIR listens on port 22 in NETNS.
+_sshd_wait() {
 	_n=0
 	while [ $_n -lt 100 ]; do
-		if [ -s "$_d/sshd.pid" ] &&
-		    node_exec "$1" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
+		if [ -s "$1/sshd.pid" ] &&
+		    ip netns exec "$2" ss -Hltn "sport = :22" 2>/dev/null | grep -q .; then
 			return 0
 		fi
 		sleep 0.05
 		_n=$((_n + 1))
 	done
-	echo "# sshd on node $1 did not start:" >&2
-	sed 's/^/# /' "$_d/sshd.log" >&2
+	echo "# $3 did not start:" >&2
+	sed 's/^/# /' "$1/sshd.log" >&2
 	return 1
 }
 
@@ -390,4 +402,76 @@ py = "/usr/local/python3.12.13/bin/"
 with open(state + "/serve.argv", "w") as f:
     f.writelines(w + "\n" for w in [py + "python3.12", py + "vllm"] + cmd[1:])
 PY
+}
+
+# 198.19.C.1: the bastion's address on the client's side.
+bastion_ip() {
+	echo "198.19.$V4_CLUSTER.1"
+}
+
+# Runs a command inside the client namespace (behind the bastion).
+client_exec() {
+	ip netns exec "${V4_NS}c" "$@"
+}
+
+# Starts the bastion's sshd (no ForceCommand: it only forwards) and waits for it.
+bastion_start_sshd() {
+	_d=$V4_WORK/sshdb
+	rm -f "$_d/sshd.pid"
+	(ip netns exec "${V4_NS}b" "$V4_SSHD" -D -f "$_d/sshd_config" -E "$_d/sshd.log" </dev/null \
+		>/dev/null 2>&1 &)
+	_sshd_wait "$_d" "${V4_NS}b" "the bastion's sshd"
+}
+
+# Stops the bastion's sshd.
+bastion_stop_sshd() {
+	_pid=$(cat "$V4_WORK/sshdb/sshd.pid" 2>/dev/null)
+	[ -n "$_pid" ] && kill "$_pid" 2>/dev/null
+	_n=0
+	while [ -n "$_pid" ] && kill -0 "$_pid" 2>/dev/null && [ $_n -lt 100 ]; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	rm -f "$V4_WORK/sshdb/sshd.pid"
+}
+
+# Brings up the bastion and the client namespace (after cluster_up).
+bastion_up() {
+	_b=${V4_NS}b
+	_c=${V4_NS}c
+	ip netns add "$_b" && ip netns add "$_c" || return 1
+	ip link add "${V4_NS}hb" type veth peer name "${V4_NS}pb" || return 1
+	ip link set "${V4_NS}hb" master "${V4_NS}br" up
+	ip link set "${V4_NS}pb" netns "$_b"
+	ip link add "${V4_NS}bc" type veth peer name "${V4_NS}cb" || return 1
+	ip link set "${V4_NS}bc" netns "$_b"
+	ip link set "${V4_NS}cb" netns "$_c"
+	ip netns exec "$_b" sysctl -qw net.ipv4.ip_forward=0
+	ip netns exec "$_b" ip addr add "198.18.$V4_CLUSTER.9/24" dev "${V4_NS}pb"
+	ip netns exec "$_b" ip addr add "$(bastion_ip)/24" dev "${V4_NS}bc"
+	ip netns exec "$_c" ip addr add "198.19.$V4_CLUSTER.2/24" dev "${V4_NS}cb"
+	for _l in "$_b ${V4_NS}pb" "$_b ${V4_NS}bc" "$_b lo" "$_c ${V4_NS}cb" "$_c lo"; do
+		# shellcheck disable=SC2086
+		set -- $_l
+		ip netns exec "$1" ip link set "$2" up
+	done
+	_d=$V4_WORK/sshdb
+	mkdir -p "$_d"
+	ssh-keygen -q -t ed25519 -N '' -C v4bastion -f "$_d/ssh_host_ed25519_key" || return 1
+	cat >"$_d/sshd_config" <<EOF
+ListenAddress $(bastion_ip):22
+HostKey $_d/ssh_host_ed25519_key
+PidFile $_d/sshd.pid
+AuthorizedKeysFile $V4_WORK/authorized_keys
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+UsePAM no
+StrictModes no
+AllowTcpForwarding yes
+LogLevel VERBOSE
+EOF
+	echo "$(bastion_ip) $(cut -d' ' -f1,2 "$_d/ssh_host_ed25519_key.pub")" >>"$V4_KNOWN_HOSTS"
+	bastion_start_sshd
 }

@@ -92,6 +92,13 @@ mkdir -p "$out/fuzz_hostrange"
 printf 'node[01-04],gpu[1-3,7]' >"$out/fuzz_hostrange/basic"
 printf 'n[1-10]x[2-3]\037n[2-4]x2' >"$out/fuzz_hostrange/exclude"
 printf 'a,b,c01,c02,c4' >"$out/fuzz_hostrange/list"
+mkdir -p "$out/fuzz_hostlist" "$out/fuzz_sshcfg"
+printf '@prefill,node[05-06]!@v4:decode&@*\037v4:\n    prefill: "node[01-02]"\n    decode: [node03, "node[04-05]"]\n    all: "@prefill,@decode"\n' \
+	>"$out/fuzz_hostlist/groups"
+printf 'node[1-8]^node[4-9]\037' >"$out/fuzz_hostlist/ops"
+printf 'Host node* !node9\n    HostName %%h.lab\n    User=ops\n    ProxyJump root@b:2222,[fe80::1]:22\nMatch host *.lab !user root\n    IdentityFile ~/.ssh/k_%%r\n    ServerAliveInterval 5\nMatch exec "x"\n    Port 1\n\037node1' \
+	>"$out/fuzz_sshcfg/blocks"
+printf 'Port 22\nStrictHostKeyChecking accept-new\nUserKnownHostsFile /a /b\n\037x' >"$out/fuzz_sshcfg/opts"
 mkdir -p "$out/fuzz_facts"
 printf '{"facts":[{"id":"npu-smi-info","cmd":"npu-smi info","state":"ok","exit":0,"ms":1,"truncated":false,"out":"aGVsbG8K","err":""}]}' \
 	>"$out/fuzz_facts/one"

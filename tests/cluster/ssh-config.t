@@ -5,7 +5,7 @@
 # with Include and Match host deciding which hosts jump. The jump host's key
 # is verified too. Root only.
 cd "$(dirname "$0")/../.." || exit 1
-V4_CLUSTER=${V4_CLUSTER:-6}
+V4_CLUSTER=${V4_CLUSTER:-11}
 . tests/cli/tap.sh
 . tests/cluster/lib.sh
 cluster_require

@@ -4,7 +4,7 @@
 # ForceCommand setups), the fake tools only in a folder named by the config's
 # tools.path; without it, ERROR naming every place looked in. Root only;
 # V4_CLUSTER=9 by default.
-V4_CLUSTER=${V4_CLUSTER:-9}
+V4_CLUSTER=${V4_CLUSTER:-12}
 cd "$(dirname "$0")/../.." || exit 1
 . tests/cli/tap.sh
 . tests/cluster/lib.sh

@@ -3,7 +3,7 @@
 # PATH: nodes whose sessions get PATH=/usr/bin:/bin (as cron's and many
 # ForceCommand setups), the fake tools only in a folder named by the config's
 # tools.path; without it, ERROR naming every place looked in. Root only;
-# V4_CLUSTER=9 by default.
+# V4_CLUSTER=12 by default.
 V4_CLUSTER=${V4_CLUSTER:-12}
 cd "$(dirname "$0")/../.." || exit 1
 . tests/cli/tap.sh

@@ -129,6 +129,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	struct v4_config cfg;
 	struct v4_node *nodes;
 	size_t nn;
+	double t0 = epoch_s();
 	if (ids)
 		cli->o.only = ids;
 	if (cli_setup(cli, &cfg, &nodes, &nn))
@@ -154,7 +155,8 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	cJSON *changes = state_changes(&cli->o, &res);
 	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
 			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
-			      .mode = mode, .with_facts = cli->o.facts, .changes = changes};
+			      .mode = mode, .with_facts = cli->o.facts, .changes = changes,
+			      .started = t0, .duration_s = epoch_s() - t0};
 	int rc = emit(&r, &cli->o);
 	v4_http_set_api_key(NULL);
 	cJSON_Delete(changes);

@@ -1,6 +1,8 @@
 /* Text and JSON reports. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "hostrange.h"
@@ -104,12 +106,42 @@ static cJSON *fixes_json(const struct v4_report *r)
 	return arr;
 }
 
+const char *v4_report_controller(void)
+{
+	static char name[256];
+	if (!name[0] && (gethostname(name, sizeof name - 1) || !name[0]))
+		snprintf(name, sizeof name, "localhost");
+	return name;
+}
+
+void v4_report_rfc3339(double t, char *buf, size_t len)
+{
+	long long ms = (long long)(t * 1000 + 0.5);
+	time_t s = (time_t)(ms / 1000);
+	struct tm tm;
+	char day[32];
+	gmtime_r(&s, &tm);
+	strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+	snprintf(buf, len, "%s.%03dZ", day, (int)(ms % 1000));
+}
+
+/* The run's own facts: start, duration, controller (schema 2). */
+static void run_json(cJSON *o, const struct v4_report *r)
+{
+	char when[40];
+	v4_report_rfc3339(r->started > 0 ? r->started : epoch_s(), when, sizeof when);
+	cJSON_AddStringToObject(o, "started", when);
+	cJSON_AddNumberToObject(o, "duration_s", (double)(long long)(r->duration_s * 1000 + 0.5) / 1000);
+	cJSON_AddStringToObject(o, "controller", v4_report_controller());
+}
+
 cJSON *v4_report_json(const struct v4_report *r)
 {
 	enum v4_status w = v4_results_worst(r->res);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "schema", V4_SCHEMA);
 	cJSON_AddStringToObject(o, "version", V4_VERSION);
+	run_json(o, r);
 	cJSON_AddStringToObject(o, "mode", r->mode ? r->mode : "");
 	cJSON_AddStringToObject(o, "status", v4_status_name(w));
 	cJSON_AddNumberToObject(o, "exit", v4_exit_status(w));

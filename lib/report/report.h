@@ -1,4 +1,4 @@
-/* Reports: text (folded by node), JSON (schema 1), and the monitoring formats. */
+/* Reports: text (folded by node), JSON (schema/v4check.schema.json), and the monitoring formats. */
 #ifndef V4_REPORT_H
 #define V4_REPORT_H
 
@@ -17,7 +17,14 @@ struct v4_report {
 	const char *mode;                /* "local", "ssh", "replay DIR" ... */
 	int with_facts;                  /* JSON: each node's raw facts, for merge */
 	const cJSON *changes;            /* --state: changes since the last run, or NULL */
+	double started;                  /* when the run began (epoch s); 0 unknown */
+	double duration_s;               /* how long it took until the report */
 };
+
+/* The controller's host name (this machine), for the report's "controller". */
+const char *v4_report_controller(void);
+/* t (epoch s) as RFC 3339 UTC with milliseconds ("2026-12-02T00:20:01.250Z"). */
+void v4_report_rfc3339(double t, char *buf, size_t len);
 
 /* Writes the report in o->format; returns the exit status it stands for. */
 int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o);

@@ -152,6 +152,12 @@ for f in good eager badkey; do
 done
 grep -q '<failure type="EAGER_DECODE"' "$T/eager.junit"; ok $? "junit: eager decode is a failure"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="FAIL"' "$T/eager.json"; ok $? "json output parses"
+# a python3 with jsonschema (Debian's python3-jsonschema may sit under /usr/bin)
+for JPY in python3 /usr/bin/python3 false; do "$JPY" -c 'import jsonschema' 2>/dev/null && break; done
+for f in good eager badkey; do
+	"$JPY" "$ROOT/tests/validate-json.py" report "$T/$f.json" > "$T/schema.err" 2>&1; ok $? "json ($f) validates against schema/v4check.schema.json"
+	diag "$T/schema.err"
+done
 
 # ---------------------------------------------------------------- --state
 run good s1 --state "$T/state.json"
@@ -161,6 +167,8 @@ run good s4 --state "$T/state.json"
 grep -q 'no changes since the last run' "$T/s1" ; ok $? "--state: first healthy run has no changes"
 grep -q '^  + FAIL *api EAGER_DECODE' "$T/s2"; ok $? "--state: a new finding appears at the top"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changes"]==[]' "$T/s3"; ok $? "--state: unchanged run has \"changes\": [] in JSON"
+"$JPY" "$ROOT/tests/validate-json.py" report "$T/s3" > "$T/schema.err" 2>&1; ok $? "--state report validates"; diag "$T/schema.err"
+"$JPY" "$ROOT/tests/validate-json.py" state "$T/state.json" > "$T/schema.err" 2>&1; ok $? "the --state file validates"; diag "$T/schema.err"
 grep -q '^  - cleared *api EAGER_DECODE' "$T/s4"; ok $? "--state: a cleared finding is shown"
 [ "$(stat -c %a "$T/state.json")" = 600 ]; ok $? "--state file is mode 600"
 

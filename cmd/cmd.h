@@ -32,6 +32,12 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids);
 /* Prints an error and returns the usage exit status. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* 1 when argv asks for -o nagios. */
+int v4_wants_nagios(int argc, char **argv);
+/* Runs run(argc, argv) with stderr held aside: an exit status above 3 (usage,
+ * config, internal) becomes "V4CHECK UNKNOWN - why" on stdout and 3. */
+int v4_nagios_guard(int argc, char **argv, int (*run)(int, char **));
+
 /* Loads the config and builds the nodes; prints why and returns -1 on error. */
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);
 

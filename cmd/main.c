@@ -305,14 +305,12 @@ static int validate(const struct v4_cli *cli)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Parses the command line and runs the command; returns the exit status. */
+static int run_main(int argc, char **argv)
 {
 	static struct v4_cli cli; /* static: what it owns lives as long as the process */
 	const char *cmd = NULL;
 	int done = 0;
-	/* one thread per node in flight: without a cap, glibc gives each its own
-	 * malloc arena, and peak memory grows with the fan-out */
-	mallopt(M_ARENA_MAX, 2);
 	v4_opts_defaults(&cli.o);
 	int rc = parse_all(&cli, argc, argv, &cmd, &done);
 	if (rc || done)
@@ -334,4 +332,14 @@ int main(int argc, char **argv)
 		return v4_cmd_checks(&cli, ids);
 	}
 	return usage_error("no command or check '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	/* one thread per node in flight: without a cap, glibc gives each its own
+	 * malloc arena, and peak memory grows with the fan-out */
+	mallopt(M_ARENA_MAX, 2);
+	if (v4_wants_nagios(argc, argv))
+		return v4_nagios_guard(argc, argv, run_main);
+	return run_main(argc, argv);
 }

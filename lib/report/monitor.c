@@ -36,19 +36,6 @@ static int seen_before(const struct v4_results *res, size_t i)
 	return 0;
 }
 
-/* The first number under key in the evidence of check's results on node, or NaN. */
-static double ev_num(const struct v4_results *res, const char *check, const char *node,
-		     const char *key)
-{
-	for (size_t i = 0; i < res->n; i++) {
-		const struct v4_result *x = &res->v[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->evidence, key);
-		if (!strcmp(x->check, check) && (!node || !strcmp(x->node, node)) && cJSON_IsNumber(v))
-			return v->valuedouble;
-	}
-	return NAN;
-}
-
 /* ---- Prometheus ---- */
 
 /* Writes s as a label value: \\, \" and \n escaped. */
@@ -233,17 +220,51 @@ static int nagios_pairs(FILE *list, const struct v4_report *r, int rank)
 	return n;
 }
 
-/* Performance data: counts and the API timings. */
+/* The number under key in the api results' evidence that also holds tpot_ms, or NaN. */
+static double tpot_ev(const struct v4_results *res, const char *key)
+{
+	for (size_t i = 0; i < res->n; i++) {
+		const struct v4_result *x = &res->v[i];
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(x->evidence, "tpot_ms");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->evidence, key);
+		if (!strcmp(x->check, "api") && cJSON_IsNumber(t) && cJSON_IsNumber(v))
+			return v->valuedouble;
+	}
+	return NAN;
+}
+
+/* Performance data ('label'=value[UOM];[warn];[crit];[min];[max]) whose
+ * thresholds give the same state as the report: a range "0" alerts above 0,
+ * so one FAIL is outside the critical range and one WARN outside the warning
+ * range; TPOT warns above the api check's pass figure (warn range 0:pass) and
+ * is critical at or above its fail figure (@fail: alerts inside [fail, inf)). */
 static void nagios_perf(FILE *out, const struct v4_report *r, int nf, int nw, int nu)
 {
-	fprintf(out, " | failed=%d;;1;0 warning=%d;1;;0 unknown=%d;;;0 results=%zu;;;0", nf, nw, nu,
+	fprintf(out, " | failed=%d;;0;0 warning=%d;0;;0 unknown=%d;;;0 results=%zu;;;0", nf, nw, nu,
 		r->res->n);
-	double ttft = ev_num(r->res, "api", NULL, "ttft_ms"), tpot = ev_num(r->res, "api", NULL, "tpot_ms");
+	double ttft = tpot_ev(r->res, "ttft_ms"), tpot = tpot_ev(r->res, "tpot_ms");
+	double pass = tpot_ev(r->res, "tpot_pass_ms"), fail = tpot_ev(r->res, "tpot_fail_ms");
 	if (!isnan(ttft))
 		fprintf(out, " ttft=%.3fs;;;0", ttft / 1000);
 	if (!isnan(tpot))
-		fprintf(out, " tpot=%.3fs;0.200;0.400;0", tpot / 1000);
+		fprintf(out, " tpot=%.4fs;%.4f;@%.4f:;0", tpot / 1000, pass / 1000, fail / 1000);
 	fputc('\n', out);
+}
+
+/* Long output after the status line: one line per result that is not PASS or
+ * SKIP, worst first ("FAIL tls node3 TLS_MISMATCH: ..."). */
+static void nagios_long(FILE *out, const struct v4_report *r)
+{
+	static const enum v4_status order[] = {V4_FAIL, V4_UNREACHABLE, V4_ERROR, V4_WARN};
+	for (size_t k = 0; k < V4_ARRAY_LEN(order); k++)
+		for (size_t i = 0; i < r->res->n; i++) {
+			const struct v4_result *x = &r->res->v[i];
+			if (x->status != order[k])
+				continue;
+			fprintf(out, "%s %s %s %s: ", v4_status_name(x->status), x->check, x->node, x->code);
+			nagios_text(out, x->message);
+			fputc('\n', out);
+		}
 }
 
 int v4_report_nagios(FILE *out, const struct v4_report *r)
@@ -267,6 +288,7 @@ int v4_report_nagios(FILE *out, const struct v4_report *r)
 	if (!rc)
 		fprintf(out, "%zu checks passed on %zu node%s", r->nc, r->nn, r->nn == 1 ? "" : "s");
 	nagios_perf(out, r, nf, nw, nu);
+	nagios_long(out, r);
 	return rc;
 }
 

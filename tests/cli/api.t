@@ -141,8 +141,16 @@ run slow n1 -o nagios; r1=$RC
 run eager n2 -o nagios; r2=$RC
 "$V4" api -c "$T/cfg.json" --local --phase live --api-url 'ftp://x' -o nagios > "$T/n3" 2>&1; r3=$?
 [ "$r0$r1$r2$r3" = 0123 ]; ok $? "nagios exit codes OK/WARNING/CRITICAL/UNKNOWN = 0/1/2/3 (got $r0$r1$r2$r3)"
-grep -q '^V4CHECK CRITICAL - 1 failed: api (.*) | failed=1' "$T/n2" && [ "$(wc -l < "$T/n2")" -eq 1 ]
-ok $? "nagios: one CRITICAL line with perfdata"
+head -1 "$T/n2" | grep -q '^V4CHECK CRITICAL - 1 failed: api (.*) | failed=1;;0;0 ' && [ "$(grep -c '|' "$T/n2")" -eq 1 ] &&
+	sed -n 2p "$T/n2" | grep -q '^FAIL api .* EAGER_DECODE: '
+ok $? "nagios: one CRITICAL status line with perfdata, the finding in the long output"
+grep -q ' tpot=0\.[0-9]*s;0\.2000;@0\.4000:;0' "$T/n2"; ok $? "nagios: TPOT thresholds are the api check's (warn above 200 ms, critical from 400 ms)"
+for NPY in python3 /usr/bin/python3 false; do "$NPY" -c 'import nagiosplugin' 2>/dev/null && break; done
+for k in 0 1 2 3; do
+	eval "want=\$r$k"
+	"$NPY" "$ROOT/tests/nagios-perf.py" "$T/n$k" "$want" > "$T/nchk" 2>&1; ok $? "nagios n$k: perfdata thresholds (nagiosplugin ranges) agree with exit $want"
+	diag "$T/nchk"
+done
 grep -q '^V4CHECK OK - ' "$T/n0" && grep -q '^V4CHECK WARNING - ' "$T/n1" && grep -q '^V4CHECK UNKNOWN - ' "$T/n3"
 ok $? "nagios: OK, WARNING and UNKNOWN words"
 

@@ -103,7 +103,7 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	char *mode = xasprintf("merge of %d report%s", cli->nargs, cli->nargs == 1 ? "" : "s");
 	struct v4_report r = {.nodes = m->nodes, .nn = m->nn, .checks = checks, .nc = nc,
 			      .res = &res, .mode = mode, .with_facts = cli->o.facts,
-			      .started = t0, .duration_s = epoch_s() - t0};
+			      .started = t0, .duration_s = epoch_s() - t0, .ctx = &ctx};
 	int rc = v4_report(stdout, &r, &cli->o);
 	free(mode);
 	v4_results_free(&res);

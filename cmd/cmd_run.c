@@ -156,7 +156,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
 			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
 			      .mode = mode, .with_facts = cli->o.facts, .changes = changes,
-			      .started = t0, .duration_s = epoch_s() - t0};
+			      .started = t0, .duration_s = epoch_s() - t0, .ctx = &ctx};
 	int rc = emit(&r, &cli->o);
 	v4_http_set_api_key(NULL);
 	cJSON_Delete(changes);

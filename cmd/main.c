@@ -42,6 +42,8 @@ static const char usage_text[] =
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
 	"      --state FILE          report what changed since the run that wrote FILE\n"
 	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
+	"      --junit-warn failure|system-err  -o junit: a WARN as a failure (default) or\n"
+	"                            passing with its lines in <system-err>\n"
 	"  -q, --quiet               only what is not PASS\n"
 	"  -v, --verbose             evidence and progress\n"
 	"api (--phase live):\n"
@@ -76,6 +78,7 @@ enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
+	O_JUNIT_WARN,
 };
 
 static const struct option long_opts[] = {
@@ -112,6 +115,7 @@ static const struct option long_opts[] = {
 	{"api-key-file", required_argument, NULL, O_API_KEY_FILE},
 	{"state", required_argument, NULL, O_STATE},
 	{"textfile", required_argument, NULL, O_TEXTFILE},
+	{"junit-warn", required_argument, NULL, O_JUNIT_WARN},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -205,6 +209,11 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case O_API_KEY_FILE: o->api_key_file = arg; return 0;
 	case O_STATE: o->state_file = arg; return 0;
 	case O_TEXTFILE: o->textfile = arg; return 0;
+	case O_JUNIT_WARN:
+		if (strcmp(arg, "failure") && strcmp(arg, "system-err"))
+			return usage_error("--junit-warn is failure or system-err, not '%s'", arg);
+		o->junit_warn_syserr = !strcmp(arg, "system-err");
+		return 0;
 	}
 	return 1;
 }

@@ -314,12 +314,15 @@ static void xml(FILE *out, const char *s)
 	}
 }
 
-/* The body of a failure, error or system-out element: every result's line. */
-static void junit_lines(FILE *out, const struct v4_results *res, const char *check, const char *node)
+/* The body of a failure, error or system-out element: every result's line;
+ * with only, just the results of that state. */
+static void junit_lines(FILE *out, const struct v4_results *res, const char *check, const char *node,
+			int only)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct v4_result *x = &res->v[i];
-		if (strcmp(x->check, check) || strcmp(x->node, node))
+		if (strcmp(x->check, check) || strcmp(x->node, node) ||
+		    (only >= 0 && x->status != (enum v4_status)only))
 			continue;
 		fprintf(out, "%s %s: ", v4_status_name(x->status), x->code);
 		xml(out, x->message);
@@ -341,72 +344,128 @@ static const struct v4_result *junit_worst(const struct v4_results *res, const c
 	return w;
 }
 
-/* One testcase: check on node. */
-static void junit_case(FILE *out, const struct v4_results *res, const char *check, const char *node)
+/* Seconds the probes that check reads on node took (summed: a probe shared
+ * by two checks counts in both); 0 without a context or facts. */
+static double node_probe_s(const struct v4_report *r, const struct v4_check *c,
+			   const struct v4_node *n)
 {
-	const struct v4_result *w = junit_worst(res, check, node);
-	int rk = v4_status_rank(w->status);
-	const char *el = rk == 3 ? "failure" : rk == 2 ? "error" : NULL;
+	struct v4_probes ps = {0};
+	double ms = 0;
+	if (!r->ctx || n->unreachable || !c->probes)
+		return 0;
+	c->probes(c, n, r->ctx, &ps);
+	for (size_t i = 0; i < ps.n; i++) {
+		const struct v4_fact *f = v4_fact(n, ps.v[i].id);
+		ms += f ? f->ms : 0;
+	}
+	free(ps.v);
+	return ms / 1000;
+}
+
+/* A testcase's time: its node's probe time; for "cluster" (a verdict over
+ * every node, probed in parallel) the longest node's. */
+static double junit_time(const struct v4_report *r, const struct v4_check *c, const char *node)
+{
+	double t = 0;
+	for (size_t i = 0; i < r->nn; i++) {
+		double s = node_probe_s(r, c, &r->nodes[i]);
+		if (!strcmp(r->nodes[i].name, node))
+			return s;
+		t = s > t ? s : t;
+	}
+	return t;
+}
+
+/* The element a testcase's worst state is shown by: failure, error, skipped or none. */
+static const char *junit_element(enum v4_status st, int warn_syserr)
+{
+	if (st == V4_FAIL || (st == V4_WARN && !warn_syserr))
+		return "failure";
+	if (st == V4_ERROR || st == V4_UNREACHABLE)
+		return "error";
+	return st == V4_SKIP ? "skipped" : NULL;
+}
+
+/* One testcase: check on node. */
+static void junit_case(FILE *out, const struct v4_report *r, const struct v4_check *c,
+		       const char *node, int warn_syserr)
+{
+	const struct v4_result *w = junit_worst(r->res, c->id, node);
+	const char *el = junit_element(w->status, warn_syserr);
 	fputs("    <testcase classname=\"v4check.", out);
-	xml(out, check);
+	xml(out, c->id);
 	fputs("\" name=\"", out);
-	xml(out, check);
+	xml(out, c->id);
 	fputs(" on ", out);
 	xml(out, node);
-	fputs("\" time=\"0\">\n", out);
+	fprintf(out, "\" time=\"%.3f\">\n", junit_time(r, c, node));
 	if (el) {
-		fprintf(out, "      <%s type=\"%s\" message=\"", el, w->code);
+		fprintf(out, "      <%s type=\"%s\" message=\"%s: ", el, v4_status_name(w->status), w->code);
 		xml(out, w->message);
 		fputs("\">", out);
-		junit_lines(out, res, check, node);
+		junit_lines(out, r->res, c->id, node, -1);
 		fprintf(out, "</%s>\n", el);
-	} else if (w->status == V4_SKIP) {
-		fputs("      <skipped message=\"", out);
-		xml(out, w->message);
-		fputs("\"/>\n", out);
 	}
 	fputs("      <system-out>", out);
-	junit_lines(out, res, check, node);
-	fputs("</system-out>\n    </testcase>\n", out);
-}
-
-/* Counts check's testcases by kind: tests, failures, errors, skipped. */
-static void junit_counts(const struct v4_results *res, const char *check, int n[4])
-{
-	memset(n, 0, 4 * sizeof *n);
-	for (size_t i = 0; i < res->n; i++) {
-		int any;
-		if (strcmp(res->v[i].check, check) || seen_before(res, i))
-			continue;
-		enum v4_status st = pair_status(res, check, res->v[i].node, &any);
-		n[0]++;
-		n[1] += v4_status_rank(st) == 3;
-		n[2] += v4_status_rank(st) == 2;
-		n[3] += st == V4_SKIP;
+	junit_lines(out, r->res, c->id, node, -1);
+	fputs("</system-out>\n", out);
+	if (warn_syserr && w->status == V4_WARN) {
+		fputs("      <system-err>", out);
+		junit_lines(out, r->res, c->id, node, V4_WARN);
+		fputs("</system-err>\n", out);
 	}
+	fputs("    </testcase>\n", out);
 }
 
-void v4_report_junit(FILE *out, const struct v4_report *r)
+/* Counts check's testcases by kind: tests, failures, errors, skipped; and their time. */
+static double junit_counts(const struct v4_report *r, const struct v4_check *c, int warn_syserr,
+			   int n[4])
+{
+	double t = 0;
+	memset(n, 0, 4 * sizeof *n);
+	for (size_t i = 0; i < r->res->n; i++) {
+		int any;
+		if (strcmp(r->res->v[i].check, c->id) || seen_before(r->res, i))
+			continue;
+		const char *el = junit_element(pair_status(r->res, c->id, r->res->v[i].node, &any),
+					       warn_syserr);
+		n[0]++;
+		n[1] += el && !strcmp(el, "failure");
+		n[2] += el && !strcmp(el, "error");
+		n[3] += el && !strcmp(el, "skipped");
+		t += junit_time(r, c, r->res->v[i].node);
+	}
+	return t;
+}
+
+void v4_report_junit(FILE *out, const struct v4_report *r, int warn_syserr)
 {
 	int t[4] = {0}, n[4];
+	char when[40];
 	for (size_t c = 0; c < r->nc; c++) {
-		junit_counts(r->res, r->checks[c]->id, n);
+		junit_counts(r, r->checks[c], warn_syserr, n);
 		for (int k = 0; k < 4; k++)
 			t[k] += n[k];
 	}
+	/* UTC without a zone: the form the Ant/Jenkins readers (and the
+	 * Windy Road XSD) take */
+	v4_report_rfc3339(r->started > 0 ? r->started : epoch_s(), when, sizeof when);
+	when[19] = 0;
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", out);
 	fprintf(out, "<testsuites name=\"v4check\" tests=\"%d\" failures=\"%d\" errors=\"%d\" "
-		"skipped=\"%d\">\n", t[0], t[1], t[2], t[3]);
+		"time=\"%.3f\">\n", t[0], t[1], t[2], r->duration_s > 0 ? r->duration_s : 0);
 	for (size_t c = 0; c < r->nc; c++) {
-		const char *id = r->checks[c]->id;
-		junit_counts(r->res, id, n);
+		const struct v4_check *ck = r->checks[c];
+		double secs = junit_counts(r, ck, warn_syserr, n);
 		fputs("  <testsuite name=\"", out);
-		xml(out, id);
-		fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\">\n", n[0],
-			n[1], n[2], n[3]);
+		xml(out, ck->id);
+		fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"%d\" skipped=\"%d\" time=\"%.3f\" "
+			"timestamp=\"%s\" hostname=\"", n[0], n[1], n[2], n[3], secs, when);
+		xml(out, v4_report_controller());
+		fputs("\">\n", out);
 		for (size_t i = 0; i < r->res->n; i++)
-			if (!strcmp(r->res->v[i].check, id) && !seen_before(r->res, i))
-				junit_case(out, r->res, id, r->res->v[i].node);
+			if (!strcmp(r->res->v[i].check, ck->id) && !seen_before(r->res, i))
+				junit_case(out, r, ck, r->res->v[i].node, warn_syserr);
 		fputs("  </testsuite>\n", out);
 	}
 	fputs("</testsuites>\n", out);

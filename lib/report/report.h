@@ -19,6 +19,8 @@ struct v4_report {
 	const cJSON *changes;            /* --state: changes since the last run, or NULL */
 	double started;                  /* when the run began (epoch s); 0 unknown */
 	double duration_s;               /* how long it took until the report */
+	const struct v4_ctx *ctx;        /* the run's context (JUnit times: which probes a
+					  * check read); may be NULL */
 };
 
 /* The controller's host name (this machine), for the report's "controller". */
@@ -41,7 +43,9 @@ void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *
  * status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
 void v4_report_prom(FILE *out, const struct v4_report *r);
 int v4_report_nagios(FILE *out, const struct v4_report *r);
-void v4_report_junit(FILE *out, const struct v4_report *r);
+/* warn_syserr (--junit-warn=system-err): a WARN passes, its lines in
+ * <system-err>; else (the default) it is a <failure type="WARN">. */
+void v4_report_junit(FILE *out, const struct v4_report *r, int warn_syserr);
 /* Writes the Prometheus text to path atomically (temp file + rename). */
 int v4_report_textfile(const char *path, const struct v4_report *r);
 

@@ -158,7 +158,11 @@ for f in good eager badkey; do
 	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/$f.junit" 2>"$T/xml.err"
 	ok $? "junit well-formed ($f)"
 done
-grep -q '<failure type="EAGER_DECODE"' "$T/eager.junit"; ok $? "junit: eager decode is a failure"
+grep -q '<failure type="FAIL" message="EAGER_DECODE: ' "$T/eager.junit"; ok $? "junit: eager decode is a failure"
+for f in good eager badkey; do
+	xmllint --noout --schema "$ROOT/tests/xsd/junit-10.xsd" "$T/$f.junit" > "$T/xsd.err" 2>&1; ok $? "junit ($f) validates against tests/xsd/junit-10.xsd"
+	grep -v 'validates$' "$T/xsd.err" | diag
+done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="FAIL"' "$T/eager.json"; ok $? "json output parses"
 # a python3 with jsonschema (Debian's python3-jsonschema may sit under /usr/bin)
 for JPY in python3 /usr/bin/python3 false; do "$JPY" -c 'import jsonschema' 2>/dev/null && break; done

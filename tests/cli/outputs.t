@@ -43,4 +43,51 @@ for args in "-t 0 all" "--no-such-option all" "frobnicate" "-c /nonexistent/v4.j
 done
 "$V4CHECK" --output=nagios -t 0 all > $T/u 2>/dev/null; is $? 3 "--output=nagios: a usage error is UNKNOWN too"
 "$V4CHECK" -t 0 all > $T/u 2>&1; is $? 64 "without -o nagios a usage error is still 64"
+
+# --- JUnit: validated with xmllint against the Jenkins xunit plugin's XSD ---
+XSD=tests/xsd/junit-10.xsd
+# junit NAME ARGS...: runs -o junit into $T/NAME.xml and validates it
+junit() {
+	_n=$1; shift
+	"$V4CHECK" "$@" -o junit > $T/$_n.xml 2> $T/$_n.err
+	xmllint --noout --schema $XSD $T/$_n.xml > $T/$_n.lint 2>&1; ok $? "junit $_n validates against $XSD (xmllint)"
+	grep -v 'validates$' $T/$_n.lint | sed 's/^/#   /' | head -5
+}
+junit demo all --replay $DEMO
+junit syserr all --replay $DEMO --junit-warn system-err
+junit error tls --replay $TLS/error-npu-timeout
+junit unreachable tls --replay $TLS/error-unreachable-node
+junit skip api --replay $DEMO
+# the validator can fail: a skipped= on <testsuites> (what v4check wrote before) is refused
+sed 's/<testsuites name="v4check"/<testsuites skipped="0" name="v4check"/' $T/demo.xml > $T/bad.xml
+xmllint --noout --schema $XSD $T/bad.xml > /dev/null 2>&1; is $? 3 "xmllint refuses an attribute the XSD does not have"
+like $T/demo.xml '<failure type="WARN" message="PREFIX_CACHE_ON: ' "junit: a WARN is a failure of type WARN by default (GitLab and Jenkins both show it)"
+like $T/demo.xml '<failure type="FAIL" message="TLS_MISMATCH: TLS enabled on NPU 0-7 of 8' "junit: a FAIL is a failure of type FAIL with the code and message"
+like $T/demo.xml '<testsuites name="v4check" tests="65" failures="15" errors="0"' "junit: totals count WARN cases as failures"
+unlike $T/syserr.xml '<failure type="WARN"' "--junit-warn system-err: no WARN failure"
+like $T/syserr.xml '<system-err>WARN PREFIX_CACHE_ON: ' "--junit-warn system-err: the WARN lines in <system-err>"
+like $T/syserr.xml '<testsuites name="v4check" tests="65" failures="3" errors="0"' "--junit-warn system-err: only the FAILs count as failures"
+like $T/error.xml '<error type="ERROR" message="PROBE_FAILED: ' "junit: ERROR is an <error>"
+like $T/unreachable.xml '<error type="UNREACHABLE" message="' "junit: UNREACHABLE is an <error>"
+like $T/skip.xml '<skipped type="SKIP" message="SKIP_PRE_DEPLOY: ' "junit: SKIP is <skipped>"
+"$V4CHECK" all --replay $DEMO -o junit --junit-warn sometimes > $T/o 2>&1; is $? 64 "--junit-warn takes failure or system-err only"
+# timestamp, hostname, and each testcase's time from the probes' own durations
+"$JSON_PY" - $T/demo.xml $DEMO "$(hostname)" <<'PY'
+import glob, json, sys, datetime, xml.etree.ElementTree as ET
+root = ET.parse(sys.argv[1]).getroot()
+for s in root.iter("testsuite"):
+    assert s.get("hostname") == sys.argv[3], (s.get("hostname"), sys.argv[3])
+    t = datetime.datetime.strptime(s.get("timestamp"), "%Y-%m-%dT%H:%M:%S")
+    age = (datetime.datetime.utcnow() - t).total_seconds()
+    assert -5 < age < 300, age
+    assert abs(float(s.get("time")) - sum(float(c.get("time")) for c in s.iter("testcase"))) < 0.01
+ms = lambda f: json.load(open(f))["ms"]
+want = (ms("%s/node1/npu-smi-info.json" % sys.argv[2]) +
+        sum(ms(f) for f in glob.glob("%s/node1/hccn-tls.*.json" % sys.argv[2]))) / 1000
+got = [float(c.get("time")) for c in root.iter("testcase") if c.get("name") == "tls on node1"][0]
+assert abs(got - want) < 0.002 and got > 0, (got, want)
+times = {c.get("name"): float(c.get("time")) for c in root.iter("testcase")}
+assert len(set(times.values())) > 5, times
+PY
+ok $? "junit: timestamp (UTC) and hostname on each testsuite; tls on node1's time is its probes' (npu-smi info, hccn_tool -tls) from the capture"
 done_testing

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common.h"
 #include "report.h"
 
 /* ---- shared ---- */
@@ -51,10 +52,12 @@ static void prom_label(FILE *out, const char *s)
 	}
 }
 
-/* HELP and TYPE lines of a gauge. */
+/* HELP and TYPE lines: a counter when the name ends in _total, else a gauge. */
 static void prom_head(FILE *out, const char *name, const char *help)
 {
-	fprintf(out, "# HELP %s %s\n# TYPE %s gauge\n", name, help, name);
+	size_t l = strlen(name);
+	int counter = l > 6 && !strcmp(name + l - 6, "_total");
+	fprintf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, counter ? "counter" : "gauge");
 }
 
 /* One sample with labels check (may be NULL) and node. */
@@ -105,36 +108,123 @@ static void prom_api(FILE *out, const struct v4_report *r, const char *name, con
 	}
 }
 
-/* HBM used per NPU from the npu-mem evidence. */
-static void prom_hbm(FILE *out, const struct v4_report *r)
+/* One per-NPU sample. */
+static void npu_sample(FILE *out, const char *name, const char *node, int npu, double v)
 {
-	int head = 0;
-	for (size_t i = 0; i < r->res->n; i++) {
-		const struct v4_result *x = &r->res->v[i];
-		const cJSON *npus = cJSON_GetObjectItemCaseSensitive(x->evidence, "npus");
-		if (strcmp(x->check, "npu-mem") || !cJSON_IsArray(npus))
-			continue;
-		for (const cJSON *e = npus->child; e; e = e->next) {
-			const cJSON *id = cJSON_GetObjectItemCaseSensitive(e, "npu");
-			const cJSON *mb = cJSON_GetObjectItemCaseSensitive(e, "hbm_used_mb");
-			if (!cJSON_IsNumber(id) || !cJSON_IsNumber(mb))
-				continue;
-			if (!head++)
-				prom_head(out, "v4check_npu_hbm_used_bytes", "HBM in use per NPU (npu-smi)");
-			fputs("v4check_npu_hbm_used_bytes{node=\"", out);
-			prom_label(out, x->node);
-			fprintf(out, "\",npu=\"%d\"} %.17g\n", id->valueint, mb->valuedouble * 1048576.0);
-		}
+	fprintf(out, "%s{node=\"", name);
+	prom_label(out, node);
+	fprintf(out, "\",npu=\"%d\"} %.15g\n", npu, v);
+}
+
+/* The NPU tables of the reached nodes, parsed from their npu-smi info facts
+ * (what every check that reads NPUs reads), whatever the checks concluded;
+ * ok[i] is 0 where the table could not be had. */
+static void npu_tables(const struct v4_report *r, struct v4_npusmi *t, int *ok)
+{
+	for (size_t i = 0; i < r->nn; i++) {
+		char *why = NULL;
+		ok[i] = !r->nodes[i].unreachable && node_npusmi(&r->nodes[i], &t[i], &why) == 0;
+		free(why);
 	}
 }
 
-/* Run-wide gauges: worst state, time, reachable nodes, changes. */
+enum npu_field { NF_HBM_USED, NF_HBM_TOTAL, NF_HEALTH, NF_TEMP, NF_POWER, NF_AICORE };
+
+/* The value of field f of NPU u, or NaN when the table does not have it. */
+static double npu_value(const struct v4_npu *u, enum npu_field f)
+{
+	switch (f) {
+	case NF_HBM_USED: return u->has_hbm ? u->hbm_used_mb * 1048576.0 : NAN;
+	case NF_HBM_TOTAL: return u->has_hbm ? u->hbm_total_mb * 1048576.0 : NAN;
+	case NF_HEALTH: return !strcmp(u->health, "OK");
+	case NF_TEMP: return u->temp_c;
+	case NF_POWER: return u->power_w >= 0 ? u->power_w : NAN;
+	case NF_AICORE: return u->aicore_pct / 100.0;
+	}
+	return NAN;
+}
+
+/* One per-NPU gauge over every NPU of every node whose table was read (a
+ * second die row of the same NPU id is not repeated). */
+static void prom_npu_field(FILE *out, const struct v4_report *r, const struct v4_npusmi *t,
+			   const int *ok, const char *name, enum npu_field f, const char *help)
+{
+	int head = 0;
+	for (size_t i = 0; i < r->nn; i++)
+		for (size_t k = 0; ok[i] && k < t[i].nnpu; k++) {
+			const struct v4_npu *u = &t[i].npus[k];
+			double v = npu_value(u, f);
+			if (isnan(v) || (k && t[i].npus[k - 1].id == u->id))
+				continue;
+			if (!head++)
+				prom_head(out, name, help);
+			npu_sample(out, name, r->nodes[i].name, u->id, v);
+		}
+}
+
+/* TLS switch per NPU from the hccn_tool -tls -g facts that were read. */
+static void prom_npu_tls(FILE *out, const struct v4_report *r, const struct v4_npusmi *t,
+			 const int *ok)
+{
+	int head = 0;
+	for (size_t i = 0; i < r->nn; i++)
+		for (size_t k = 0; ok[i] && k < t[i].nnpu; k++) {
+			char id[32], *why = NULL, *err = NULL;
+			struct v4_tls tls;
+			if (k && t[i].npus[k - 1].id == t[i].npus[k].id)
+				continue;
+			snprintf(id, sizeof id, "hccn-tls.%d", t[i].npus[k].id);
+			const struct v4_fact *f = v4_fact_ok(&r->nodes[i], id, 0, &why);
+			if (f && v4_parse_hccn_tls(f->out, f->out_len, f->err, &tls, &err) == 0) {
+				if (!head++)
+					prom_head(out, "v4check_npu_tls_enabled",
+						  "1 when the NPU's TLS switch is on (hccn_tool -tls -g)");
+				npu_sample(out, "v4check_npu_tls_enabled", r->nodes[i].name,
+					   t[i].npus[k].id, tls.sw);
+			}
+			free(why);
+			free(err);
+		}
+}
+
+/* Per-NPU gauges from the facts, so that they are there on every run in
+ * which npu-smi answered, also when a check failed on that NPU. */
+static void prom_npus(FILE *out, const struct v4_report *r)
+{
+	struct v4_npusmi *t = xcalloc(r->nn ? r->nn : 1, sizeof *t);
+	int *ok = xcalloc(r->nn ? r->nn : 1, sizeof *ok);
+	npu_tables(r, t, ok);
+	prom_npu_field(out, r, t, ok, "v4check_npu_hbm_used_bytes", NF_HBM_USED,
+		       "HBM in use per NPU (npu-smi info)");
+	prom_npu_field(out, r, t, ok, "v4check_npu_hbm_total_bytes", NF_HBM_TOTAL,
+		       "HBM size per NPU (npu-smi info)");
+	prom_npu_field(out, r, t, ok, "v4check_npu_health_ok", NF_HEALTH,
+		       "1 when npu-smi info reports the NPU's health as OK");
+	prom_npu_field(out, r, t, ok, "v4check_npu_temperature_celsius", NF_TEMP,
+		       "NPU temperature (npu-smi info)");
+	prom_npu_field(out, r, t, ok, "v4check_npu_power_watts", NF_POWER,
+		       "NPU power draw (npu-smi info)");
+	prom_npu_field(out, r, t, ok, "v4check_npu_aicore_utilization_ratio", NF_AICORE,
+		       "AI Core utilisation per NPU (npu-smi info), 0-1");
+	prom_npu_tls(out, r, t, ok);
+	for (size_t i = 0; i < r->nn; i++)
+		if (ok[i])
+			v4_npusmi_free(&t[i]);
+	free(t);
+	free(ok);
+}
+
+/* Run-wide gauges: build, worst state, time, duration, reachable nodes, changes. */
 static void prom_run(FILE *out, const struct v4_report *r)
 {
+	prom_head(out, "v4check_build_info", "Always 1; the labels say which v4check wrote the metrics");
+	fprintf(out, "v4check_build_info{version=\"%s\",schema=\"%d\"} 1\n", V4_VERSION, V4_SCHEMA);
 	prom_head(out, "v4check_run_status", "Worst state of the run (same scale as v4check_check_status)");
 	fprintf(out, "v4check_run_status %d\n", (int)v4_results_worst(r->res));
 	prom_head(out, "v4check_run_timestamp_seconds", "When the run ended (Unix time)");
-	fprintf(out, "v4check_run_timestamp_seconds %lld\n", (long long)time(NULL));
+	fprintf(out, "v4check_run_timestamp_seconds %.3f\n", epoch_s());
+	prom_head(out, "v4check_run_duration_seconds", "How long the run took, from start to report");
+	fprintf(out, "v4check_run_duration_seconds %.3f\n", r->duration_s > 0 ? r->duration_s : 0);
 	prom_head(out, "v4check_node_reachable", "1 when v4check reached the node");
 	for (size_t i = 0; i < r->nn; i++) {
 		fputs("v4check_node_reachable{node=\"", out);
@@ -162,11 +252,11 @@ void v4_report_prom(FILE *out, const struct v4_report *r)
 		 "Highest KV cache usage over the engines (0-1)");
 	prom_api(out, r, "v4check_vllm_requests_waiting", "requests_waiting", 1,
 		 "Requests waiting over all engines");
-	prom_api(out, r, "v4check_vllm_preemptions", "preemptions", 1,
-		 "Requests preempted since the server started, over all engines");
+	prom_api(out, r, "v4check_vllm_preemptions_total", "preemptions", 1,
+		 "Requests preempted since the server started, over all engines (vLLM's counter)");
 	prom_api(out, r, "v4check_vllm_prefix_cache_hit_ratio", "prefix_cache_hit_rate", 1,
 		 "Prefix cache hits over queries since the server started (0-1)");
-	prom_hbm(out, r);
+	prom_npus(out, r);
 }
 
 int v4_report_textfile(const char *path, const struct v4_report *r)

@@ -131,6 +131,8 @@ grep -q '^v4check_check_status{check="api",node="[^"]*"} 5$' "$T/eager.prom"; ok
 grep -q '^v4check_api_tpot_seconds{node=' "$T/eager.prom" && grep -q '^v4check_api_ttft_seconds{node=' "$T/good.prom"
 ok $? "prom: TTFT and TPOT gauges"
 grep -q '^v4check_vllm_prefix_cache_hit_ratio{node="[^"]*"} 0.25$' "$T/good.prom"; ok $? "prom: prefix cache hit ratio"
+grep -q '^# TYPE v4check_vllm_preemptions_total counter$' "$T/good.prom" && grep -q '^v4check_vllm_preemptions_total{node=' "$T/good.prom"
+ok $? "prom: vLLM's preemptions as a counter named _total"
 
 run good t.prom -o prom --textfile "$T/tf.prom"
 [ $RC -eq 0 ] && [ ! -s "$T/t.prom" ] && grep -q v4check_check_ok "$T/tf.prom" && ! ls "$T"/tf.prom.tmp* >/dev/null 2>&1

@@ -90,4 +90,41 @@ times = {c.get("name"): float(c.get("time")) for c in root.iter("testcase")}
 assert len(set(times.values())) > 5, times
 PY
 ok $? "junit: timestamp (UTC) and hostname on each testsuite; tls on node1's time is its probes' (npu-smi info, hccn_tool -tls) from the capture"
+
+# --- Prometheus (-o prom): promtool, per-NPU gauges on every run, the rules ---
+# prom_types FILE: every *_total series is TYPE counter, every counter ends in _total
+prom_types() {
+	awk '/^# TYPE /{t[$3]=$4} END{for (m in t) if ((m ~ /_total$/) != (t[m] == "counter")) {print m, t[m]; bad=1} exit bad}' "$1"
+}
+"$V4CHECK" all --replay $DEMO -o prom > $T/demo.prom
+"$V4CHECK" tls --replay $TLS/error-npu-timeout -o prom > $T/err.prom
+for f in demo err; do
+	promtool check metrics < $T/$f.prom > $T/$f.lint 2>&1; ok $? "promtool check metrics: $f is clean"
+	sed 's/^/#   /' $T/$f.lint | head -5
+	prom_types $T/$f.prom > $T/$f.types; ok $? "prom $f: counters typed counter and named _total"
+done
+for m in hbm_used_bytes hbm_total_bytes health_ok temperature_celsius power_watts aicore_utilization_ratio tls_enabled; do
+	is "$(grep -c "^v4check_npu_${m}{node=\"node[1-4]\",npu=\"[0-7]\"} " $T/demo.prom)" 32 "prom: v4check_npu_$m for all 32 NPUs of the 4 nodes"
+done
+is "$(grep -c '^v4check_npu_hbm_used_bytes{node="node2",' $T/demo.prom)" 8 "prom: node2's NPU gauges are there although npu-mem FAILs on it"
+like $T/demo.prom '^v4check_npu_hbm_used_bytes\{node="node2",npu="3"\} 42949672960$' "prom: node2's held NPU 3 shows its 40960 MiB"
+like $T/demo.prom '^v4check_npu_tls_enabled\{node="node3",npu="7"\} 1$' "prom: node3's TLS switches are on"
+like $T/demo.prom '^v4check_build_info\{version="[0-9]+\.[0-9]+\.[0-9]+",schema="2"\} 1$' "prom: build info with the version"
+like $T/demo.prom '^# TYPE v4check_run_duration_seconds gauge$' "prom: a run-duration gauge"
+like $T/demo.prom '^v4check_run_duration_seconds [0-9.]+$' "prom: the run's duration"
+like $T/demo.prom '^v4check_run_timestamp_seconds [0-9]{10}' "prom: the run's end time"
+like $T/err.prom '^v4check_check_status\{check="tls",node="node1"\} 3$' "prom: an NPU that timed out: ERROR (3) in check_status"
+# the check can fail: a counter without _total is found
+printf '# TYPE v4check_x counter\nv4check_x 1\n' > $T/badc.prom
+prom_types $T/badc.prom > /dev/null; is $? 1 "the counter-name check finds a counter without _total"
+R=contrib/prometheus
+promtool check rules $R/v4check.rules.yml > $T/r.lint 2>&1; ok $? "promtool check rules: the shipped rules"
+(cd $R && promtool test rules v4check.rules.test.yml) > $T/rt 2>&1; r=$?
+ok $r "promtool test rules: the stale, gone and absent alerts fire on a v4check that stopped"
+[ $r -eq 0 ] || sed 's/^/#   /' $T/rt | head -30
+# the rule tests can fail: without the age alert they do
+mkdir $T/rules
+sed 's/time() - v4check_run_timestamp_seconds > 900/time() - v4check_run_timestamp_seconds > 90000/' $R/v4check.rules.yml > $T/rules/v4check.rules.yml
+cp $R/v4check.rules.test.yml $T/rules/
+(cd $T/rules && promtool test rules v4check.rules.test.yml) > /dev/null 2>&1; is $? 1 "promtool test rules fails when the age alert does not fire"
 done_testing

@@ -12,6 +12,7 @@ struct v4_cli {
 	const char *config;
 	const char *out_arg; /* -o as given */
 	int man;             /* list --man */
+	int color;           /* --color: V4_COLOR_AUTO (default), _ALWAYS, _NEVER */
 	char **args;         /* after the command word */
 	int nargs;
 };
@@ -31,6 +32,12 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids);
 
 /* Prints an error and returns the usage exit status. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+enum { V4_COLOR_AUTO, V4_COLOR_ALWAYS, V4_COLOR_NEVER };
+/* Parses --color's word (auto, always, never) into *mode; -1 when it is none. */
+int v4_color_mode(const char *when, int *mode);
+/* 1 when text on fd is to be coloured under mode (see term.c). */
+int v4_color_wanted(int mode, int fd);
 
 /* 1 when argv asks for -o nagios. */
 int v4_wants_nagios(int argc, char **argv);

@@ -44,6 +44,8 @@ static const char usage_text[] =
 	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
 	"      --junit-warn failure|system-err  -o junit: a WARN as a failure (default) or\n"
 	"                            passing with its lines in <system-err>\n"
+	"      --color WHEN          colour the text report: auto (default: on a terminal,\n"
+	"                            NO_COLOR unset or empty, TERM not dumb), always, never\n"
 	"  -q, --quiet               only what is not PASS\n"
 	"  -v, --verbose             evidence and progress\n"
 	"api (--phase live):\n"
@@ -78,7 +80,7 @@ enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
-	O_JUNIT_WARN,
+	O_JUNIT_WARN, O_COLOR,
 };
 
 static const struct option long_opts[] = {
@@ -116,6 +118,7 @@ static const struct option long_opts[] = {
 	{"state", required_argument, NULL, O_STATE},
 	{"textfile", required_argument, NULL, O_TEXTFILE},
 	{"junit-warn", required_argument, NULL, O_JUNIT_WARN},
+	{"color", required_argument, NULL, O_COLOR},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -213,6 +216,10 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 		if (strcmp(arg, "failure") && strcmp(arg, "system-err"))
 			return usage_error("--junit-warn is failure or system-err, not '%s'", arg);
 		o->junit_warn_syserr = !strcmp(arg, "system-err");
+		return 0;
+	case O_COLOR:
+		if (v4_color_mode(arg, &cli->color))
+			return usage_error("--color is auto, always or never, not '%s'", arg);
 		return 0;
 	}
 	return 1;
@@ -326,7 +333,7 @@ static int run_main(int argc, char **argv)
 		return rc;
 	if ((rc = output_format(&cli, cmd)) || (rc = validate(&cli)))
 		return rc;
-	cli.o.color = cli.o.format == V4_FMT_TEXT && isatty(1) && !getenv("NO_COLOR");
+	cli.o.color = cli.o.format == V4_FMT_TEXT && v4_color_wanted(cli.color, 1);
 	for (size_t i = 0; i < V4_ARRAY_LEN(commands); i++)
 		if (strcmp(commands[i]->name, cmd) == 0)
 			return commands[i]->run(&cli);

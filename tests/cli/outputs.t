@@ -127,4 +127,25 @@ mkdir $T/rules
 sed 's/time() - v4check_run_timestamp_seconds > 900/time() - v4check_run_timestamp_seconds > 90000/' $R/v4check.rules.yml > $T/rules/v4check.rules.yml
 cp $R/v4check.rules.test.yml $T/rules/
 (cd $T/rules && promtool test rules v4check.rules.test.yml) > /dev/null 2>&1; is $? 1 "promtool test rules fails when the age alert does not fire"
+
+# --- --color: on a terminal (a pty from script(1)), NO_COLOR, TERM ---
+ESC=$(printf '\033')
+F=$TLS/fail-node3-enabled
+V=$(cd "$(dirname "$V4CHECK")" && pwd)/$(basename "$V4CHECK")
+# on_tty OUT ENV... -- ARGS: runs v4check on a pseudo-terminal
+on_tty() {
+	_o=$1; shift
+	script -qec "env $* $V tls --replay $F" /dev/null > $T/$_o 2>&1
+}
+on_tty tty_auto -u NO_COLOR TERM=xterm; like $T/tty_auto "$ESC\[31;1mFAIL" "--color auto on a terminal: FAIL in red"
+on_tty tty_nocolor NO_COLOR=1 TERM=xterm; unlike $T/tty_nocolor "$ESC\[" "NO_COLOR=1 on a terminal: no colour"
+on_tty tty_empty NO_COLOR= TERM=xterm; like $T/tty_empty "$ESC\[31;1mFAIL" "NO_COLOR set but empty: colour as usual"
+on_tty tty_dumb -u NO_COLOR TERM=dumb; unlike $T/tty_dumb "$ESC\[" "TERM=dumb on a terminal: no colour"
+script -qec "env TERM=xterm $V tls --replay $F --color=never" /dev/null > $T/tty_never 2>&1
+unlike $T/tty_never "$ESC\[" "--color=never on a terminal: no colour"
+"$V4CHECK" tls --replay $F > $T/pipe_auto; unlike $T/pipe_auto "$ESC\[" "--color auto into a pipe: no colour"
+"$V4CHECK" tls --replay $F --color=always > $T/pipe_always; like $T/pipe_always "$ESC\[32mPASS" "--color=always into a pipe: colour"
+NO_COLOR=1 TERM=dumb "$V4CHECK" tls --replay $F --color always > $T/pipe_always2; like $T/pipe_always2 "$ESC\[31;1mFAIL" "--color always wins over NO_COLOR and TERM=dumb"
+"$V4CHECK" tls --replay $F --color=always -o json > $T/json_always; unlike $T/json_always "$ESC" "--color=always never colours JSON"
+"$V4CHECK" tls --replay $F --color=sometimes > $T/o 2>&1; is $? 64 "--color takes auto, always or never"
 done_testing

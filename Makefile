@@ -2,6 +2,8 @@
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/vendor-completions
 CC      ?= cc
 BIN     ?= v4check
 PKGS     = libssh2 libcurl libcjson libpcre2-8
@@ -52,6 +54,15 @@ man/v4check-checks.7: $(BIN)
 
 units: $(UNIT_BIN)
 
+# Shell completion, generated from the tables (tests/cli/completion.t checks
+# that the committed scripts are in step).
+completion: $(BIN)
+	./$(BIN) completion bash > contrib/completion/v4check.bash.tmp && \
+	  mv contrib/completion/v4check.bash.tmp contrib/completion/v4check.bash
+	./$(BIN) completion zsh > contrib/completion/_v4check.tmp && \
+	  mv contrib/completion/_v4check.tmp contrib/completion/_v4check
+.PHONY: completion
+
 # Every test: unit (C, TAP), CLI (sh, TAP), cluster (netns + sshd, root only).
 # The whole suite: functional tests (unit, CLI, cluster), then the same unit and
 # CLI tests under ASan+UBSan and valgrind, then every fuzz target over its seeds.
@@ -93,6 +104,9 @@ install: all
 	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system $(DESTDIR)$(PREFIX)/share/doc/v4check
 	install -m 644 contrib/systemd/v4check.service contrib/systemd/v4check.timer $(DESTDIR)$(PREFIX)/lib/systemd/system/
 	install -m 644 contrib/cron/v4check contrib/prometheus/v4check.rules.yml $(DESTDIR)$(PREFIX)/share/doc/v4check/
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 644 contrib/completion/v4check.bash $(DESTDIR)$(BASHCOMPDIR)/v4check
+	install -m 644 contrib/completion/_v4check $(DESTDIR)$(ZSHCOMPDIR)/_v4check
 
 clean:
 	rm -rf $(B) build-asan v4check

@@ -25,7 +25,14 @@ struct v4_cmd {
 };
 
 extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect, v4_cmd_merge,
-	v4_cmd_config;
+	v4_cmd_config, v4_cmd_completion;
+
+/* main.c's tables: the options, --help, the commands (for completion). */
+struct option;
+extern const struct option *const v4_long_opts;
+extern const char *const v4_usage_text;
+extern const struct v4_cmd *const *const v4_commands;
+extern const size_t v4_ncommands;
 
 /* Runs the given checks over the inventory (probe, evaluate, fix, report). */
 int v4_cmd_checks(struct v4_cli *cli, char **ids);

@@ -11,7 +11,7 @@
 
 static const struct v4_cmd *const commands[] = {
 	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
-	&v4_cmd_config,
+	&v4_cmd_config, &v4_cmd_completion,
 };
 
 static const char usage_text[] =
@@ -25,6 +25,7 @@ static const char usage_text[] =
 	"  config              print the configuration in force (the built-in one without -c)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
 	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
+	"  completion bash|zsh print the shell completion script\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14])\n"
@@ -123,6 +124,12 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
+
+/* The tables, for `completion` (cmd_completion.c). */
+const struct option *const v4_long_opts = long_opts;
+const char *const v4_usage_text = usage_text;
+const struct v4_cmd *const *const v4_commands = commands;
+const size_t v4_ncommands = V4_ARRAY_LEN(commands);
 
 int usage_error(const char *fmt, ...)
 {

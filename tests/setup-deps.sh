@@ -4,7 +4,7 @@
 PKGS="libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev pkg-config
       openssh-server openssh-client iproute2 procps psmisc findutils python3 time
       prometheus pdsh clustershell ansible valgrind clang libclang-rt-14-dev man-db
-      python3-jsonschema python3-nagiosplugin libxml2-utils"
+      python3-jsonschema python3-nagiosplugin libxml2-utils zsh"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing="$missing $p"

@@ -317,8 +317,9 @@ static const char *zsh_action(const struct optval *v)
 	switch (v->kind) {
 	case K_FILE: return ":file:_files";
 	case K_DIR: return ":directory:_files -/";
-	case K_CHECKS: return ":check ids:_values -s , check ${checks%%:*}";
-	case K_CHECKS_CODES: return ":check ids or finding codes:_values -s , id ${checks%%:*} $codes";
+	/* no ':' in an action: _arguments would split the spec there */
+	case K_CHECKS: return ":check ids:_values -s , check $ids";
+	case K_CHECKS_CODES: return ":check ids or finding codes:_values -s , id $ids $codes";
 	case K_FREE: return ":value: ";
 	default: return "";
 	}
@@ -346,10 +347,12 @@ static void zsh_option(FILE *out, const struct option *o)
 	fputs("' \\\n", out);
 }
 
-/* The arrays: checks and commands with their titles, codes. */
+/* The arrays: check ids, checks and commands with their titles, codes. */
 static void zsh_lists(FILE *out)
 {
-	fputs("\tlocal -a checks codes commands\n\tchecks=(\n", out);
+	fputs("\tlocal -a checks ids codes commands\n\tids=(", out);
+	put_checks(out, " ");
+	fputs(")\n\tchecks=(\n", out);
 	for (size_t i = 0; i < v4_ncheck; i++) {
 		fprintf(out, "\t\t'%s:", v4_checks[i]->id);
 		put_safe(out, v4_checks[i]->title);

@@ -51,8 +51,14 @@ int v4_nagios_guard(int argc, char **argv, int (*run)(int, char **))
 {
 	FILE *cap = tmpfile();
 	int saved = cap ? dup(2) : -1;
-	if (saved < 0 || dup2(fileno(cap), 2) < 0) {
+	if (saved < 0 || dup2(fileno(cap), 2) < 0) { /* no temp file: say it without the why */
+		if (cap)
+			fclose(cap);
 		int rc = run(argc, argv);
+		fflush(stdout);
+		if (rc > 3)
+			printf("V4CHECK UNKNOWN - %s error (see standard error)\n",
+			       rc == V4_EXIT_USAGE ? "usage or configuration" : "internal");
 		return rc > 3 ? 3 : rc;
 	}
 	int rc = run(argc, argv);

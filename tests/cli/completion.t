@@ -62,4 +62,21 @@ for o in "-o" "--phase" "--color" "--junit-warn"; do
 	done
 	"$V4CHECK" tls --replay fixtures/checks/tls/pass-all-disabled $o bogus > $T/o 2>&1; is $? 64 "v4check refuses $o bogus"
 done
+
+# the zsh script in a real interactive zsh (zsh/zpty): what a TAB shows
+zcomp() { zsh -f tests/zsh-complete.zsh "$ROOT/contrib/completion" "$T" "$1" > $T/z 2>&1; cat $T/z; }
+if command -v zsh >/dev/null; then
+	zcomp "v4check --phase " | grep -Eq '^live +pre'; ok $? "zsh: --phase offers live and pre"
+	zcomp "v4check -o " | grep -Eq '^json +junit +nagios +prom +text'; ok $? "zsh: -o offers the formats"
+	zcomp "v4check --warn-only TLS_" | grep -q 'TLS_MISMATCH'; ok $? "zsh: --warn-only offers finding codes"
+	zcomp "v4check --skip tls,npu" | grep -Eq '^npu +npu-mem'; ok $? "zsh: --skip completes the next id of a comma list"
+	zcomp "v4check explain " | grep -q '^tls  *-- HCCL TLS switch identical'; ok $? "zsh: explain offers the checks with their titles"
+	zcomp "v4check expl" | grep -q '% v4check explain '; ok $? "zsh: 'expl' completes to explain"
+	zcomp "v4check completion " | grep -Eq '^bash +zsh'; ok $? "zsh: completion offers bash and zsh"
+	for w in "v4check --" "v4check -c x.json tls " "v4check --color="; do
+		zcomp "$w" > $T/zw; unlike $T/zw '_arguments|invalid|command not found|parse error' "zsh: no error completing '$w'"
+	done
+else
+	for i in 1 2 3 4 5 6 7 8 9 10; do ok 1 "zsh missing (tests/setup-deps.sh installs it)"; done
+fi
 done_testing

@@ -53,6 +53,9 @@ valid_json state $T/state "the --state file validates"
 
 "$V4CHECK" list -o json > $T/list.json
 valid_json list $T/list.json "list -o json validates"
+"$V4CHECK" list | awk '{print $1}' > $T/ids
+"$JSON_PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); ids=[c["id"] for c in d["checks"]]; want=open(sys.argv[2]).read().split(); assert d["schema"]==1 and ids==want, (ids, want); assert all(c["findings"] for c in d["checks"])' $T/list.json $T/ids
+ok $? "list -o json: schema 1, every check of list in order, with its findings"
 valid_json manifest $DEMO/manifest.json "the demo capture's manifest validates"
 valid_json fact "$DEMO/node1/npu-smi-info.json" "a probe file of the demo capture validates"
 # every capture in fixtures/ (check cases, the demo): manifests and probe files

@@ -15,7 +15,7 @@ zpty -w z "print ZPTY''_DONE"
 out=
 zpty -r -t z chunk 2>/dev/null
 integer i=0
-while (( i++ < 200 )); do
+while (( i++ < 600 )); do  # up to 30 s on a loaded machine
 	if zpty -r -t z chunk; then
 		out+=$chunk
 		[[ $out == *$'\n'ZPTY_DONE* || $out == *$'\r'ZPTY_DONE* ]] && break

@@ -1,11 +1,12 @@
 #!/bin/zsh -f
 # Types WORDS and a TAB into an interactive zsh (on a pty, zsh/zpty) whose
-# completion loads _v4check from DIR, and prints what zsh showed (the list,
+# completion loads _v4check from DIR (compinit -D: no dump file that a killed
+# shell could leave half written), and prints what zsh showed (the list,
 # or the completed line), escapes removed.
 # usage: zsh -f tests/zsh-complete.zsh DIR TMPDIR WORDS
 zmodload zsh/zpty || exit 2
 zpty z 'TERM=dumb zsh -f -i' || exit 2
-zpty -w z "PS1='%% '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -d $2/zcompdump; zstyle ':completion:*' list-prompt ''; LISTMAX=100000"
+zpty -w z "PS1='%% '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; zstyle ':completion:*' list-prompt ''; LISTMAX=100000"
 zpty -w -n z "$3"$'\t'
 sleep 0.3
 # end the line and print a marker; read until it comes (split so that the

@@ -64,6 +64,16 @@ CLUSTER_T = $(wildcard tests/cluster/*.t)
 PKG_T     = $(wildcard tests/pkg/*.t)
 TALLY     = tests/tally.sh $(B)/tally
 
+# Shell completion, generated from the tables (tests/cli/completion.t checks
+# that the committed scripts are in step).
+completion: $(BIN)
+	./$(BIN) completion bash > contrib/completion/v4check.bash.tmp && \
+	  mv contrib/completion/v4check.bash.tmp contrib/completion/v4check.bash
+	./$(BIN) completion zsh > contrib/completion/_v4check.tmp && \
+	  mv contrib/completion/_v4check.tmp contrib/completion/_v4check
+.PHONY: completion
+
+
 # The fast inner loop: unit and CLI tests, no root, no sanitizers.
 test: testdeps all units
 	prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)

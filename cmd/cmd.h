@@ -22,8 +22,10 @@ struct v4_cli {
 	const char *out_arg; /* -o as given */
 	int man;             /* list --man */
 	int list_hosts;      /* --list-hosts */
+	int color;           /* --color: V4_COLOR_AUTO (default), _ALWAYS, _NEVER */
 	char **args;         /* after the command word */
 	int nargs;
+	const struct v4_tables *tables; /* main.c's */
 };
 
 struct v4_cmd {
@@ -34,7 +36,17 @@ struct v4_cmd {
 };
 
 extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect, v4_cmd_merge,
-	v4_cmd_config;
+	v4_cmd_config, v4_cmd_completion;
+
+/* main.c's tables (the options, --help, the commands), handed to the
+ * commands that print them (completion) through the cli. */
+struct option;
+struct v4_tables {
+	const struct option *opts;
+	const char *usage;
+	const struct v4_cmd *const *cmds;
+	size_t ncmds;
+};
 
 /* Runs the given checks over the inventory (probe, evaluate, fix, report). */
 int v4_cmd_checks(struct v4_cli *cli, char **ids);
@@ -50,6 +62,17 @@ const char *cli_config_path(const struct v4_cli *cli, const char **why);
 int cli_load_config(const struct v4_cli *cli, struct v4_config *cfg);
 /* --list-hosts: prints the nodes a run would check, one a line. */
 int v4_list_hosts(struct v4_cli *cli);
+enum { V4_COLOR_AUTO, V4_COLOR_ALWAYS, V4_COLOR_NEVER };
+/* Parses --color's word (auto, always, never) into *mode; -1 when it is none. */
+int v4_color_mode(const char *when, int *mode);
+/* 1 when text on fd is to be coloured under mode (see term.c). */
+int v4_color_wanted(int mode, int fd);
+
+/* 1 when argv asks for -o nagios. */
+int v4_wants_nagios(int argc, char **argv);
+/* Runs run(argc, argv) with stderr held aside: an exit status above 3 (usage,
+ * config, internal) becomes "V4CHECK UNKNOWN - why" on stdout and 3. */
+int v4_nagios_guard(int argc, char **argv, int (*run)(int, char **));
 
 /* Loads the config and builds the nodes; prints why and returns -1 on error. */
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);

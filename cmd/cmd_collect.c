@@ -45,4 +45,5 @@ static int run_collect(struct v4_cli *cli)
 	return rc;
 }
 
-const struct v4_cmd v4_cmd_collect = {"collect", "-o DIR", "capture probe outputs", run_collect};
+const struct v4_cmd v4_cmd_collect = {"collect", "-o DIR [CHECK...]", "capture probe outputs",
+				      run_collect};

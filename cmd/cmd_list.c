@@ -65,6 +65,42 @@ static void man_page(FILE *out)
 	fputs(".SH SEE ALSO\n.BR v4check (1),\n.BR v4check.conf (5)\n", out);
 }
 
+/* One check for list -o json: id, title, fix class, findings, parameters. */
+static cJSON *check_json(const struct v4_check *c)
+{
+	cJSON *o = cJSON_CreateObject(), *fs = cJSON_CreateArray(), *ps = cJSON_CreateArray();
+	cJSON_AddStringToObject(o, "id", c->id);
+	cJSON_AddStringToObject(o, "title", c->title);
+	cJSON_AddStringToObject(o, "fix", fix_words[c->fix_class]);
+	for (const struct v4_finding *f = c->findings; f && f->code; f++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "code", f->code);
+		cJSON_AddStringToObject(e, "status", v4_status_name(f->status));
+		cJSON_AddItemToArray(fs, e);
+	}
+	for (const struct v4_param *p = c->params; p && p->name; p++) {
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "name", p->name);
+		cJSON_AddNumberToObject(e, "default", p->def);
+		cJSON_AddItemToArray(ps, e);
+	}
+	cJSON_AddItemToObject(o, "findings", fs);
+	cJSON_AddItemToObject(o, "params", ps);
+	return o;
+}
+
+/* list -o json: {"schema": 1, "version", "checks": [...]} (schema/v4check.schema.json). */
+static cJSON *list_json(void)
+{
+	cJSON *doc = cJSON_CreateObject(), *arr = cJSON_CreateArray();
+	cJSON_AddNumberToObject(doc, "schema", 1);
+	cJSON_AddStringToObject(doc, "version", V4_VERSION);
+	for (size_t i = 0; i < v4_ncheck; i++)
+		cJSON_AddItemToArray(arr, check_json(v4_checks[i]));
+	cJSON_AddItemToObject(doc, "checks", arr);
+	return doc;
+}
+
 static int run_list(struct v4_cli *cli)
 {
 	if (cli->man) {
@@ -72,18 +108,11 @@ static int run_list(struct v4_cli *cli)
 		return 0;
 	}
 	if (cli->o.format == V4_FMT_JSON) {
-		cJSON *arr = cJSON_CreateArray();
-		for (size_t i = 0; i < v4_ncheck; i++) {
-			cJSON *o = cJSON_CreateObject();
-			cJSON_AddStringToObject(o, "id", v4_checks[i]->id);
-			cJSON_AddStringToObject(o, "title", v4_checks[i]->title);
-			cJSON_AddStringToObject(o, "fix", fix_words[v4_checks[i]->fix_class]);
-			cJSON_AddItemToArray(arr, o);
-		}
-		char *s = cJSON_Print(arr);
+		cJSON *doc = list_json();
+		char *s = cJSON_Print(doc);
 		printf("%s\n", s);
 		cJSON_free(s);
-		cJSON_Delete(arr);
+		cJSON_Delete(doc);
 		return 0;
 	}
 	for (size_t i = 0; i < v4_ncheck; i++)

@@ -82,8 +82,10 @@ static int read_report(struct merge *m, const char *file, char **err)
 	const cJSON *nodes = cJSON_GetObjectItemCaseSensitive(j, "nodes");
 	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(j, "schema");
 	int rc = 0;
-	if (!cJSON_IsNumber(schema) || schema->valueint != V4_SCHEMA || !cJSON_IsArray(nodes)) {
-		*err = xasprintf("%s: not a v4check JSON report of schema %d", file, V4_SCHEMA);
+	/* schema 2 only added fields: a schema 1 report merges as it is */
+	if (!cJSON_IsNumber(schema) || schema->valueint < 1 || schema->valueint > V4_SCHEMA ||
+	    !cJSON_IsArray(nodes)) {
+		*err = xasprintf("%s: not a v4check JSON report of schema 1 to %d", file, V4_SCHEMA);
 		rc = -1;
 	}
 	for (const cJSON *o = nodes ? nodes->child : NULL; o && !rc; o = o->next)
@@ -97,7 +99,7 @@ static int read_report(struct merge *m, const char *file, char **err)
 }
 
 /* Evaluates the merged nodes and prints the report. */
-static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cfg)
+static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cfg, double t0)
 {
 	const struct v4_check *checks[64];
 	m->ids[m->nids] = NULL;
@@ -110,7 +112,8 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	v4_evaluate(&run, &res);
 	char *mode = xasprintf("merge of %d report%s", cli->nargs, cli->nargs == 1 ? "" : "s");
 	struct v4_report r = {.nodes = m->nodes, .nn = m->nn, .checks = checks, .nc = nc,
-			      .res = &res, .mode = mode, .with_facts = cli->o.facts};
+			      .res = &res, .mode = mode, .with_facts = cli->o.facts,
+			      .started = t0, .duration_s = epoch_s() - t0, .ctx = &ctx};
 	int rc = v4_report(stdout, &r, &cli->o);
 	free(mode);
 	v4_results_free(&res);
@@ -123,6 +126,7 @@ static int run_merge(struct v4_cli *cli)
 	struct merge m = {0};
 	char *err = NULL;
 	int rc = V4_EXIT_USAGE;
+	double t0 = epoch_s();
 	if (!cli->nargs)
 		return usage_error("merge takes the per-node JSON reports to combine");
 	if (cli->o.fix)
@@ -136,7 +140,7 @@ static int run_merge(struct v4_cli *cli)
 		fprintf(stderr, "v4check: merge: %s\n", err);
 		rc = V4_EXIT_USAGE;
 	} else {
-		rc = judge(cli, &m, &cfg);
+		rc = judge(cli, &m, &cfg, t0);
 	}
 	free(err);
 	for (size_t i = 0; i < m.nn; i++)

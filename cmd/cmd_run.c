@@ -167,6 +167,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	struct v4_config cfg;
 	struct v4_node *nodes;
 	size_t nn;
+	double t0 = epoch_s();
 	if (ids)
 		cli->o.only = ids;
 	if (cli_setup(cli, &cfg, &nodes, &nn))
@@ -194,6 +195,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
 			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
 			      .mode = mode, .with_facts = cli->o.facts, .changes = changes,
+			      .started = t0, .duration_s = epoch_s() - t0, .ctx = &ctx,
 			      /* a node's own report is mergeable as it is */
 			      .with_raw = cli->o.transport == &v4_transport_local};
 	int rc = emit(&r, &cli->o);

@@ -10,7 +10,7 @@
 
 static const struct v4_cmd *const commands[] = {
 	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
-	&v4_cmd_config,
+	&v4_cmd_config, &v4_cmd_completion,
 };
 
 static const char usage_text[] =
@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  config --check FILE validate a config file (syntax, types, unknown keys)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
 	"  merge FILE...       judge per-node `--local -o json` reports as one run\n"
+	"  completion bash|zsh print the shell completion script\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14]);\n"
@@ -48,6 +49,10 @@ static const char usage_text[] =
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
 	"      --state FILE          report what changed since the run that wrote FILE\n"
 	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
+	"      --junit-warn failure|system-err  -o junit: a WARN as a failure (default) or\n"
+	"                            passing with its lines in <system-err>\n"
+	"      --color WHEN          colour the text report: auto (default: on a terminal,\n"
+	"                            NO_COLOR unset or empty, TERM not dumb), always, never\n"
 	"  -q, --quiet               only what is not PASS\n"
 	"  -v, --verbose             evidence and progress\n"
 	"api (--phase live):\n"
@@ -84,6 +89,7 @@ enum {
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
 	O_CHECK,
 	O_GROUPS, O_LIST_HOSTS,
+	O_JUNIT_WARN, O_COLOR,
 };
 
 static const struct option long_opts[] = {
@@ -123,10 +129,15 @@ static const struct option long_opts[] = {
 	{"check", required_argument, NULL, O_CHECK},
 	{"groups", required_argument, NULL, O_GROUPS},
 	{"list-hosts", no_argument, NULL, O_LIST_HOSTS},
+	{"junit-warn", required_argument, NULL, O_JUNIT_WARN},
+	{"color", required_argument, NULL, O_COLOR},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
+
+/* The tables, for `completion` (cmd_completion.c). */
+static const struct v4_tables tables = {long_opts, usage_text, commands, V4_ARRAY_LEN(commands)};
 
 /* Parses a whole number in [lo, hi]; -1 when it is not one. */
 static int number(const char *s, long lo, long hi, long *out)
@@ -208,6 +219,15 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case O_CHECK: cli->config_check = arg; return 0;
 	case O_GROUPS: cli->inv.groups = arg; return 0;
 	case O_LIST_HOSTS: cli->list_hosts = 1; return 0;
+	case O_JUNIT_WARN:
+		if (strcmp(arg, "failure") && strcmp(arg, "system-err"))
+			return usage_error("--junit-warn is failure or system-err, not '%s'", arg);
+		o->junit_warn_syserr = !strcmp(arg, "system-err");
+		return 0;
+	case O_COLOR:
+		if (v4_color_mode(arg, &cli->color))
+			return usage_error("--color is auto, always or never, not '%s'", arg);
+		return 0;
 	}
 	return 1;
 }
@@ -328,21 +348,20 @@ static int validate(const struct v4_cli *cli, const char *cmd)
 	return 0;
 }
 
-int main(int argc, char **argv)
+/* Parses the command line and runs the command; returns the exit status. */
+static int run_main(int argc, char **argv)
 {
 	static struct v4_cli cli; /* static: what it owns lives as long as the process */
 	const char *cmd = NULL;
 	int done = 0;
-	/* one thread per node in flight: without a cap, glibc gives each its own
-	 * malloc arena, and peak memory grows with the fan-out */
-	mallopt(M_ARENA_MAX, 2);
 	v4_opts_defaults(&cli.o);
+	cli.tables = &tables;
 	int rc = parse_all(&cli, argc, argv, &cmd, &done);
 	if (rc || done)
 		return rc;
 	if ((rc = output_format(&cli, cmd)) || (rc = validate(&cli, cmd)))
 		return rc;
-	cli.o.color = cli.o.format == V4_FMT_TEXT && isatty(1) && !getenv("NO_COLOR");
+	cli.o.color = cli.o.format == V4_FMT_TEXT && v4_color_wanted(cli.color, 1);
 	if (cli.list_hosts)
 		return v4_list_hosts(&cli);
 	for (size_t i = 0; i < V4_ARRAY_LEN(commands); i++)
@@ -359,4 +378,14 @@ int main(int argc, char **argv)
 		return v4_cmd_checks(&cli, ids);
 	}
 	return usage_error("no command or check '%s'", cmd);
+}
+
+int main(int argc, char **argv)
+{
+	/* one thread per node in flight: without a cap, glibc gives each its own
+	 * malloc arena, and peak memory grows with the fan-out */
+	mallopt(M_ARENA_MAX, 2);
+	if (v4_wants_nagios(argc, argv))
+		return v4_nagios_guard(argc, argv, run_main);
+	return run_main(argc, argv);
 }

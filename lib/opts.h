@@ -42,6 +42,7 @@ struct v4_opts {
 	const char *api_key_file; /* --api-key-file: overrides api.key_file */
 	const char *state_file;   /* --state: changes since the last run */
 	const char *textfile;     /* --textfile: Prometheus text written atomically */
+	int junit_warn_syserr;    /* --junit-warn=system-err: WARN passes, in <system-err> */
 	const char *tool_path;    /* dirs (':') searched after PATH (config tools.path) */
 };
 

@@ -12,7 +12,9 @@
 #include "util.h"
 
 #define V4_VERSION "0.1.0"
-#define V4_SCHEMA 1
+/* The JSON report's schema (schema/v4check.schema.json); 2 added started,
+ * duration_s and controller. */
+#define V4_SCHEMA 2
 
 /* ---- result states and exit status ---- */
 

@@ -10,6 +10,8 @@ datarootdir    ?= $(prefix)/share
 datadir        ?= $(datarootdir)
 mandir         ?= $(if $(MANDIR),$(MANDIR),$(datarootdir)/man)
 docdir         ?= $(datarootdir)/doc/v4check
+bashcompdir    ?= $(datarootdir)/bash-completion/completions
+zshcompdir     ?= $(datarootdir)/zsh/vendor-completions
 # /etc whatever the prefix (GNU would say $(prefix)/etc): the binary, the
 # units, the cron line and every doc name /etc/v4check/v4check.conf.
 sysconfdir     ?= /etc
@@ -76,6 +78,9 @@ install: all $(GEN)
 	$(INSTALL) -m 644 examples/cluster.json $(D)$(docdir)/examples/cluster.json
 	$(INSTALL) -m 644 contrib/prometheus/v4check.rules.yml contrib/prometheus/v4check.rules.test.yml \
 	  $(D)$(datadir)/v4check/prometheus/
+	$(INSTALL) -d $(D)$(bashcompdir) $(D)$(zshcompdir)
+	$(INSTALL) -m 644 contrib/completion/v4check.bash $(D)$(bashcompdir)/v4check
+	$(INSTALL) -m 644 contrib/completion/_v4check $(D)$(zshcompdir)/_v4check
 
 # Removes what install put there; the config only when unchanged, the key
 # file only when empty.
@@ -84,7 +89,8 @@ uninstall:
 	  $(MAN7:man/%=$(D)$(mandir)/man7/%) $(D)$(systemdunitdir)/v4check.service \
 	  $(D)$(systemdunitdir)/v4check.timer $(D)$(docdir)/examples/v4check.cron \
 	  $(D)$(docdir)/examples/cluster.json $(D)$(datadir)/v4check/prometheus/v4check.rules.yml \
-	  $(D)$(datadir)/v4check/prometheus/v4check.rules.test.yml
+	  $(D)$(datadir)/v4check/prometheus/v4check.rules.test.yml \
+	  $(D)$(bashcompdir)/v4check $(D)$(zshcompdir)/_v4check
 	! cmp -s packaging/v4check.conf $(D)$(sysconfdir)/v4check/v4check.conf || \
 	  rm -f $(D)$(sysconfdir)/v4check/v4check.conf
 	[ -s $(D)$(sysconfdir)/v4check/api.key ] || rm -f $(D)$(sysconfdir)/v4check/api.key

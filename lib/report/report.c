@@ -1,6 +1,8 @@
 /* Text and JSON reports. */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "hostrange.h"
@@ -106,12 +108,23 @@ static cJSON *fixes_json(const struct v4_report *r)
 	return arr;
 }
 
+/* The run's own facts: start, duration, controller (schema 2). */
+static void run_json(cJSON *o, const struct v4_report *r)
+{
+	char when[40];
+	v4_report_rfc3339(r->started > 0 ? r->started : epoch_s(), when, sizeof when);
+	cJSON_AddStringToObject(o, "started", when);
+	cJSON_AddNumberToObject(o, "duration_s", (double)(long long)(r->duration_s * 1000 + 0.5) / 1000);
+	cJSON_AddStringToObject(o, "controller", v4_report_controller());
+}
+
 cJSON *v4_report_json(const struct v4_report *r)
 {
 	enum v4_status w = v4_results_worst(r->res);
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddNumberToObject(o, "schema", V4_SCHEMA);
 	cJSON_AddStringToObject(o, "version", V4_VERSION);
+	run_json(o, r);
 	cJSON_AddStringToObject(o, "mode", r->mode ? r->mode : "");
 	cJSON_AddStringToObject(o, "status", v4_status_name(w));
 	cJSON_AddNumberToObject(o, "exit", v4_exit_status(w));
@@ -271,7 +284,7 @@ int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o)
 		fflush(out);
 		return rc;
 	}
-	case V4_FMT_JUNIT: v4_report_junit(out, r); break;
+	case V4_FMT_JUNIT: v4_report_junit(out, r, o->junit_warn_syserr); break;
 	default: v4_report_text(out, r, o); break;
 	}
 	fflush(out);

@@ -1,4 +1,4 @@
-/* Reports: text (folded by node), JSON (schema 1), and the monitoring formats. */
+/* Reports: text (folded by node), JSON (schema/v4check.schema.json), and the monitoring formats. */
 #ifndef V4_REPORT_H
 #define V4_REPORT_H
 
@@ -18,7 +18,16 @@ struct v4_report {
 	int with_facts;                  /* JSON: each node's raw facts, for merge */
 	int with_raw;                    /* JSON: the same in compact form ("raw") */
 	const cJSON *changes;            /* --state: changes since the last run, or NULL */
+	double started;                  /* when the run began (epoch s); 0 unknown */
+	double duration_s;               /* how long it took until the report */
+	const struct v4_ctx *ctx;        /* the run's context (JUnit times: which probes a
+					  * check read); may be NULL */
 };
+
+/* The controller's host name (this machine), for the report's "controller". */
+const char *v4_report_controller(void);
+/* t (epoch s) as RFC 3339 UTC with milliseconds ("2026-12-02T00:20:01.250Z"). */
+void v4_report_rfc3339(double t, char *buf, size_t len);
 
 /* Writes the report in o->format; returns the exit status it stands for. */
 int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o);
@@ -35,7 +44,9 @@ void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *
  * status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
 void v4_report_prom(FILE *out, const struct v4_report *r);
 int v4_report_nagios(FILE *out, const struct v4_report *r);
-void v4_report_junit(FILE *out, const struct v4_report *r);
+/* warn_syserr (--junit-warn=system-err): a WARN passes, its lines in
+ * <system-err>; else (the default) it is a <failure type="WARN">. */
+void v4_report_junit(FILE *out, const struct v4_report *r, int warn_syserr);
 /* Writes the Prometheus text to path atomically (temp file + rename). */
 int v4_report_textfile(const char *path, const struct v4_report *r);
 

@@ -271,7 +271,7 @@ out:
 static char *manifest(const struct v4_node *nodes, size_t nn)
 {
 	cJSON *m = cJSON_CreateObject(), *arr = cJSON_CreateArray();
-	cJSON_AddNumberToObject(m, "schema", V4_SCHEMA);
+	cJSON_AddNumberToObject(m, "schema", V4_CAPTURE_SCHEMA);
 	cJSON_AddStringToObject(m, "tool", "v4check " V4_VERSION);
 	cJSON_AddItemToObject(m, "nodes", arr);
 	for (size_t i = 0; i < nn; i++) {

@@ -1,16 +1,21 @@
 /* Captures: what `v4check collect` writes and `--replay` reads.
  *
  *   DIR/config.json             the configuration collect ran with
- *   DIR/manifest.json           {"schema":1,"nodes":[{"name","host","rank","bond1",
+ *   DIR/manifest.json           {"schema":1,"tool","nodes":[{"name","host","rank","bond1",
  *                                 "unreachable","reason"}...]}
  *   DIR/<node>/<probe>.out      the probe's standard output, as is
  *   DIR/<node>/<probe>.err      its standard error
- *   DIR/<node>/<probe>.json     {"cmd","state","exit","ms","reason","truncated"}
+ *   DIR/<node>/<probe>.json     {"cmd","state","exit","ms","at0","at1","reason","truncated"}
+ *
+ * Both JSON files are described by schema/v4check.schema.json ($defs manifest
+ * and fact); the capture has its own schema number, apart from the report's.
  */
 #ifndef V4_CAPTURE_H
 #define V4_CAPTURE_H
 
 #include "v4.h"
+
+#define V4_CAPTURE_SCHEMA 1
 
 /* Writes the nodes' facts under dir (created if missing). */
 int v4_capture_write(const char *dir, const struct v4_node *nodes, size_t nn, char **err);

@@ -131,6 +131,8 @@ grep -q '^v4check_check_status{check="api",node="[^"]*"} 5$' "$T/eager.prom"; ok
 grep -q '^v4check_api_tpot_seconds{node=' "$T/eager.prom" && grep -q '^v4check_api_ttft_seconds{node=' "$T/good.prom"
 ok $? "prom: TTFT and TPOT gauges"
 grep -q '^v4check_vllm_prefix_cache_hit_ratio{node="[^"]*"} 0.25$' "$T/good.prom"; ok $? "prom: prefix cache hit ratio"
+grep -q '^# TYPE v4check_vllm_preemptions_total counter$' "$T/good.prom" && grep -q '^v4check_vllm_preemptions_total{node=' "$T/good.prom"
+ok $? "prom: vLLM's preemptions as a counter named _total"
 
 run good t.prom -o prom --textfile "$T/tf.prom"
 [ $RC -eq 0 ] && [ ! -s "$T/t.prom" ] && grep -q v4check_check_ok "$T/tf.prom" && ! ls "$T"/tf.prom.tmp* >/dev/null 2>&1
@@ -141,8 +143,16 @@ run slow n1 -o nagios; r1=$RC
 run eager n2 -o nagios; r2=$RC
 "$V4" api -c "$T/cfg.json" --local --phase live --api-url 'ftp://x' -o nagios > "$T/n3" 2>&1; r3=$?
 [ "$r0$r1$r2$r3" = 0123 ]; ok $? "nagios exit codes OK/WARNING/CRITICAL/UNKNOWN = 0/1/2/3 (got $r0$r1$r2$r3)"
-grep -q '^V4CHECK CRITICAL - 1 failed: api (.*) | failed=1' "$T/n2" && [ "$(wc -l < "$T/n2")" -eq 1 ]
-ok $? "nagios: one CRITICAL line with perfdata"
+head -1 "$T/n2" | grep -q '^V4CHECK CRITICAL - 1 failed: api (.*) | failed=1;;0;0 ' && [ "$(grep -c '|' "$T/n2")" -eq 1 ] &&
+	sed -n 2p "$T/n2" | grep -q '^FAIL api .* EAGER_DECODE: '
+ok $? "nagios: one CRITICAL status line with perfdata, the finding in the long output"
+grep -q ' tpot=0\.[0-9]*s;0\.2000;@0\.4000:;0' "$T/n2"; ok $? "nagios: TPOT thresholds are the api check's (warn above 200 ms, critical from 400 ms)"
+for NPY in python3 /usr/bin/python3 false; do "$NPY" -c 'import nagiosplugin' 2>/dev/null && break; done
+for k in 0 1 2 3; do
+	eval "want=\$r$k"
+	"$NPY" "$ROOT/tests/nagios-perf.py" "$T/n$k" "$want" > "$T/nchk" 2>&1; ok $? "nagios n$k: perfdata thresholds (nagiosplugin ranges) agree with exit $want"
+	diag "$T/nchk"
+done
 grep -q '^V4CHECK OK - ' "$T/n0" && grep -q '^V4CHECK WARNING - ' "$T/n1" && grep -q '^V4CHECK UNKNOWN - ' "$T/n3"
 ok $? "nagios: OK, WARNING and UNKNOWN words"
 
@@ -150,8 +160,18 @@ for f in good eager badkey; do
 	python3 -c 'import sys, xml.dom.minidom; xml.dom.minidom.parse(sys.argv[1])' "$T/$f.junit" 2>"$T/xml.err"
 	ok $? "junit well-formed ($f)"
 done
-grep -q '<failure type="EAGER_DECODE"' "$T/eager.junit"; ok $? "junit: eager decode is a failure"
+grep -q '<failure type="FAIL" message="EAGER_DECODE: ' "$T/eager.junit"; ok $? "junit: eager decode is a failure"
+for f in good eager badkey; do
+	xmllint --noout --schema "$ROOT/tests/xsd/junit-10.xsd" "$T/$f.junit" > "$T/xsd.err" 2>&1; ok $? "junit ($f) validates against tests/xsd/junit-10.xsd"
+	grep -v 'validates$' "$T/xsd.err" | diag
+done
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"]=="FAIL"' "$T/eager.json"; ok $? "json output parses"
+# a python3 with jsonschema (Debian's python3-jsonschema may sit under /usr/bin)
+for JPY in python3 /usr/bin/python3 false; do "$JPY" -c 'import jsonschema' 2>/dev/null && break; done
+for f in good eager badkey; do
+	"$JPY" "$ROOT/tests/validate-json.py" report "$T/$f.json" > "$T/schema.err" 2>&1; ok $? "json ($f) validates against schema/v4check.schema.json"
+	diag "$T/schema.err"
+done
 
 # ---------------------------------------------------------------- --state
 run good s1 --state "$T/state.json"
@@ -161,6 +181,8 @@ run good s4 --state "$T/state.json"
 grep -q 'no changes since the last run' "$T/s1" ; ok $? "--state: first healthy run has no changes"
 grep -q '^  + FAIL *api EAGER_DECODE' "$T/s2"; ok $? "--state: a new finding appears at the top"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changes"]==[]' "$T/s3"; ok $? "--state: unchanged run has \"changes\": [] in JSON"
+"$JPY" "$ROOT/tests/validate-json.py" report "$T/s3" > "$T/schema.err" 2>&1; ok $? "--state report validates"; diag "$T/schema.err"
+"$JPY" "$ROOT/tests/validate-json.py" state "$T/state.json" > "$T/schema.err" 2>&1; ok $? "the --state file validates"; diag "$T/schema.err"
 grep -q '^  - cleared *api EAGER_DECODE' "$T/s4"; ok $? "--state: a cleared finding is shown"
 [ "$(stat -c %a "$T/state.json")" = 600 ]; ok $? "--state file is mode 600"
 

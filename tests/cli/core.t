@@ -57,8 +57,9 @@ run $T/o "$V4CHECK" tls --replay $R/fail-node3-enabled --fix; is $RC 64 "--fix o
 run $T/o "$V4CHECK" tls --replay $R/fail-node3-enabled --fix --dry-run; is $RC 2 "--fix --dry-run on a capture shows the plan"
 like $T/o 'node3: hccn_tool -i 7 -tls -s enable 0' "the plan names node3's NPUs"
 "$V4CHECK" tls --replay $R/fail-node3-enabled -o json > $T/j.json
-python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==1 and d["status"]=="FAIL" and d["exit"]==2; c=d["checks"][0]; assert c["id"]=="tls"; r=[x for x in c["results"] if x["node"]=="node3"][0]; assert r["code"]=="TLS_MISMATCH"; assert [n["switch"] for n in r["evidence"]["npus"]]==[1]*8' $T/j.json
-ok $? "JSON: schema 1, status, node3's per-NPU switches in evidence"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["schema"]==2 and d["status"]=="FAIL" and d["exit"]==2; c=d["checks"][0]; assert c["id"]=="tls"; r=[x for x in c["results"] if x["node"]=="node3"][0]; assert r["code"]=="TLS_MISMATCH"; assert [n["switch"] for n in r["evidence"]["npus"]]==[1]*8' $T/j.json
+ok $? "JSON: schema 2, status, node3's per-NPU switches in evidence"
+valid_json report $T/j.json "JSON report validates against schema/v4check.schema.json"
 run $T/o "$V4CHECK" tls npu-mem --replay $R/pass-all-disabled --skip npu-mem; is $RC 0 "--skip leaves a check out"
 unlike $T/o 'npu-mem' "a skipped check is not reported"
 
@@ -108,6 +109,7 @@ like $T/o 'npu-smi.*not found' "the ERROR says the tool is missing"
 sh $FAKE/v4fake fault $T/node tls-on-npu 0 >/dev/null
 run $T/o "$V4CHECK" collect -o $T/cap; is $RC 0 "collect writes a capture"
 test -f $T/cap/manifest.json; ok $? "the capture has a manifest"
+valid_json manifest $T/cap/manifest.json "the manifest validates against the schema"
 run $T/o "$V4CHECK" tls --replay $T/cap; is $RC 2 "replaying the capture gives the same FAIL"
 like $T/o 'TLS enabled on NPU 0 of 8' "same finding from the capture"
 unlike $T/o "$(printf '\033')" "no colour when not on a terminal"
@@ -116,6 +118,7 @@ unlike $T/o "$(printf '\033')" "no colour when not on a terminal"
 sh $FAKE/v4fake init $T/nodeB --rank 1 --bond-ip 198.18.0.12 >/dev/null
 "$V4CHECK" --node nodeA tls -o json --facts > $T/a.json
 V4_FAKE_STATE=$T/nodeB "$V4CHECK" --node nodeB tls -o json --facts > $T/b.json
+valid_json report $T/a.json "node A's --facts report validates"; valid_json report $T/b.json "node B's too"
 run $T/o "$V4CHECK" merge $T/a.json $T/b.json; is $RC 2 "merge: node A's TLS on NPU 0 fails the merged run"
 like $T/o 'TLS_INCONSISTENT cluster: .*enabled on \[\], disabled on \[nodeB\], mixed on \[nodeA\]' "merge applies the cross-node verdict"
 run $T/o "$V4CHECK" merge $T/a.json $T/a.json; is $RC 64 "merge refuses the same node twice"

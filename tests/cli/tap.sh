@@ -18,3 +18,18 @@ skip() { T_N=$((T_N + 1)); echo "ok $T_N # SKIP $1"; }
 done_testing() { echo "1..$T_N"; [ "$T_FAIL" -eq 0 ]; }
 # run OUT CMD...: runs CMD with stdout+stderr in OUT; sets RC.
 run() { _o=$1; shift; "$@" > "$_o" 2>&1; RC=$?; }
+# JSON_PY: a python3 with the jsonschema module (Debian's python3-jsonschema
+# is under /usr/bin/python3 when another python3 comes first on PATH).
+for JSON_PY in python3 /usr/bin/python3 ""; do
+	[ -n "$JSON_PY" ] && "$JSON_PY" -c 'import jsonschema' 2>/dev/null && break
+done
+# valid_json KIND FILE "name": FILE validates against $defs/KIND of
+# schema/v4check.schema.json (report, list, manifest, fact, state).
+valid_json() {
+	if [ -z "$JSON_PY" ]; then ok 1 "$3"; echo "#   no python3 with jsonschema (tests/setup-deps.sh installs python3-jsonschema)"; return; fi
+	"$JSON_PY" tests/validate-json.py "$1" "$2" > "${2}.schema-errors" 2>&1
+	_r=$?
+	ok $_r "$3"
+	[ $_r -eq 0 ] || sed 's/^/#   /' "${2}.schema-errors" | head -20
+	rm -f "${2}.schema-errors"
+}

@@ -26,6 +26,7 @@ assert d["status"] == "PASS", d["status"]
 assert [n["state"] for n in d["nodes"]] == ["reached"] * 4
 PY
 ok $? "JSON: four nodes reached"
+valid_json report $T/j.json "JSON over SSH validates against schema/v4check.schema.json"
 
 # Failure 1: node3's eight NPUs have TLS on.
 sh $FAKE/v4fake fault "$(node_state 3)" tls-on >/dev/null

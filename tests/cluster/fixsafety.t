@@ -59,6 +59,7 @@ assert f[0]["class"] == "safe" and f[0]["result"] == "applied", f
 assert d["status"] == "PASS", d["status"]
 PY
 ok $? "JSON: fixes lists node, command, class and result (applied)"
+valid_json report $T/j.json "JSON of an applied fix validates against schema/v4check.schema.json"
 like $T/e '^fix plan \(1 command\)' "JSON: the plan text goes to stderr"
 "$V4CHECK" -c $T/c.json -t 30 tls --fix --dry-run -o json 2>/dev/null | python3 -c '
 import json, sys; d = json.load(sys.stdin); assert d["fixes"] == [], d["fixes"]'

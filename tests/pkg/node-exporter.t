@@ -114,11 +114,11 @@ rbg_stop
 RULES=$ROOT/usr/share/v4check/prometheus
 grep -q 'expr: absent(v4check_run_timestamp_seconds)' $RULES/v4check.rules.yml
 ok $? "the rules have an absent() alert on v4check_run_timestamp_seconds"
-grep -q 'unless on (instance) v4check_run_timestamp_seconds' $RULES/v4check.rules.yml
-ok $? "and one per instance (node_exporter scraped, no v4check series)"
+grep -q 'max_over_time(v4check_run_timestamp_seconds\[1d\]) unless v4check_run_timestamp_seconds' $RULES/v4check.rules.yml
+ok $? "and one per instance whose series went away (V4checkGone)"
 (cd $RULES && promtool check rules v4check.rules.yml) > $O/pc 2>&1; is $? 0 "promtool check rules"
 (cd $RULES && promtool test rules v4check.rules.test.yml) > $O/pt 2>&1; is $? 0 "promtool test rules: the stopped-probe cases pass"
 [ -s $O/pt ] && grep -q SUCCESS $O/pt || sed 's/^/#   /' $O/pt
-grep -q 'alertname: V4checkProbeAbsent' $RULES/v4check.rules.test.yml && grep -q 'alertname: V4checkAbsent' $RULES/v4check.rules.test.yml
-ok $? "the rule tests have cases for both absent alerts"
+grep -q 'alertname: V4checkGone' $RULES/v4check.rules.test.yml && grep -q 'alertname: V4checkAbsent' $RULES/v4check.rules.test.yml
+ok $? "the rule tests have cases for both absence alerts"
 done_testing

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "procinfo.h"
 
 void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
 {
@@ -14,6 +15,34 @@ void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *f
 	vsnprintf(cmd, sizeof cmd, fmt, ap);
 	va_end(ap);
 	v4_probe_add(ps, id, npu, 0, "%s", cmd)->busy = V4_HCCN_BUSY;
+}
+
+/* Cuts the process listing to what npu-mem and the serve command read. */
+static void reduce_procs(struct v4_fact *f, const struct v4_node *n)
+{
+	struct v4_npusmi s;
+	char *why = NULL;
+	long *pids = NULL;
+	size_t np = 0, len = 0;
+	if (node_npusmi(n, &s, &why) == 0) {
+		pids = xcalloc(s.nproc ? s.nproc : 1, sizeof *pids);
+		for (size_t i = 0; i < s.nproc; i++)
+			pids[np++] = s.procs[i].pid;
+		v4_npusmi_free(&s);
+	}
+	free(why);
+	char *r = proc_list_reduce(f->out, f->out_len, pids, np, &len);
+	if (r) {
+		free(f->out);
+		f->out = r;
+		f->out_len = len;
+	}
+	free(pids);
+}
+
+void want_procs(struct v4_probes *ps)
+{
+	v4_probe_add(ps, P_PROCS, -1, 0, "%s", PROC_LIST_CMD)->reduce = reduce_procs;
 }
 
 void want_npus(const struct v4_node *n, struct v4_probes *ps)

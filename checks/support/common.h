@@ -10,6 +10,10 @@
 #define P_NPULIST "npu-smi-list"
 #define P_PROCS "proc-list" /* PROC_LIST_CMD of lib/parse/procinfo.h: every process via /proc */
 
+/* Asks for the process listing (PROC_LIST_CMD), kept once the node is
+ * probed to the vLLM processes, the NPU holders and their ancestors. */
+void want_procs(struct v4_probes *ps);
+
 /* Asks for the NPU table (and, when it cannot be read, the -l list). */
 void want_npus(const struct v4_node *n, struct v4_probes *ps);
 

@@ -14,6 +14,13 @@
  * probed to the vLLM processes, the NPU holders and their ancestors. */
 void want_procs(struct v4_probes *ps);
 
+/* Asks for `docker inspect CT` (a word_ok name), kept once the node is
+ * probed to the members the checks read: State, Mounts, Config.Env,
+ * Config.Image, HostConfig.{ShmSize,NetworkMode,Devices,Binds}. A check
+ * that reads another member adds it to inspect_keep in common.c. */
+#define P_INSPECT "docker-inspect"
+void want_inspect(struct v4_probes *ps, const char *ct);
+
 /* Asks for the NPU table (and, when it cannot be read, the -l list). */
 void want_npus(const struct v4_node *n, struct v4_probes *ps);
 

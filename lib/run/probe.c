@@ -25,32 +25,26 @@ static void wanted_probes(const struct v4_run *r, struct v4_node *n, struct v4_p
 	free(all.v);
 }
 
-/* The probes of a node that have a reduce hook, by id. */
-struct reducers {
-	struct v4_probe *v;
-	size_t n, cap;
-};
-
-/* Notes the probes of ps that carry a reduce hook. */
-static void note_reducers(struct reducers *rd, const struct v4_probes *ps)
+void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
 {
-	for (size_t i = 0; i < ps->n; i++)
-		if (ps->v[i].reduce) {
-			grow(&rd->v, &rd->cap, rd->n + 1, sizeof *rd->v);
-			rd->v[rd->n++] = ps->v[i];
-		}
-}
-
-/* Cuts each reducible fact of n (that ran to completion) to what the
- * checks read of it. */
-static void reduce_facts(const struct reducers *rd, struct v4_node *n)
-{
-	for (size_t i = 0; i < rd->n; i++)
+	struct v4_probes all = {0};
+	for (size_t i = 0; i < r->nc; i++)
+		if (r->checks[i]->probes)
+			r->checks[i]->probes(r->checks[i], n, r->ctx, &all);
+	for (size_t i = 0; i < all.n; i++) {
+		if (!all.v[i].reduce)
+			continue;
 		for (size_t k = 0; k < n->nfacts; k++) {
 			struct v4_fact *f = &n->facts[k];
-			if (f->state == V4_FACT_OK && f->out && strcmp(f->id, rd->v[i].id) == 0)
-				rd->v[i].reduce(f, n);
+			if (f->state == V4_FACT_OK && f->out && strcmp(f->id, all.v[i].id) == 0)
+				all.v[i].reduce(f, n);
 		}
+	}
+	free(all.v);
+	if (n->nfacts && n->capfacts > n->nfacts) { /* no room kept for facts to come */
+		n->facts = xrealloc(n->facts, n->nfacts * sizeof *n->facts);
+		n->capfacts = n->nfacts;
+	}
 }
 
 /* Bytes the node's facts hold (texts and the fact array). */
@@ -82,13 +76,11 @@ static void probe_node(void *arg, size_t i)
 		n->reason = err ? err : xstrdup("could not connect");
 		return;
 	}
-	struct reducers rd = {0};
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		struct v4_probes ps = {0};
 		wanted_probes(r, n, &ps);
 		if (ps.n)
 			v4_run_probes(r, conn, n, ps.v, ps.n, r->o->node_jobs);
-		note_reducers(&rd, &ps);
 		free(ps.v);
 		if (!ps.n)
 			break;
@@ -96,8 +88,7 @@ static void probe_node(void *arg, size_t i)
 	t->close(conn);
 	size_t before = facts_bytes(n);
 	if (!t->recorded) /* a capture is replayed as it was taken */
-		reduce_facts(&rd, n);
-	free(rd.v);
+		v4_reduce_facts(r, n);
 	if (r->o->verbose)
 		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms, facts %.1f KiB (%.1f KiB as read)\n",
 			n->name, n->nfacts, now_ms() - t0, facts_bytes(n) / 1024.0, before / 1024.0);

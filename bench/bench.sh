@@ -2,8 +2,9 @@
 # Benchmark: `v4check all` against pdsh, ClusterShell and Ansible running the
 # same probes on N fake nodes (network namespaces + sshd, 198.18.1.0/24) whose
 # fake tools take 30 ms a call. Prints a table of median wall time, controller
-# CPU time (user+sys of everything the controller ran), peak RSS, and the
-# node-side CPU of the whole machine. Every run is verified: a contender that
+# CPU time (user+sys of everything the controller ran), peak RSS, the CPU of
+# the whole machine (other users' included: the machine is shared) and the
+# node side's CPU (the nodes' sshd trees, see nodes_cpu). Every run is verified: a contender that
 # did not run every probe on every node is marked FAILED, not timed.
 #
 #   bench/bench.sh [N ...]        (default: 4 32 128; root only)
@@ -70,30 +71,51 @@ verify() {
 
 cpu_jiffies() { awk '/^cpu /{ print $2 + $3 + $4 + $7 + $8 }' /proc/stat; }
 
+# nodes_cpu: the CPU ticks of the nodes' sshd masters and of every process
+# they waited for (sessions, shells, tools): the node side of a run, whatever
+# else the shared machine runs. Waits (up to 3 s) for sessions still ending.
+nodes_cpu() {
+	_pids=$(cat "$V4_WORK"/sshd*/sshd.pid "$V4_WORK"/fsshd/sshd.pid 2>/dev/null)
+	_w=0
+	while [ $_w -lt 30 ]; do
+		_busy=0
+		for _p in $_pids; do
+			[ -n "$(ps -o pid= --ppid "$_p" 2>/dev/null)" ] && _busy=1
+		done
+		[ $_busy = 0 ] && break
+		sleep 0.1
+		_w=$((_w + 1))
+	done
+	for _p in $_pids; do cat "/proc/$_p/stat"; done 2>/dev/null |
+		awk '{ t += $14 + $15 + $16 + $17 } END { print t + 0 }'
+}
+
 # measure TOOL CMD...: RUNS verified runs; prints "TOOL wall cpu rss machine-cpu".
 measure() {
 	_tool=$1; shift
 	: > "$V4_WORK/m"
 	_r=0
 	while [ $_r -lt "$RUNS" ]; do
+		_n0=$(nodes_cpu)
 		_j0=$(cpu_jiffies)
 		/usr/bin/time -f '%e %U %S %M' -o "$V4_WORK/t1" "$@" >"$V4_WORK/out" 2>&1
 		_rc=$?
 		_j1=$(cpu_jiffies)
+		_n1=$(nodes_cpu)
 		if ! verify "$_tool" "$V4_WORK/out" "$_rc"; then
 			printf '%-22s FAILED (exit %s); its output:\n' "$_tool" "$_rc"
 			{ grep -E '^  (FAIL|ERROR|UNREACHABLE) ' "$V4_WORK/out"; tail -n 15 "$V4_WORK/out"; } |
 				head -n 30 | sed 's/^/    /'
 			return 1
 		fi
-		echo "$(tail -n 1 "$V4_WORK/t1") $((_j1 - _j0))" >> "$V4_WORK/m"
+		echo "$(tail -n 1 "$V4_WORK/t1") $((_j1 - _j0)) $((_n1 - _n0))" >> "$V4_WORK/m"
 		_r=$((_r + 1))
 	done
-	# node cpu a probe: the machine's CPU less the controller's, over N x probes
+	# node cpu: the sshd trees of the nodes (nodes_cpu); a probe: over N x probes
 	awk -v n="$_tool" -v hz="$(getconf CLK_TCK)" -v probes="$((n * NPROBES))" \
-		'{w[NR]=$1; c[NR]=$2+$3; m[NR]=$5/hz; if ($4>r) r=$4}
+		'{w[NR]=$1; c[NR]=$2+$3; m[NR]=$5/hz; nc[NR]=$6/hz; if ($4>r) r=$4}
 	function med(a, k,   i,j,t) { for(i=1;i<=k;i++) for(j=i+1;j<=k;j++) if(a[j]<a[i]){t=a[i];a[i]=a[j];a[j]=t}; return a[int((k+1)/2)] }
-	END { mm = med(m,NR); cc = med(c,NR); printf "| %-20s | %8.2f | %8.2f | %8.1f | %9.1f | %8.1f |\n", n, med(w,NR), cc, r/1024, mm, (mm - cc) * 1000 / probes }' "$V4_WORK/m"
+	END { mn = med(nc,NR); printf "| %-20s | %8.2f | %8.2f | %8.1f | %9.1f | %8.2f | %8.2f |\n", n, med(w,NR), med(c,NR), r/1024, med(m,NR), mn, mn * 1000 / probes }' "$V4_WORK/m"
 }
 
 # facts_awk: sums the "facts K KiB (R KiB as read)" of v4check -v lines.
@@ -162,8 +184,8 @@ bench_n() {
 	echo
 	echo "Load before: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
 	echo
-	echo "| tool | wall s | ctl cpu s | rss MiB | machine cpu s | node cpu ms/probe |"
-	echo "|---|---|---|---|---|---|"
+	echo "| tool | wall s | ctl cpu s | rss MiB | machine cpu s | node cpu s | node cpu ms/probe |"
+	echo "|---|---|---|---|---|---|---|"
 	for tool in $TOOLS; do
 		case $tool in
 		# -t 60: N nodes share this machine's 2 cores, and a probe waits its
@@ -292,17 +314,20 @@ bench_fleet() {
 	echo
 	echo "Load before: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
 	echo
+	_n0=$(nodes_cpu)
 	_j0=$(cpu_jiffies)
 	/usr/bin/time -f '%e %U %S %M' -o "$V4_WORK/t1" "$V4CHECK" -c "$V4_WORK/c.json" -t 120 -v all \
 		> "$V4_WORK/out" 2> "$V4_WORK/err"
 	_rc=$?
 	_j1=$(cpu_jiffies)
+	_n1=$(nodes_cpu)
 	reached=$(grep -o "$n nodes ([0-9]* reached)" "$V4_WORK/out" | grep -o '([0-9]*' | tr -d '(')
-	echo "| nodes | reached | exit | wall s | ctl cpu s | peak rss MiB | rss KiB/node | machine cpu s | facts KiB/node kept (as read) |"
-	echo "|---|---|---|---|---|---|---|---|---|"
+	echo "| nodes | reached | exit | wall s | ctl cpu s | peak rss MiB | rss KiB/node | machine cpu s | node cpu s | facts KiB/node kept (as read) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|"
 	awk -v n="$n" -v reached="${reached:-0}" -v rc="$_rc" -v mc="$(((_j1 - _j0) / $(getconf CLK_TCK)))" \
+		-v nc="$(((_n1 - _n0) / $(getconf CLK_TCK)))" \
 		'NR == FNR { w = $1; c = $2 + $3; r = $4; next }'"$facts_awk"'
-		END { printf "| %d | %d | %d | %.1f | %.2f | %.1f | %.1f | %d | %.1f (%.1f) |\n", n, reached, rc, w, c, r / 1024, r / n, mc, m ? k / m : 0, m ? a / m : 0 }' \
+		END { printf "| %d | %d | %d | %.1f | %.2f | %.1f | %.1f | %d | %d | %.1f (%.1f) |\n", n, reached, rc, w, c, r / 1024, r / n, mc, nc, m ? k / m : 0, m ? a / m : 0 }' \
 		"$V4_WORK/t1" "$V4_WORK/err"
 	echo
 	echo "Command: bench/bench.sh fleet $n"

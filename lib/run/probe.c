@@ -76,22 +76,26 @@ static void probe_node(void *arg, size_t i)
 		n->reason = err ? err : xstrdup("could not connect");
 		return;
 	}
+	size_t cut = 0; /* bytes the reductions took off */
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		struct v4_probes ps = {0};
 		wanted_probes(r, n, &ps);
 		if (ps.n)
 			v4_run_probes(r, conn, n, ps.v, ps.n, r->o->node_jobs);
+		if (ps.n && !t->recorded) { /* a capture is replayed as it was taken */
+			size_t b0 = facts_bytes(n);
+			v4_reduce_facts(r, n); /* before the next round's checks read them */
+			cut += b0 - facts_bytes(n);
+		}
 		free(ps.v);
 		if (!ps.n)
 			break;
 	}
 	t->close(conn);
-	size_t before = facts_bytes(n);
-	if (!t->recorded) /* a capture is replayed as it was taken */
-		v4_reduce_facts(r, n);
 	if (r->o->verbose)
 		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms, facts %.1f KiB (%.1f KiB as read)\n",
-			n->name, n->nfacts, now_ms() - t0, facts_bytes(n) / 1024.0, before / 1024.0);
+			n->name, n->nfacts, now_ms() - t0, facts_bytes(n) / 1024.0,
+			(facts_bytes(n) + cut) / 1024.0);
 }
 
 void v4_probe_nodes(struct v4_run *r)

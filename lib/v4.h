@@ -110,6 +110,7 @@ struct v4_node {
 	struct v4_fact *facts;
 	size_t nfacts, capfacts;
 	double connect_ms;
+	size_t scripts; /* remote scripts (one session channel each) its probes took */
 };
 
 /* The node's fact for probe id, or NULL when it was not probed. */

@@ -93,9 +93,9 @@ static void probe_node(void *arg, size_t i)
 	}
 	t->close(conn);
 	if (r->o->verbose)
-		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms, facts %.1f KiB (%.1f KiB as read)\n",
-			n->name, n->nfacts, now_ms() - t0, facts_bytes(n) / 1024.0,
-			(facts_bytes(n) + cut) / 1024.0);
+		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms (%zu remote scripts), facts %.1f KiB "
+			"(%.1f KiB as read)\n", n->name, n->nfacts, now_ms() - t0, n->scripts,
+			facts_bytes(n) / 1024.0, (facts_bytes(n) + cut) / 1024.0);
 }
 
 void v4_probe_nodes(struct v4_run *r)

@@ -190,6 +190,7 @@ static void start_batch(struct sched *sc, size_t i, double now)
 	}
 	batch_members_run(b, now);
 	sc->running++;
+	sc->n->scripts++;
 }
 
 /* Starts one probe on its own (a transport that runs on this machine). */

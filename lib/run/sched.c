@@ -276,6 +276,23 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 	s->state = SLOT_DONE;
 }
 
+/* A probe alone whose end marker did not come (output past the limit,
+ * connection lost, the script's own bound): the script's exit status (or
+ * failure) is the probe's, as for a command on its own. Returns 1. */
+static size_t deliver_alone(const struct sched *sc, const struct batch *b, const struct v4_fact *f,
+			    struct v4_fact *part)
+{
+	part->exit_code = f->exit_code;
+	part->truncated = f->truncated;
+	if (f->state == V4_FACT_OK) {
+		v4_fact_judge_exit(part, batch_limit_s(sc, 1, b->started));
+	} else {
+		part->state = f->state;
+		part->reason = xstrdup(f->reason ? f->reason : v4_fact_state_name(f->state));
+	}
+	return 1;
+}
+
 /* Hands out a finished batch's facts. The command it was killed in is timed
  * out; the ones after it are queued again (to batch anew). What a batch did
  * not deliver otherwise (cut output, its own bound) runs again on its own. */
@@ -283,20 +300,8 @@ static void finish_batch(struct sched *sc, struct batch *b, struct v4_fact *f)
 {
 	struct v4_fact parts[V4_BATCH_MAX] = {{0}};
 	size_t got = v4_batch_split(f->out, f->out_len, f->err, f->err_len, b->nonce, b->n, parts);
-	if (got == 0 && b->n == 1 && !b->killed) {
-		/* a probe alone whose end marker did not come (output past the
-		 * limit, connection lost, the script's own bound): the script's
-		 * exit status is the probe's, as for a command on its own */
-		parts[0].exit_code = f->exit_code;
-		parts[0].truncated = f->truncated;
-		if (f->state == V4_FACT_OK) {
-			v4_fact_judge_exit(&parts[0], batch_limit_s(sc, 1, b->started));
-		} else {
-			parts[0].state = f->state;
-			parts[0].reason = xstrdup(f->reason ? f->reason : v4_fact_state_name(f->state));
-		}
-		got = 1;
-	}
+	if (got == 0 && b->n == 1 && !b->killed)
+		got = deliver_alone(sc, b, f, &parts[0]);
 	for (size_t k = 0; k < b->n; k++) {
 		struct slot *m = b->m[k];
 		m->b = NULL;

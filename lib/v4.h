@@ -47,9 +47,10 @@ struct v4_probe {
 	unsigned flags;
 	const char *busy; /* static text: output holding it means "try again later"
 			   * (the probe is rerun after a back-off); NULL never */
-	/* Once the node is probed, cuts the fact's output (OK facts only) to what
+	/* After each probe round, cuts the fact's output (OK facts only) to what
 	 * the checks read of it, so that a node's facts stay small; may read the
-	 * node's other facts. NULL: all of it is kept. */
+	 * node's other facts; must give the same output when run again on its
+	 * own output. NULL: all of it is kept. */
 	void (*reduce)(struct v4_fact *f, const struct v4_node *n);
 };
 

@@ -116,6 +116,10 @@ static void test_reduce(void)
 	ok(proc_lookup(&r, 900) == NULL, "another process is dropped");
 	is_int((long long)r.nbad, (long long)l.nbad, "lines that are not entries stay");
 	is_int(r.complete, 1, "END stays");
+	size_t n2 = 0;
+	char *again = proc_list_reduce(red, n, want, 1, &n2);
+	ok(again && n2 == n && memcmp(again, red, n) == 0, "reducing again changes nothing");
+	free(again);
 	proc_list_free(&r);
 	free(red);
 	ok(proc_list_reduce(NULL, 0, NULL, 0, &n) == NULL, "unparsable: NULL (kept whole)");

@@ -12,7 +12,6 @@
 
 #include "common.h"
 
-#define P_INSPECT "docker-inspect"
 #define P_PRELOAD "container-preload"
 #define GIB 1073741824.0
 
@@ -133,7 +132,7 @@ static void ct_probes(const struct v4_check *c, const struct v4_node *n, const s
 	char *why = NULL, paths[MAX_PRELOAD][256];
 	if (!word_ok(ct))
 		return;
-	v4_probe_add(ps, P_INSPECT, -1, 0, "docker inspect %s", ct);
+	want_inspect(ps, ct);
 	cJSON *insp = read_inspect(n, &absent, &why);
 	size_t np = insp ? preload_paths(env_get(insp, "LD_PRELOAD"), paths) : 0;
 	struct sbuf cmd = {0};

@@ -17,7 +17,6 @@
 #define P_ADDR "netif-addr"
 #define P_BONDING "netif-bonding"
 #define P_HOSTNAME "netif-hostname"
-#define P_INSPECT "docker-inspect"
 #define P_SITEPKG "netif-site-packages"
 #define P_SITECUST "netif-sitecustomize"
 
@@ -105,7 +104,7 @@ static void netif_probes(const struct v4_check *c, const struct v4_node *n, cons
 	v4_probe_add(ps, P_HOSTNAME, -1, 0,
 		     "h=$(hostname); printf 'hostname\\t%%s\\n' \"$h\"; getent ahosts \"$h\"; "
 		     "echo \"getent-exit $?\"");
-	v4_probe_add(ps, P_INSPECT, -1, 0, "docker inspect %s", ct);
+	want_inspect(ps, ct);
 	v4_probe_add(ps, P_SITEPKG, -1, 0,
 		     "docker exec %s python3 -c 'import site;print(site.getsitepackages()[0])'", ct);
 	char *sp = first_line(v4_fact(n, P_SITEPKG));

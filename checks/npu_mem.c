@@ -31,7 +31,7 @@ static void mem_probes(const struct v4_check *c, const struct v4_node *n, const 
 		       struct v4_probes *ps)
 {
 	want_npus(n, ps);
-	v4_probe_add(ps, P_PROCS, -1, 0, "%s", PROC_LIST_CMD);
+	want_procs(ps);
 	const char *bad;
 	char *base = ctx->fixing ? api_base_url(n, ctx, &bad) : NULL;
 	if (base)

@@ -77,7 +77,7 @@ void v4_fact_judge_exit(struct v4_fact *f, int timeout_s)
 {
 	free(f->reason);
 	f->reason = NULL;
-	if (f->exit_code == 124 || f->exit_code == 137) {
+	if (timeout_s > 0 && (f->exit_code == 124 || f->exit_code == 137)) {
 		f->state = V4_FACT_TIMEOUT;
 		f->reason = xasprintf("timed out after %ds", timeout_s);
 	} else if (f->exit_code == 127) {

@@ -37,6 +37,9 @@ enum { V4_EXIT_USAGE = 64, V4_EXIT_INTERNAL = 70 };
 #define V4_PROBE_HTTP 4u       /* cmd is "GET /path": asked of the node's API by the
 				* controller (libcurl); exit_code is the HTTP status */
 
+struct v4_fact;
+struct v4_node;
+
 /* One thing read from a node: a shell command built only from fixed text and
  * validated values (integers, checked names), never from probe output. */
 struct v4_probe {
@@ -46,6 +49,11 @@ struct v4_probe {
 	unsigned flags;
 	const char *busy; /* static text: output holding it means "try again later"
 			   * (the probe is rerun after a back-off); NULL never */
+	/* After each probe round, cuts the fact's output (OK facts only) to what
+	 * the checks read of it, so that a node's facts stay small; may read the
+	 * node's other facts; must give the same output when run again on its
+	 * own output. NULL: all of it is kept. */
+	void (*reduce)(struct v4_fact *f, const struct v4_node *n);
 };
 
 struct v4_probes {
@@ -84,7 +92,8 @@ const char *v4_fact_state_name(enum v4_fact_state st);
 int v4_fact_state_parse(const char *name, enum v4_fact_state *st);
 void v4_fact_free(struct v4_fact *f);
 /* Sets state and reason of a fact that ran, from its exit status: 124/137
- * (remote timeout after timeout_s), 127 (not found: err's first line), OK. */
+ * (remote timeout after timeout_s; timeout_s 0: the command ran under no
+ * remote timeout, so these are its own), 127 (not found: err's first line), OK. */
 void v4_fact_judge_exit(struct v4_fact *f, int timeout_s);
 
 /* ---- nodes ---- */
@@ -104,6 +113,7 @@ struct v4_node {
 	struct v4_fact *facts;
 	size_t nfacts, capfacts;
 	double connect_ms;
+	size_t scripts; /* remote scripts (one session channel each) its probes took */
 };
 
 /* The node's fact for probe id, or NULL when it was not probed. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "procinfo.h"
 
 void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
 {
@@ -14,6 +15,92 @@ void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *f
 	vsnprintf(cmd, sizeof cmd, fmt, ap);
 	va_end(ap);
 	v4_probe_add(ps, id, npu, 0, "%s", cmd)->busy = V4_HCCN_BUSY;
+}
+
+/* Cuts the process listing to what npu-mem and the serve command read. */
+static void reduce_procs(struct v4_fact *f, const struct v4_node *n)
+{
+	struct v4_npusmi s;
+	char *why = NULL;
+	long *pids = NULL;
+	size_t np = 0, len = 0;
+	if (node_npusmi(n, &s, &why) == 0) {
+		pids = xcalloc(s.nproc ? s.nproc : 1, sizeof *pids);
+		for (size_t i = 0; i < s.nproc; i++)
+			pids[np++] = s.procs[i].pid;
+		v4_npusmi_free(&s);
+	}
+	free(why);
+	char *r = proc_list_reduce(f->out, f->out_len, pids, np, &len);
+	if (r) {
+		free(f->out);
+		f->out = r;
+		f->out_len = len;
+	}
+	free(pids);
+}
+
+/* The members of a docker inspect object the checks read, by path. */
+static const char *const inspect_keep[][2] = {
+	{"State", NULL},        {"Mounts", NULL},          {"Config", "Env"},
+	{"Config", "Image"},    {"HostConfig", "ShmSize"}, {"HostConfig", "NetworkMode"},
+	{"HostConfig", "Devices"}, {"HostConfig", "Binds"},
+};
+
+/* Copies member a (or a.b) of src into dst, when src has it. */
+static void copy_member(const cJSON *src, cJSON *dst, const char *a, const char *b)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(src, a);
+	if (!x)
+		return;
+	if (!b) {
+		cJSON_AddItemToObject(dst, a, cJSON_Duplicate(x, 1));
+		return;
+	}
+	const cJSON *y = cJSON_GetObjectItemCaseSensitive(x, b);
+	if (!y)
+		return;
+	cJSON *d = cJSON_GetObjectItemCaseSensitive(dst, a);
+	if (!d)
+		cJSON_AddItemToObject(dst, a, d = cJSON_CreateObject());
+	cJSON_AddItemToObject(d, b, cJSON_Duplicate(y, 1));
+}
+
+/* Cuts docker inspect's array of objects to the members in inspect_keep;
+ * output that is not such an array is kept whole. */
+static void reduce_inspect(struct v4_fact *f, const struct v4_node *n)
+{
+	cJSON *arr = cJSON_ParseWithLength(f->out, f->out_len), *x, *out = cJSON_CreateArray();
+	int ok = cJSON_IsArray(arr);
+	cJSON_ArrayForEach(x, arr) {
+		if (!cJSON_IsObject(x)) {
+			ok = 0;
+			break;
+		}
+		cJSON *o = cJSON_CreateObject();
+		for (size_t i = 0; i < sizeof inspect_keep / sizeof *inspect_keep; i++)
+			copy_member(x, o, inspect_keep[i][0], inspect_keep[i][1]);
+		cJSON_AddItemToArray(out, o);
+	}
+	char *s = ok ? cJSON_PrintUnformatted(out) : NULL;
+	if (s) {
+		free(f->out);
+		f->out_len = strlen(s);
+		f->out = xstrndup(s, f->out_len);
+		cJSON_free(s);
+	}
+	cJSON_Delete(out);
+	cJSON_Delete(arr);
+}
+
+void want_inspect(struct v4_probes *ps, const char *ct)
+{
+	v4_probe_add(ps, P_INSPECT, -1, 0, "docker inspect %s", ct)->reduce = reduce_inspect;
+}
+
+void want_procs(struct v4_probes *ps)
+{
+	v4_probe_add(ps, P_PROCS, -1, 0, "%s", PROC_LIST_CMD)->reduce = reduce_procs;
 }
 
 void want_npus(const struct v4_node *n, struct v4_probes *ps)

@@ -10,6 +10,17 @@
 #define P_NPULIST "npu-smi-list"
 #define P_PROCS "proc-list" /* PROC_LIST_CMD of lib/parse/procinfo.h: every process via /proc */
 
+/* Asks for the process listing (PROC_LIST_CMD), cut after each probe round
+ * to the vLLM processes, the NPU holders and their ancestors. */
+void want_procs(struct v4_probes *ps);
+
+/* Asks for `docker inspect CT` (a word_ok name), cut after each probe round
+ * to the members the checks read: State, Mounts, Config.Env,
+ * Config.Image, HostConfig.{ShmSize,NetworkMode,Devices,Binds}. A check
+ * that reads another member adds it to inspect_keep in common.c. */
+#define P_INSPECT "docker-inspect"
+void want_inspect(struct v4_probes *ps, const char *ct);
+
 /* Asks for the NPU table (and, when it cannot be read, the -l list). */
 void want_npus(const struct v4_node *n, struct v4_probes *ps);
 

@@ -74,7 +74,7 @@ void serve_probes(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_p
 {
 	struct proc_list l;
 	char *why = NULL, id[64];
-	v4_probe_add(ps, P_SERVE_PS, -1, 0, "%s", PROC_LIST_CMD);
+	want_procs(ps);
 	if (read_listing(n, &l, &why) == 0) {
 		const struct proc_entry *srv = pick_server(&l), *procs[SERVE_MAX_ENV_PROCS + 1];
 		size_t np = srv ? env_procs(&l, srv, procs, SERVE_MAX_ENV_PROCS + 1) : 0;

@@ -153,6 +153,70 @@ int proc_list_parse(const char *text, size_t len, struct proc_list *out, char **
 	return 0;
 }
 
+/* Marks entry i of l and its ancestors (by ppid) in keep. */
+static void keep_with_ancestors(const struct proc_list *l, unsigned char *keep, size_t i)
+{
+	for (size_t depth = 0; depth <= l->n && !keep[i]; depth++) {
+		keep[i] = 1;
+		const struct proc_entry *p = proc_lookup(l, l->v[i].ppid);
+		if (!p || l->v[i].ppid == l->v[i].pid)
+			return;
+		i = (size_t)(p - l->v);
+	}
+}
+
+/* Which entries of l to keep: vLLM processes, the pids of want, ancestors. */
+static unsigned char *keep_set(const struct proc_list *l, const long *want, size_t nwant)
+{
+	unsigned char *keep = xcalloc(l->n ? l->n : 1, 1);
+	for (size_t i = 0; i < l->n; i++) {
+		int hit = l->v[i].kind != PROC_OTHER;
+		for (size_t k = 0; k < nwant && !hit; k++)
+			hit = l->v[i].pid == want[k];
+		if (hit)
+			keep_with_ancestors(l, keep, i);
+	}
+	return keep;
+}
+
+char *proc_list_reduce(const char *text, size_t len, const long *want, size_t nwant,
+		       size_t *out_len)
+{
+	struct proc_list l;
+	char *err = NULL;
+	if (proc_list_parse(text, len, &l, &err) != 0) {
+		free(err);
+		return NULL;
+	}
+	unsigned char *keep = keep_set(&l, want, nwant);
+	struct sbuf b = {0};
+	size_t pos = 0, n, j = 0;
+	const char *line;
+	int complete = 0;
+	/* the same walk as proc_list_parse: entry j is the j-th line it took */
+	while (next_line(text, len, &pos, &line, &n)) {
+		struct proc_entry e;
+		int entry = 0;
+		if (n == 0)
+			continue;
+		if (n == 3 && memcmp(line, "END", 3) == 0)
+			complete = 1;
+		else if (!complete && parse_entry(line, n, &e)) {
+			entry_free(&e);
+			entry = 1;
+		}
+		if (!entry || keep[j]) {
+			sbuf_add(&b, line, n);
+			sbuf_add(&b, "\n", 1);
+		}
+		j += entry;
+	}
+	free(keep);
+	proc_list_free(&l);
+	*out_len = b.len;
+	return b.s ? sbuf_take(&b) : xstrdup("");
+}
+
 /* Releases everything and zeroes l. */
 void proc_list_free(struct proc_list *l)
 {

@@ -86,6 +86,14 @@ struct proc_list {
 
 /* Parses PROC_LIST_CMD output; 0, or -1 with *err when NULL or too big. */
 int proc_list_parse(const char *text, size_t len, struct proc_list *out, char **err);
+/* The listing reduced to what the checks read of it: the lines of vLLM
+ * processes (any kind but PROC_OTHER), of the pids in want (e.g. the NPU
+ * holders npu-smi names) and of all their ancestors, in listing order, with
+ * the lines that are not entries (END, malformed ones) as they were. Parsing
+ * the result gives the same vLLM processes, ancestry and lookups of those
+ * pids. NULL when text cannot be parsed (keep it whole). Caller frees. */
+char *proc_list_reduce(const char *text, size_t len, const long *want, size_t nwant,
+		       size_t *out_len);
 /* Releases everything and zeroes l. */
 void proc_list_free(struct proc_list *l);
 /* The entry of pid, or NULL. */

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -512,17 +513,28 @@ static const char secret_re[] =
 	"|authorization:[ \\t]*bearer[ \\t]+)"
 	"('[^']*'|\"(?:[^\"\\\\]|\\\\.)*\"|[^\\s'\"\\x01]+)";
 
+static pcre2_code *secret_code, *idiom_code; /* compiled once, shared read-only */
+static pthread_once_t secret_once = PTHREAD_ONCE_INIT, idiom_once = PTHREAD_ONCE_INIT;
+
+/* Compiles secret_re (once). */
+static void secret_compile(void)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	secret_code = pcre2_compile((PCRE2_SPTR)secret_re, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+				    &ec, &eo, NULL);
+	if (!secret_code)
+		abort(); /* the pattern is fixed: a failure is a build error */
+}
+
 /* Copy of text with API keys and bearer tokens replaced by SERVE_MASK. */
 char *mask_secrets(const char *text)
 {
 	if (!text)
 		return NULL;
-	int ec;
-	PCRE2_SIZE eo, len = strlen(text), outlen = len + 64;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)secret_re, PCRE2_ZERO_TERMINATED,
-				       PCRE2_CASELESS, &ec, &eo, NULL);
-	if (!re)
-		abort(); /* the pattern is fixed: a failure is a build error */
+	PCRE2_SIZE len = strlen(text), outlen = len + 64;
+	pthread_once(&secret_once, secret_compile);
+	const pcre2_code *re = secret_code;
 	char *out = xmalloc(outlen + 1);
 	uint32_t opt = PCRE2_SUBSTITUTE_GLOBAL | PCRE2_SUBSTITUTE_OVERFLOW_LENGTH;
 	int rc = pcre2_substitute(re, (PCRE2_SPTR)text, len, 0, opt, NULL, NULL,
@@ -534,7 +546,6 @@ char *mask_secrets(const char *text)
 				      (PCRE2_SPTR) "$1" SERVE_MASK, PCRE2_ZERO_TERMINATED,
 				      (PCRE2_UCHAR *)out, &outlen);
 	}
-	pcre2_code_free(re);
 	if (rc < 0) { /* cannot happen on a C string; never leak the original */
 		free(out);
 		return xstrdup(SERVE_MASK);
@@ -767,14 +778,22 @@ static int idiom_value(struct lex *L, char **g, char **res)
 	return 0;
 }
 
+/* Compiles idiom_re (once). */
+static void idiom_compile(void)
+{
+	int ec;
+	PCRE2_SIZE eo;
+	idiom_code = pcre2_compile((PCRE2_SPTR)idiom_re, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
+	if (!idiom_code)
+		abort(); /* fixed pattern */
+}
+
 /* Evaluates the body of $(...) when it is the idiom; 0 and *res, or -1. */
 static int eval_subst(struct lex *L, const char *body, char **res)
 {
-	int ec, rc = -1;
-	PCRE2_SIZE eo;
-	pcre2_code *re = pcre2_compile((PCRE2_SPTR)idiom_re, PCRE2_ZERO_TERMINATED, 0, &ec, &eo, NULL);
-	if (!re)
-		abort(); /* fixed pattern */
+	int rc = -1;
+	pthread_once(&idiom_once, idiom_compile);
+	const pcre2_code *re = idiom_code;
 	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
 	if (pcre2_match(re, (PCRE2_SPTR)body, strlen(body), 0, 0, md, NULL) >= 0) {
 		char *g[9];
@@ -787,7 +806,6 @@ static int eval_subst(struct lex *L, const char *body, char **res)
 		lex_fail(L, "unsupported command substitution $(%.60s): v4check runs no shell; "
 			    "only $([ $RANK != 0 ] && echo --flag) is understood", body);
 	pcre2_match_data_free(md);
-	pcre2_code_free(re);
 	return rc;
 }
 

@@ -2,6 +2,7 @@
  * rounds until they want nothing new, and closed. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "pool.h"
 #include "run.h"
@@ -24,6 +25,41 @@ static void wanted_probes(const struct v4_run *r, struct v4_node *n, struct v4_p
 	free(all.v);
 }
 
+void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
+{
+	struct v4_probes all = {0};
+	for (size_t i = 0; i < r->nc; i++)
+		if (r->checks[i]->probes)
+			r->checks[i]->probes(r->checks[i], n, r->ctx, &all);
+	for (size_t i = 0; i < all.n; i++) {
+		if (!all.v[i].reduce)
+			continue;
+		for (size_t k = 0; k < n->nfacts; k++) {
+			struct v4_fact *f = &n->facts[k];
+			if (f->state == V4_FACT_OK && f->out && strcmp(f->id, all.v[i].id) == 0)
+				all.v[i].reduce(f, n);
+		}
+	}
+	free(all.v);
+	if (n->nfacts && n->capfacts > n->nfacts) { /* no room kept for facts to come */
+		n->facts = xrealloc(n->facts, n->nfacts * sizeof *n->facts);
+		n->capfacts = n->nfacts;
+	}
+}
+
+/* Bytes the node's facts hold (texts and the fact array). */
+static size_t facts_bytes(const struct v4_node *n)
+{
+	size_t b = n->capfacts * sizeof *n->facts;
+	for (size_t i = 0; i < n->nfacts; i++) {
+		const struct v4_fact *f = &n->facts[i];
+		b += f->out_len + f->err_len + 2;
+		b += (f->id ? strlen(f->id) + 1 : 0) + (f->cmd ? strlen(f->cmd) + 1 : 0);
+		b += f->reason ? strlen(f->reason) + 1 : 0;
+	}
+	return b;
+}
+
 /* Opens node i and probes it in rounds (a pool job). */
 static void probe_node(void *arg, size_t i)
 {
@@ -40,19 +76,26 @@ static void probe_node(void *arg, size_t i)
 		n->reason = err ? err : xstrdup("could not connect");
 		return;
 	}
+	size_t cut = 0; /* bytes the reductions took off */
 	for (int round = 0; round < MAX_ROUNDS; round++) {
 		struct v4_probes ps = {0};
 		wanted_probes(r, n, &ps);
 		if (ps.n)
 			v4_run_probes(r, conn, n, ps.v, ps.n, r->o->node_jobs);
+		if (ps.n && !t->recorded) { /* a capture is replayed as it was taken */
+			size_t b0 = facts_bytes(n);
+			v4_reduce_facts(r, n); /* before the next round's checks read them */
+			cut += b0 - facts_bytes(n);
+		}
 		free(ps.v);
 		if (!ps.n)
 			break;
 	}
 	t->close(conn);
 	if (r->o->verbose)
-		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms\n", n->name, n->nfacts,
-			now_ms() - t0);
+		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms (%zu remote scripts), facts %.1f KiB "
+			"(%.1f KiB as read)\n", n->name, n->nfacts, now_ms() - t0, n->scripts,
+			facts_bytes(n) / 1024.0, (facts_bytes(n) + cut) / 1024.0);
 }
 
 void v4_probe_nodes(struct v4_run *r)

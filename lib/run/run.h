@@ -27,6 +27,11 @@ size_t v4_select_checks(const struct v4_check *const *all, size_t nall, const st
  * that cannot be opened are marked unreachable with the reason. */
 void v4_probe_nodes(struct v4_run *r);
 
+/* Cuts n's facts to what the checks read of them (each probe's reduce hook,
+ * for facts that ran to completion). v4_probe_nodes does it after each probe
+ * round, except for a replayed capture. */
+void v4_reduce_facts(const struct v4_run *r, struct v4_node *n);
+
 /* Runs the given probes on one open connection of node n, at most jobs at a
  * time: per-device ordering, busy retries, timeouts, the run deadline. Facts
  * are appended to n. */

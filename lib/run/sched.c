@@ -1,8 +1,10 @@
 /* One node's probe scheduler: keeps up to the node's job slots busy over one
- * connection, runs probes of one device one at a time, batches probes over a
- * remote transport (batch.h), retries busy probes after a back-off, kills
- * probes past their timeout and skips what the run deadline leaves no time
- * for. */
+ * connection, runs probes of one device one at a time, retries busy probes
+ * after a back-off, kills probes past their timeout and skips what the run
+ * deadline leaves no time for. Over a remote transport every probe runs in
+ * a batch (batch.h): this file watches each command's end marker as the
+ * output streams, kills the batch's process group when a command stalls,
+ * records that probe as timed out and queues the rest again. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,18 +15,20 @@
 #include "transport.h"
 
 #define BUSY_RETRIES 5
+#define BATCH_SLACK_S 5 /* a batch's own bound: its commands' time and this */
 
 enum slot_state { SLOT_PENDING, SLOT_RUNNING, SLOT_DONE };
 
-/* Why a running job was killed. */
-enum kill_cause { KILL_NONE, KILL_TIMEOUT, KILL_DEADLINE };
+/* Why a running job was killed. KILL_CUT: a batch's output reached the
+ * size limit, so the end markers after it could not be seen. */
+enum kill_cause { KILL_NONE, KILL_TIMEOUT, KILL_DEADLINE, KILL_CUT };
 
 /* One probe of the node and where it is. */
 struct slot {
 	const struct v4_probe *p;
 	void *job;
-	double started;
-	double at0; /* controller's clock when it (or its batch) started */
+	double started;    /* when it started (in a batch: when its command did) */
+	double at0, at1;   /* controller's clock around it; at1 0: at collection */
 	enum kill_cause killed;
 	int attempts;
 	double not_before; /* busy back-off */
@@ -38,9 +42,10 @@ struct batch {
 	void *job;
 	struct slot *m[V4_BATCH_MAX];
 	size_t n;
-	int timeout_s;
+	size_t ended;  /* commands whose end marker has come */
+	size_t scan;   /* where the marker search goes on */
 	enum kill_cause killed;
-	double started, limit_ms;
+	double started;
 	char nonce[V4_BATCH_NONCE_LEN + 1];
 };
 
@@ -122,57 +127,89 @@ static size_t batch_size(const struct sched *sc, size_t i, int d, double now)
 	for (size_t k = i; k < sc->ns; k++)
 		ready += batchable(&sc->s[k], d, now);
 	size_t want = slots ? (ready + slots - 1) / slots : ready;
-	return want < V4_BATCH_MAX ? want : V4_BATCH_MAX;
+	return want < 1 ? 1 : want < V4_BATCH_MAX ? want : V4_BATCH_MAX;
 }
 
-/* Starts slot i with other ready probes (of its NPU, or a share of the
- * rest) as one batch; 0 when there is nothing to batch (the caller starts it
- * alone). Not under a run deadline: each command's remote timeout must end
- * within the run. */
-static int start_batch(struct sched *sc, size_t i, double now)
+/* The bound of a batch's script in whole seconds: each command's timeout
+ * and some slack, cut to what the run deadline leaves (and the slack). */
+static int batch_limit_s(const struct sched *sc, size_t n, double now)
+{
+	int t = sc->o->timeout_ms < 1000 ? 1 : (sc->o->timeout_ms + 999) / 1000;
+	double s = (double)n * t + BATCH_SLACK_S;
+	if (sc->deadline > 0 && (sc->deadline - now) / 1000.0 + BATCH_SLACK_S < s)
+		s = (sc->deadline - now) / 1000.0 + BATCH_SLACK_S;
+	return s < 1 ? 1 : (int)s + 1;
+}
+
+/* Marks the members of a started batch running. */
+static void batch_members_run(struct batch *b, double now)
+{
+	double at = epoch_s();
+	for (size_t k = 0; k < b->n; k++) {
+		struct slot *m = b->m[k];
+		m->attempts++;
+		m->b = b;
+		m->started = now;
+		m->at0 = at;
+		m->at1 = 0;
+		m->killed = KILL_NONE;
+		m->state = SLOT_RUNNING;
+	}
+}
+
+/* Starts slot i over a remote transport as a batch: with other ready probes
+ * (of its NPU, or a share of the rest) when it may be batched, else alone. */
+static void start_batch(struct sched *sc, size_t i, double now)
 {
 	int d = sc->s[i].p->device;
-	if (!sc->t->remote || sc->deadline > 0 || !batchable(&sc->s[i], d, now))
-		return 0;
 	struct batch *b = xcalloc(1, sizeof *b);
-	size_t want = batch_size(sc, i, d, now);
-	for (size_t k = i; k < sc->ns && b->n < want; k++)
-		if (batchable(&sc->s[k], d, now))
-			b->m[b->n++] = &sc->s[k];
-	if (b->n < 2) {
-		free(b);
-		return 0;
+	b->m[b->n++] = &sc->s[i];
+	if (batchable(&sc->s[i], d, now)) {
+		size_t want = batch_size(sc, i, d, now);
+		for (size_t k = i + 1; k < sc->ns && b->n < want; k++)
+			if (batchable(&sc->s[k], d, now))
+				b->m[b->n++] = &sc->s[k];
 	}
 	const char *cmds[V4_BATCH_MAX];
 	for (size_t k = 0; k < b->n; k++)
 		cmds[k] = b->m[k]->p->cmd;
-	int ms = sc->o->timeout_ms;
-	b->timeout_s = ms < 1000 ? 1 : (ms + 999) / 1000;
-	b->limit_ms = (double)b->n * b->timeout_s * 1000.0 + 2000.0;
 	b->started = now;
 	v4_batch_nonce(b->nonce);
-	char *script = v4_batch_script(cmds, b->n, b->timeout_s, b->nonce), *err = NULL;
+	char *script = v4_batch_script(cmds, b->n, batch_limit_s(sc, b->n, now), b->nonce);
+	char *err = NULL;
 	b->job = sc->t->start(sc->conn, sc->s[i].p->id, script, 0, &err);
 	free(script);
-	for (size_t k = 0; k < b->n; k++) {
-		struct slot *m = b->m[k];
-		m->attempts++;
-		if (!b->job) {
-			fail_slot(sc, m, V4_FACT_FAILED, err ? err : "could not start");
-			continue;
+	if (!b->job) {
+		for (size_t k = 0; k < b->n; k++) {
+			b->m[k]->attempts++;
+			fail_slot(sc, b->m[k], V4_FACT_FAILED, err ? err : "could not start");
 		}
-		m->b = b;
-		m->started = now;
-		m->at0 = epoch_s();
-		m->killed = KILL_NONE;
-		m->state = SLOT_RUNNING;
-	}
-	free(err);
-	if (b->job)
-		sc->running++;
-	else
+		free(err);
 		free(b);
-	return 1;
+		return;
+	}
+	batch_members_run(b, now);
+	sc->running++;
+	sc->n->scripts++;
+}
+
+/* Starts one probe on its own (a transport that runs on this machine). */
+static void start_single(struct sched *sc, struct slot *s, double now)
+{
+	char *err = NULL;
+	s->attempts++;
+	s->job = sc->t->start(sc->conn, s->p->id, s->p->cmd, probe_timeout(sc, now), &err);
+	if (!s->job) {
+		fail_slot(sc, s, V4_FACT_FAILED, err ? err : "could not start");
+		free(err);
+		return;
+	}
+	s->started = now;
+	s->at0 = epoch_s();
+	s->at1 = 0;
+	s->killed = KILL_NONE;
+	s->state = SLOT_RUNNING;
+	sc->running++;
 }
 
 /* Starts whatever may start now. */
@@ -191,21 +228,10 @@ static void start_ready(struct sched *sc, double now)
 			now = now_ms();
 			continue;
 		}
-		if (start_batch(sc, i, now))
-			continue;
-		char *err = NULL;
-		s->attempts++;
-		s->job = sc->t->start(sc->conn, s->p->id, s->p->cmd, probe_timeout(sc, now), &err);
-		if (!s->job) {
-			fail_slot(sc, s, V4_FACT_FAILED, err ? err : "could not start");
-			free(err);
-			continue;
-		}
-		s->started = now;
-		s->at0 = epoch_s();
-		s->killed = KILL_NONE;
-		s->state = SLOT_RUNNING;
-		sc->running++;
+		if (sc->t->remote)
+			start_batch(sc, i, now);
+		else
+			start_single(sc, s, now);
 	}
 }
 
@@ -243,6 +269,7 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 	s->job = NULL;
 	if (s->killed) {
 		f->state = V4_FACT_TIMEOUT;
+		f->exit_code = -1;
 		free(f->reason);
 		f->reason = s->killed == KILL_DEADLINE
 			? xasprintf("stopped after %.0f s: run deadline reached", (now_ms() - s->started) / 1000.0)
@@ -257,7 +284,7 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 	notfound_where(sc, f);
 	if (sc->t->remote) {
 		f->at0 = s->at0;
-		f->at1 = epoch_s();
+		f->at1 = s->at1 > 0 ? s->at1 : epoch_s();
 	}
 	struct v4_fact *dst = v4_node_add_fact(sc->n);
 	*dst = *f;
@@ -268,39 +295,100 @@ static void finish_slot(struct sched *sc, struct slot *s, struct v4_fact *f)
 	s->state = SLOT_DONE;
 }
 
-/* Hands out a finished batch's facts; what it did not deliver (killed,
- * cut, connection lost) goes back to the queue to run on its own. */
+/* A probe alone whose end marker did not come (output past the limit,
+ * connection lost, the script's own bound): the script's exit status (or
+ * failure) is the probe's, as for a command on its own. Returns 1. */
+static size_t deliver_alone(const struct sched *sc, const struct batch *b, const struct v4_fact *f,
+			    struct v4_fact *part)
+{
+	part->exit_code = f->exit_code;
+	part->truncated = f->truncated;
+	if (f->state == V4_FACT_OK) {
+		v4_fact_judge_exit(part, batch_limit_s(sc, 1, b->started));
+	} else {
+		part->state = f->state;
+		part->reason = xstrdup(f->reason ? f->reason : v4_fact_state_name(f->state));
+	}
+	return 1;
+}
+
+/* Hands out a finished batch's facts. The command it was killed in is timed
+ * out; the ones after it are queued again (to batch anew). What a batch did
+ * not deliver otherwise (cut output, its own bound) runs again on its own. */
 static void finish_batch(struct sched *sc, struct batch *b, struct v4_fact *f)
 {
 	struct v4_fact parts[V4_BATCH_MAX] = {{0}};
-	size_t got = v4_batch_split(f->out, f->out_len, f->err, f->err_len, b->nonce, b->n,
-				    b->timeout_s, parts);
+	size_t got = v4_batch_split(f->out, f->out_len, f->err, f->err_len, b->nonce, b->n, parts);
+	if (got == 0 && b->n == 1 && !b->killed)
+		got = deliver_alone(sc, b, f, &parts[0]);
 	for (size_t k = 0; k < b->n; k++) {
 		struct slot *m = b->m[k];
 		m->b = NULL;
 		if (k < got) {
+			m->killed = KILL_NONE;
+			finish_slot(sc, m, &parts[k]);
+		} else if (k == got && (b->killed == KILL_TIMEOUT || b->killed == KILL_DEADLINE) &&
+			   got == b->ended) {
+			m->killed = b->killed;
 			finish_slot(sc, m, &parts[k]);
 		} else {
+			/* not delivered: the one cut short runs again on its own */
 			m->state = SLOT_PENDING;
-			m->alone = 1;
+			m->alone = !b->killed || (b->killed == KILL_CUT && k == got);
 			m->attempts--;
 		}
 	}
+	for (size_t k = got; k < b->n; k++)
+		if (b->m[k]->state != SLOT_DONE)
+			v4_fact_free(&parts[k]);
 	v4_fact_free(f);
 	free(b);
 }
 
-/* Collects a batch when done; kills it when past all its commands' time. */
+/* Notes the commands of batch b that ended since the last look: their end
+ * time, and the next one's start. */
+static void batch_watch(struct sched *sc, struct batch *b, const char *out, size_t len, double now)
+{
+	size_t e = v4_batch_ends(out, len, b->nonce, &b->scan);
+	if (!e)
+		return;
+	double at = epoch_s();
+	for (size_t k = b->ended; k < b->ended + e && k < b->n; k++)
+		b->m[k]->at1 = at;
+	b->ended += e;
+	if (b->ended < b->n) {
+		b->m[b->ended]->started = now;
+		b->m[b->ended]->at0 = at;
+	}
+}
+
+/* Collects a batch when done; kills its process group when the command it
+ * is in stalls past the timeout, or the run deadline passes. */
 static void reap_batch(struct sched *sc, struct batch *b, double now)
 {
 	struct v4_fact f = {0};
 	if (sc->t->collect(sc->conn, b->job, &f)) {
 		sc->running--;
 		finish_batch(sc, b, &f);
-	} else if (!b->killed && now - b->started > b->limit_ms) {
-		sc->t->kill(sc->conn, b->job);
-		b->killed = KILL_TIMEOUT;
+		return;
 	}
+	if (b->killed)
+		return;
+	size_t len = 0;
+	const char *out = sc->t->peek ? sc->t->peek(sc->conn, b->job, &len) : NULL;
+	if (out)
+		batch_watch(sc, b, out, len, now);
+	double t0 = b->ended < b->n ? b->m[b->ended]->started : b->started;
+	int late = b->ended < b->n && now - t0 > sc->o->timeout_ms;
+	int over = sc->deadline > 0 && now > sc->deadline;
+	int cut = b->n > 1 && b->ended < b->n && sc->o->max_output && len >= sc->o->max_output;
+	if (!late && !over && !cut)
+		return;
+	long g = out ? v4_batch_pgid(out, len, b->nonce) : 0;
+	if (g > 0 && sc->t->kill_group)
+		sc->t->kill_group(sc->conn, g);
+	sc->t->kill(sc->conn, b->job);
+	b->killed = late ? KILL_TIMEOUT : over ? KILL_DEADLINE : KILL_CUT;
 }
 
 /* Collects finished jobs and kills those past their time. */
@@ -361,10 +449,12 @@ static int next_wait_ms(const struct sched *sc, double now)
 	for (size_t i = 0; i < sc->ns; i++) {
 		const struct slot *s = &sc->s[i];
 		double until = 0;
+		if (s->b && !s->b->killed && (s->b->ended >= s->b->n || s != s->b->m[s->b->ended]))
+			continue; /* a batch's clock is its running command's; its end comes by network */
 		if (s->state == SLOT_RUNNING && (s->killed || (s->b && s->b->killed)))
 			until = now + 20; /* killed: collected shortly */
 		else if (s->state == SLOT_RUNNING)
-			until = s->b ? s->b->started + s->b->limit_ms : s->started + sc->o->timeout_ms;
+			until = s->started + sc->o->timeout_ms;
 		else if (s->state == SLOT_PENDING && s->not_before > now)
 			until = s->not_before;
 		if (until > 0 && until - now < w)

@@ -481,5 +481,12 @@ static void replay_close(void *conn)
 }
 
 const struct v4_transport v4_transport_replay = {
-	"replay", replay_open, replay_start, replay_pump, replay_collect, replay_kill, replay_close, 0, 1,
+	.name = "replay",
+	.open = replay_open,
+	.start = replay_start,
+	.pump = replay_pump,
+	.collect = replay_collect,
+	.kill = replay_kill,
+	.close = replay_close,
+	.recorded = 1,
 };

@@ -249,5 +249,11 @@ static void local_close(void *conn)
 }
 
 const struct v4_transport v4_transport_local = {
-	"local", local_open, local_start, local_pump, local_collect, local_kill, local_close, 0, 0,
+	.name = "local",
+	.open = local_open,
+	.start = local_start,
+	.pump = local_pump,
+	.collect = local_collect,
+	.kill = local_kill,
+	.close = local_close,
 };

@@ -31,6 +31,7 @@
 #define SSH_MAX_IDS (V4_SSHCFG_MAX_IDS + 1)
 #define SSH_MAX_DEPTH 8 /* jump hosts in front of a node */
 #define SSH_KH_MAX ((size_t)64 << 20)
+#define SSH_KILL_WAIT_MS 5000
 
 /* ---- types ---- */
 
@@ -46,6 +47,7 @@ struct ssh_job {
 	int truncated;
 	int exit_code;
 	int killed, failed;
+	int internal; /* the runner's kill of a process group: nobody collects it */
 	char *reason;
 	double t0, t1;
 };
@@ -791,11 +793,20 @@ static void *ssh_open(struct v4_node *n, const struct v4_opts *o, char **err)
 	return c;
 }
 
-/* Closes the node's connection and frees it. */
+static void ssh_pump(void *conn, int wait_ms);
+static int conn_killing(const struct ssh_conn *c);
+
+/* Closes the node's connection and frees it, once the process group kills
+ * it carries have run (at most SSH_KILL_WAIT_MS). */
 static void ssh_close(void *conn)
 {
-	if (conn)
-		conn_free(conn);
+	struct ssh_conn *c = conn;
+	if (!c)
+		return;
+	double until = now_ms() + SSH_KILL_WAIT_MS;
+	while (!c->broken && conn_killing(c) && now_ms() < until)
+		ssh_pump(c, 50);
+	conn_free(c);
 }
 
 /* 1 when a libssh2 error means the connection itself is gone. */
@@ -1055,6 +1066,22 @@ static int job_step(struct ssh_conn *c, struct ssh_job *j)
 	return 0;
 }
 
+static void job_unlink(struct ssh_conn *c, struct ssh_job *j);
+
+/* Frees the finished jobs nobody collects (process group kills). */
+static void internal_reap(struct ssh_conn *c)
+{
+	struct ssh_job *j = c->jobs;
+	while (j) {
+		struct ssh_job *next = j->next;
+		if (j->internal && j->st == J_DONE) {
+			job_unlink(c, j);
+			job_free(j);
+		}
+		j = next;
+	}
+}
+
 /* One sweep over all jobs until nothing moves; returns jobs finished. */
 static int conn_sweep(struct ssh_conn *c)
 {
@@ -1066,9 +1093,10 @@ static int conn_sweep(struct ssh_conn *c)
 			if (j->st == J_DONE)
 				continue;
 			progress |= job_step(c, j);
-			finished += j->st == J_DONE;
+			finished += j->st == J_DONE && !j->internal;
 		}
 		progress |= zombies_step(c);
+		internal_reap(c);
 	} while (progress && !c->broken);
 	return c->broken ? 1 : finished;
 }
@@ -1088,7 +1116,16 @@ static int conn_busy(const struct ssh_conn *c)
 static int conn_has_done(const struct ssh_conn *c)
 {
 	for (const struct ssh_job *j = c->jobs; j; j = j->next)
-		if (j->st == J_DONE)
+		if (j->st == J_DONE && !j->internal)
+			return 1;
+	return 0;
+}
+
+/* 1 while a process group kill has not run to its end. */
+static int conn_killing(const struct ssh_conn *c)
+{
+	for (const struct ssh_job *j = c->jobs; j; j = j->next)
+		if (j->internal && j->st != J_DONE)
 			return 1;
 	return 0;
 }
@@ -1120,7 +1157,21 @@ static void ssh_pump(void *conn, int wait_ms)
 		conn_sweep(c);
 }
 
-/* Starts a probe on a new channel, wrapped in a remote timeout. */
+/* Queues job j for a channel of its own and gets it going. */
+static void job_queue(struct ssh_conn *c, struct ssh_job *j)
+{
+	j->exit_code = -1;
+	j->t0 = now_ms();
+	j->st = J_OPEN;
+	struct ssh_job **pj = &c->jobs;
+	while (*pj)
+		pj = &(*pj)->next;
+	*pj = j;
+	conn_sweep(c);
+}
+
+/* Starts a probe on a new channel, wrapped in a remote timeout (timeout_ms
+ * 0: a batch, which bounds its commands itself). */
 static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_ms, char **err)
 {
 	struct ssh_conn *c = conn;
@@ -1140,18 +1191,12 @@ static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_
 					      j->timeout_s, q)
 				  : xasprintf("%s%s", c->path_prefix, cmd); /* a batch bounds its commands */
 	free(q);
-	j->exit_code = -1;
-	j->t0 = now_ms();
-	j->st = J_OPEN;
-	struct ssh_job **pj = &c->jobs;
-	while (*pj)
-		pj = &(*pj)->next;
-	*pj = j;
-	conn_sweep(c);
+	job_queue(c, j);
 	return j;
 }
 
-/* Stops a job at once: its channel is closed (the remote timeout ends the process group). */
+/* Stops a job at once: its channel is closed (the remote timeout, or the
+ * runner's kill_group, ends the process group). */
 static void ssh_kill(void *conn, void *job)
 {
 	struct ssh_conn *c = conn;
@@ -1162,6 +1207,29 @@ static void ssh_kill(void *conn, void *job)
 	job_drop_channel(c, j);
 	job_finish(j);
 	zombies_step(c);
+}
+
+/* Kills process group pgid on the node: `kill -KILL -PGID` on a channel of
+ * its own (the shell's builtin: no process is started for it). */
+static void ssh_kill_group(void *conn, long pgid)
+{
+	struct ssh_conn *c = conn;
+	if (c->broken || pgid <= 1)
+		return;
+	struct ssh_job *j = xcalloc(1, sizeof *j);
+	j->id = xstrdup("kill");
+	j->cmd = xasprintf("kill -KILL -%ld", pgid);
+	j->wrapped = xstrdup(j->cmd);
+	j->internal = 1;
+	job_queue(c, j);
+}
+
+/* What a running job has written to stdout so far. */
+static const char *ssh_peek(void *conn, void *job, size_t *len)
+{
+	struct ssh_job *j = job;
+	*len = j->out.len;
+	return j->out.s ? j->out.s : "";
 }
 
 /* Sets the fact's state and reason from how the job ended (f->exit_code set). */
@@ -1226,6 +1294,8 @@ const struct v4_transport v4_transport_ssh = {
 	.pump = ssh_pump,
 	.collect = ssh_collect,
 	.kill = ssh_kill,
+	.peek = ssh_peek,
+	.kill_group = ssh_kill_group,
 	.close = ssh_close,
 	.remote = 1,
 };

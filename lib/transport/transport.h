@@ -22,6 +22,13 @@ struct v4_transport {
 	int (*collect)(void *conn, void *job, struct v4_fact *f);
 	/* Stops job at once (timeout): kills its process group; frees nothing. */
 	void (*kill)(void *conn, void *job);
+	/* The standard output a running job has given so far (not a copy, valid
+	 * until the next call on conn), or NULL. May be NULL: remote only. */
+	const char *(*peek)(void *conn, void *job, size_t *len);
+	/* Sends SIGKILL to process group pgid on the node (a batch's, which its
+	 * script printed), over a channel of its own; close waits for it. May be
+	 * NULL: remote only. */
+	void (*kill_group)(void *conn, long pgid);
 	/* Closes the node's connection. A broken connection gives 1. */
 	void (*close)(void *conn);
 	/* 1: commands run on another machine: each costs a session channel and a

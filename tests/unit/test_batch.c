@@ -1,4 +1,4 @@
-/* Device batches: the script really run by /bin/sh, its output split back. */
+/* Batches: the script really run by /bin/sh, its output split back. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,8 @@ static const char *cmds[] = {
 	"true",                                 /* no output at all */
 	"v4check_no_such_command_x",            /* not found */
 	"printf '\\nffff 0 1 2\\nx\\000y'",     /* a marker-like line, a NUL */
-	"sleep 5",                              /* outlives its 1 s timeout */
+	"exit 137",                             /* a builtin: runs in a subshell */
+	"sh -c 'kill -KILL $$'",                /* killed by a signal */
 	"echo last",
 };
 #define N (sizeof cmds / sizeof *cmds)
@@ -71,14 +72,14 @@ int main(void)
 	ok(hex, "nonce: hex only (safe unquoted in the script)");
 	ok(strcmp(nonce, other) != 0, "two nonces differ");
 
-	char *script = v4_batch_script(cmds, N, 1, nonce);
+	char *script = v4_batch_script(cmds, N, 10, nonce);
 	char *out = NULL, *err = NULL;
 	size_t olen = 0, elen = 0;
 	is_int(run_script(script, &out, &olen, &err, &elen), 0, "the script runs under sh");
 
 	struct v4_fact f[N];
 	memset(f, 0, sizeof f);
-	size_t got = v4_batch_split(out, olen, err, elen, nonce, N, 1, f);
+	size_t got = v4_batch_split(out, olen, err, elen, nonce, N, f);
 	is_int(got, N, "every command delivered");
 	is_int(f[0].out_len, 3, "no trailing newline: output kept as is");
 	ok(memcmp(f[0].out, "a\nb", 3) == 0, "output of the first command");
@@ -92,21 +93,36 @@ int main(void)
 	ok(f[3].reason && strstr(f[3].reason, "v4check_no_such_command_x"), "with the message naming it as reason");
 	is_int(f[4].out_len, 15, "a marker with another word and a NUL stay output");
 	ok(memcmp(f[4].out + 12, "x\0y", 3) == 0, "the NUL is kept");
-	is_int(f[5].state, V4_FACT_TIMEOUT, "a command past its timeout: TIMEOUT");
-	ok(f[5].ms >= 900 && f[5].ms < 4000, "its time comes from the node's clock (about 1 s)");
-	is_str(f[6].out, "last\n", "the batch goes on after a timeout");
+	is_int(f[5].exit_code, 137, "exit in a command ends its subshell, not the batch");
+	is_int(f[5].state, V4_FACT_OK, "137 without a remote timeout is the command's own status");
+	is_int(f[6].exit_code, 137, "a command killed by SIGKILL: 128 + 9");
+	is_str(f[7].out, "last\n", "the batch goes on to its end");
 	free_parts(f, N);
 
-	is_int(v4_batch_split(out, olen, err, elen, other, N, 1, f), 0, "another nonce: nothing delivered");
+	long pg = v4_batch_pgid(out, olen, nonce);
+	ok(pg > 1, "the script names its process group first");
+	is_int(v4_batch_pgid(out, olen, other), 0, "not with another nonce");
+	size_t pos = 0, ends = 0, grow_ok = 1;
+	for (size_t cut = 0; cut <= olen; cut++) {
+		size_t e = v4_batch_ends(out, cut, nonce, &pos);
+		grow_ok &= pos <= cut;
+		ends += e;
+	}
+	is_int(ends, N, "end markers counted as output streams in, byte by byte: each once");
+	ok(grow_ok, "the search never runs past the output");
+	pos = 0;
+	is_int(v4_batch_ends(out, olen, nonce, &pos), N, "all at once: the same count");
+
+	is_int(v4_batch_split(out, olen, err, elen, other, N, f), 0, "another nonce: nothing delivered");
 
 	/* Cut anywhere, a batch delivers a prefix of its commands, unchanged. */
 	struct v4_fact whole[N];
 	memset(whole, 0, sizeof whole);
-	v4_batch_split(out, olen, err, elen, nonce, N, 1, whole);
+	v4_batch_split(out, olen, err, elen, nonce, N, whole);
 	int monotonic = 1, same = 1;
 	size_t last = 0;
 	for (size_t cut = 0; cut <= olen; cut++) {
-		size_t g = v4_batch_split(out, cut, err, elen, nonce, N, 1, f);
+		size_t g = v4_batch_split(out, cut, err, elen, nonce, N, f);
 		monotonic &= g >= last && g <= N;
 		for (size_t k = 0; k < g; k++)
 			same &= f[k].out_len == whole[k].out_len &&
@@ -117,11 +133,26 @@ int main(void)
 	}
 	ok(monotonic, "stdout cut at every length: delivered count only grows");
 	ok(same, "what is delivered from a cut output is what the whole run gave");
-	is_int(v4_batch_split(out, olen, err, elen / 2, nonce, N, 1, f),
+	is_int(v4_batch_split(out, olen, err, elen / 2, nonce, N, f),
 	       count_markers(err, elen / 2, nonce),
 	       "stderr cut: only commands with both markers are delivered");
 	free_parts(f, N);
 	free_parts(whole, N);
+	free(out);
+	free(err);
+	free(script);
+
+	/* The script's own bound ends it, stalled command and all. */
+	static const char *stall[] = {"echo first", "sleep 30; echo late", "echo never"};
+	script = v4_batch_script(stall, 3, 1, nonce);
+	double t0 = now_ms();
+	run_script(script, &out, &olen, &err, &elen);
+	double ms = now_ms() - t0;
+	ok(ms < 10000, "a stalled batch ends at its bound (1 s), not the command's 30 s");
+	is_int(v4_batch_split(out, olen, err, elen, nonce, 3, f), 1, "what ran before the stall is delivered");
+	is_str(f[0].out, "first\n", "the first command's output");
+	ok(f[1].out && f[1].out_len == 0, "the stalled command's part: its output so far (none)");
+	free_parts(f, 3);
 	free(out);
 	free(err);
 	free(script);

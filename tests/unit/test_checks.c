@@ -158,6 +158,39 @@ static cJSON *read_json(const char *dir, const char *name)
 	return j;
 }
 
+/* 1 when a and b hold the same results (status, code, message, evidence). */
+static int same_results(const struct v4_results *a, const struct v4_results *b)
+{
+	if (a->n != b->n)
+		return 0;
+	for (size_t i = 0; i < a->n; i++) {
+		const struct v4_result *x = &a->v[i], *y = &b->v[i];
+		if (x->status != y->status || strcmp(x->code, y->code) || strcmp(x->message, y->message) ||
+		    strcmp(x->node, y->node))
+			return 0;
+		if ((x->evidence || y->evidence) && !cJSON_Compare(x->evidence, y->evidence, 1))
+			return 0;
+	}
+	return 1;
+}
+
+/* The case judged again after each node's facts are cut to what the checks
+ * read (v4_reduce_facts, as a live run keeps them) gives the same results. */
+static void same_after_reduce(struct v4_run *run, const struct v4_results *before, const char *name)
+{
+	struct v4_results r = {0};
+	for (size_t i = 0; i < run->nn; i++)
+		v4_reduce_facts(run, &run->nodes[i]);
+	v4_evaluate(run, &r);
+	char what[512];
+	snprintf(what, sizeof what, "%s: same results on facts cut to what the checks read", name);
+	if (!ok(same_results(before, &r), what))
+		for (size_t i = 0; i < r.n || i < before->n; i++)
+			printf("#   %s | %s\n", i < before->n ? before->v[i].message : "-",
+			       i < r.n ? r.v[i].message : "-");
+	v4_results_free(&r);
+}
+
 /* Runs one case directory. */
 static void run_case(const struct v4_check *c, const char *dir, const char *name)
 {
@@ -193,6 +226,7 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	v4_evaluate(&run, &r);
 	expect(c, nodes, nn, &ctx, &r, ex, name);
 	note_asserted(ex);
+	same_after_reduce(&run, &r, name);
 	v4_results_free(&r);
 	for (size_t i = 0; i < nn; i++)
 		v4_node_free(&nodes[i]);

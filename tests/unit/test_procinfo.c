@@ -84,6 +84,54 @@ static void test_listing(void)
 	proc_list_free(&l);
 }
 
+/* 1 when the vLLM processes of a and b agree: pid, kind, server, orphan. */
+static int same_vllm(const struct proc_list *a, const struct proc_list *b)
+{
+	struct vllm_proc *va = NULL, *vb = NULL;
+	size_t na = proc_find_vllm(a, &va), nb = proc_find_vllm(b, &vb);
+	int same = na == nb;
+	for (size_t i = 0; same && i < na; i++)
+		same = va[i].e->pid == vb[i].e->pid && va[i].e->kind == vb[i].e->kind &&
+		       va[i].server_pid == vb[i].server_pid && va[i].orphan == vb[i].orphan;
+	free(va);
+	free(vb);
+	return same;
+}
+
+/* The reduced listing keeps what the checks read, and only that. */
+static void test_reduce(void)
+{
+	struct proc_list l, r;
+	char *err = NULL;
+	size_t n = 0;
+	long want[] = {800};
+	char *red = proc_list_reduce(listing, sizeof listing - 1, want, 1, &n);
+	ok(red && n < sizeof listing - 1, "reduced listing is smaller");
+	proc_list_parse(listing, sizeof listing - 1, &l, &err);
+	ok(red && proc_list_parse(red, n, &r, &err) == 0, "reduced listing parses");
+	ok(same_vllm(&l, &r), "same vLLM processes, servers and orphans");
+	ok(proc_lookup(&r, 800) != NULL, "the wanted pid (an NPU holder) is kept");
+	ok(proc_lookup(&r, 200) && proc_lookup(&r, 100) && proc_lookup(&r, 1),
+	   "ancestors of the server are kept (bash, containerd-shim, init)");
+	ok(proc_lookup(&r, 900) == NULL, "another process is dropped");
+	is_int((long long)r.nbad, (long long)l.nbad, "lines that are not entries stay");
+	is_int(r.complete, 1, "END stays");
+	size_t n2 = 0;
+	char *again = proc_list_reduce(red, n, want, 1, &n2);
+	ok(again && n2 == n && memcmp(again, red, n) == 0, "reducing again changes nothing");
+	free(again);
+	proc_list_free(&r);
+	free(red);
+	ok(proc_list_reduce(NULL, 0, NULL, 0, &n) == NULL, "unparsable: NULL (kept whole)");
+	red = proc_list_reduce(listing, sizeof listing - 1, NULL, 0, &n);
+	ok(red && proc_list_parse(red, n, &r, &err) == 0 && same_vllm(&l, &r) &&
+	       proc_lookup(&r, 800) == NULL,
+	   "nothing wanted: the vLLM processes and their ancestors only");
+	proc_list_free(&r);
+	proc_list_free(&l);
+	free(red);
+}
+
 /* Edge cases: truncated args, cycles, no END, size bounds. */
 static void test_edges(void)
 {
@@ -202,6 +250,7 @@ static void test_fuzz(void)
 int main(void)
 {
 	test_listing();
+	test_reduce();
 	test_edges();
 	test_command();
 	test_environ();

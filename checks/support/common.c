@@ -170,3 +170,11 @@ int expected_npus(const struct v4_ctx *ctx)
 {
 	return v4_cfg_int(ctx->cfg, "deployment.npus_per_node", 0, 4096, 8);
 }
+
+int path_ok(const char *p)
+{
+	size_t n = p ? strlen(p) : 0;
+	if (n < 2 || n > 200 || p[0] != '/' || strstr(p, ".."))
+		return 0;
+	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == n;
+}

@@ -189,8 +189,12 @@ char *v4_excerpt(const char *text, size_t len, size_t max)
 			continue;
 		if (b.len)
 			sbuf_adds(&b, " / ");
-		for (size_t i = 0; i < n && b.len < max; i++)
-			sbuf_add(&b, (unsigned char)line[i] < 0x20 || line[i] == 0x7f ? "?" : line + i, 1);
+		for (size_t i = 0; i < n && b.len < max; i++) {
+			int blank = line[i] == ' ' || line[i] == '\t';
+			if (blank && i && (line[i - 1] == ' ' || line[i - 1] == '\t'))
+				continue; /* runs of blanks as one space */
+			sbuf_add(&b, blank ? " " : (unsigned char)line[i] < 0x20 || line[i] == 0x7f ? "?" : line + i, 1);
+		}
 	}
 	if (b.len >= max)
 		sbuf_adds(&b, " ...");

@@ -79,7 +79,8 @@ int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_
  * caller frees. "" when the text has no line. */
 char *v4_cause_line(const char *text, size_t len);
 /* The first lines of text as one excerpt of at most max bytes, with line
- * breaks as " / " and control bytes as '?' (caller frees). */
+ * breaks as " / ", runs of blanks as one space and control bytes as '?'
+ * (caller frees). */
 char *v4_excerpt(const char *text, size_t len, size_t max);
 
 /* ---- hccn_tool -i N -tls -g ---- */

@@ -99,12 +99,15 @@ struct v4_tls {
 	int preconfigured;   /* -1 when the line has no such field */
 	int alarm_days;      /* -1 when absent */
 	int no_cert;         /* "No certificate found": switch taken as 0 */
+	int cut;             /* the output's last line had no newline: left out */
+	int certs_partial;   /* a certificate block without a readable end_time */
 	struct v4_cert certs[8];
 	size_t ncert;
 };
 
 /* Parses one device's output; err_text is its stderr (for "No certificate
- * found"). */
+ * found"). All hccn_tool parsers read whole lines only: a last line without
+ * its newline is a cut read and is left out. */
 int v4_parse_hccn_tls(const char *out, size_t out_len, const char *err_text, struct v4_tls *t,
 		      char **err);
 

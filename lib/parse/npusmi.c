@@ -507,17 +507,26 @@ int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, cha
 	return 0;
 }
 
-/* The label each -t type's output must hold. */
-static const char *t_label(const char *type)
+/* What each -t type's output must hold: its own label, the label it ends
+ * with (NULL: none known), and whether each chip's block ends with Chip ID
+ * (ascend-cli-formats.md §2). */
+struct t_format {
+	const char *type, *label, *last;
+	int chip_ids;
+};
+
+static const struct t_format *t_format(const char *type)
 {
-	static const char *const map[][2] = {
-		{"ecc", "HBM Double Bit Error Count"}, {"health", "Health Status"},
-		{"board", "Software Version"},         {"usages", "HBM Capacity(MB)"},
-		{"common", "Aicore Usage Rate(%)"},
+	static const struct t_format map[] = {
+		{"ecc", "HBM Double Bit Error Count", NULL, 1},
+		{"health", "Health Status", NULL, 0},
+		{"board", "Software Version", "Chip Count", 0},
+		{"usages", "HBM Capacity(MB)", NULL, 1},
+		{"common", "Aicore Usage Rate(%)", NULL, 1},
 	};
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (type && strcmp(type, map[i][0]) == 0)
-			return map[i][1];
+		if (type && strcmp(type, map[i].type) == 0)
+			return &map[i];
 	return NULL;
 }
 
@@ -532,7 +541,8 @@ static size_t kv_count(const struct v4_kvs *kv, const char *k)
 
 int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_kvs *kv, char **err)
 {
-	const char *want = t_label(type), *cc;
+	const struct t_format *fmt = t_format(type);
+	const char *want = fmt ? fmt->label : NULL, *cc;
 	long chips;
 	memset(kv, 0, sizeof *kv);
 	if (text && has_table_row(text, len))
@@ -548,8 +558,13 @@ int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_
 		return v4_parse_fail(err, "not npu-smi info -t %s output (no '%s' line%s)", type, want,
 				     keep < len ? "; cut" : "");
 	}
+	if (fmt && fmt->last && !v4_kv_get(kv, fmt->last)) {
+		v4_kvs_free(kv);
+		return v4_parse_fail(err, "npu-smi info -t %s: no '%s' line at its end (cut)", type, fmt->last);
+	}
 	cc = v4_kv_get(kv, "Chip Count");
-	if (want && cc && v4_parse_long(cc, &chips) == 0 && chips > 0 && kv_count(kv, "Chip ID") < (size_t)chips) {
+	if (fmt && fmt->chip_ids && cc && v4_parse_long(cc, &chips) == 0 && chips > 0 &&
+	    kv_count(kv, "Chip ID") < (size_t)chips) {
 		v4_kvs_free(kv);
 		return v4_parse_fail(err, "npu-smi info -t %s: %ld chips announced, fewer Chip ID lines (cut)",
 				     type, chips);

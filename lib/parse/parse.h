@@ -68,9 +68,10 @@ int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, cha
 
 /* `npu-smi info -t TYPE -i N` of the types the checks read ("ecc", "health",
  * "board", "usages", "common"): the label lines, only when the output holds
- * the type's own label and, where it prints "Chip Count", every chip's
- * "Chip ID" line (else the read was cut); another command's output is not
- * understood. Other types: any label lines. */
+ * the type's own label, the label its output ends with (board: Chip Count)
+ * and, where each chip's block ends with "Chip ID", as many of those as
+ * "Chip Count" says (else the read was cut); another command's output is
+ * not understood. Other types: any label lines. */
 int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_kvs *kv, char **err);
 
 /* The line of a failed tool's output that gives the cause (for npu-smi the

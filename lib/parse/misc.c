@@ -183,20 +183,23 @@ char *v4_excerpt(const char *text, size_t len, size_t max)
 	const char *line;
 	size_t pos = 0, n;
 	sbuf_adds(&b, "");
-	while (text && b.len < max && next_line(text, len, &pos, &line, &n)) {
+	while (text && b.len <= max && next_line(text, len, &pos, &line, &n)) {
 		trim_span(&line, &n);
 		if (!n)
 			continue;
 		if (b.len)
 			sbuf_adds(&b, " / ");
-		for (size_t i = 0; i < n && b.len < max; i++) {
+		for (size_t i = 0; i < n && b.len <= max; i++) {
 			int blank = line[i] == ' ' || line[i] == '\t';
 			if (blank && i && (line[i - 1] == ' ' || line[i - 1] == '\t'))
 				continue; /* runs of blanks as one space */
 			sbuf_add(&b, blank ? " " : (unsigned char)line[i] < 0x20 || line[i] == 0x7f ? "?" : line + i, 1);
 		}
 	}
-	if (b.len >= max)
+	if (b.len > max) { /* at most max bytes, then " ..." */
+		b.len = max;
+		b.s[max] = 0;
 		sbuf_adds(&b, " ...");
+	}
 	return sbuf_take(&b);
 }

@@ -261,7 +261,9 @@ const struct v4_check v4_check_npu_mem = {
 		"  API server) keep the NPU memory: 63 GB per NPU were not released.\n"
 		"Fix: docker restart vllm (keeps sitecustomize.py and the env); memory drops back\n"
 		"  to about 3.4 GB per NPU. `v4check npu-mem --fix --yes` does it, and refuses\n"
-		"  while the node's API still answers.",
+		"  while the node's API still answers. An NPU above its baseline whose process\n"
+		"  block in npu-smi info is cut or missing has unknown holders: ERROR, no\n"
+		"  restart. On two-die parts each chip is judged with its own process rows.",
 	.probes_doc = "npu-smi info (HBM used/total per NPU and its process table); a /proc walk "
 		      "listing pid, ppid, state, name and command line of every process; GET "
 		      "http://HOST:PORT/health from the controller (only to refuse the fix while "

@@ -36,8 +36,16 @@ int node_npusmi(const struct v4_node *n, struct v4_npusmi *s, char **why)
 	memset(s, 0, sizeof *s);
 	if (!f)
 		return -1;
-	if (v4_parse_npusmi(f->out, f->out_len, s, &err) == 0)
+	if (v4_parse_npusmi(f->out, f->out_len, s, &err) == 0) {
+		if (f->truncated) { /* cut at the capture's size limit: nothing known whole */
+			s->cut = 1;
+			s->npus_whole = 0;
+			for (size_t i = 0; i < s->nnpu; i++)
+				s->npus[i].proc_known = 0;
+			s->nproc_unknown = s->nnpu;
+		}
 		return 0;
+	}
 	char *ex = v4_excerpt(f->out, f->out_len, 160), *cause = v4_cause_line(f->err, f->err_len);
 	*why = xasprintf("npu-smi info: output not understood: %s (output: '%s')%s%s", err ? err : "?", ex,
 			 *cause ? "; stderr: " : "", cause);

@@ -62,7 +62,7 @@ checks_case() {
 }
 
 P=fixtures/parse
-put fuzz_npusmi $P/npu-smi-*
+put fuzz_npusmi $P/npu-smi-* $P/err-* $P/hccl-error-*
 put fuzz_hccn $P/hccn-*
 mkdir -p "$out/fuzz_hccn"
 { byte 31; cat $P/hccn-tls-g.no-cert.stderr.txt; } >"$out/fuzz_hccn/no-cert-stderr"

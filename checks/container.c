@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "netcfg.h"
 
 #define P_PRELOAD "container-preload"
 #define GIB 1073741824.0
@@ -65,62 +66,31 @@ static const char *container(const struct v4_ctx *ctx)
 	return v4_cfg_str(ctx->cfg, "deployment.container", "vllm");
 }
 
-/* 1 when p is a plain absolute path fit for a command (no quotes, no ".."). */
-static int path_ok(const char *p)
-{
-	size_t n = p ? strlen(p) : 0;
-	if (n < 2 || n > 200 || p[0] != '/' || strstr(p, ".."))
-		return 0;
-	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == n;
-}
-
 /* The container's inspect object from the fact; NULL with *why (caller frees)
  * or *absent set when docker says there is no such container. */
 static cJSON *read_inspect(const struct v4_node *n, int *absent, char **why)
 {
 	const struct v4_fact *f = v4_fact(n, P_INSPECT);
+	char *err = NULL;
 	*absent = 0;
 	*why = NULL;
-	if (f && f->state == V4_FACT_OK && f->exit_code != 0 && f->err && strstr(f->err, "No such object")) {
+	if (f && f->state == V4_FACT_OK && f->exit_code != 0 && v4_docker_no_such(f->err)) {
 		*absent = 1;
 		return NULL;
 	}
 	if (!v4_fact_ok(n, P_INSPECT, 0, why))
 		return NULL;
-	cJSON *arr = cJSON_ParseWithLength(f->out, f->out_len);
-	cJSON *o = cJSON_IsArray(arr) && cJSON_IsObject(cJSON_GetArrayItem(arr, 0))
-			   ? cJSON_DetachItemFromArray(arr, 0) : NULL;
+	cJSON *o = v4_parse_docker_inspect(f->out, f->out_len, &err);
 	if (!o)
-		*why = xasprintf("%s: output is not a JSON array of objects", f->cmd);
-	cJSON_Delete(arr);
+		*why = xasprintf("%s: %s", f->cmd, err);
+	free(err);
 	return o;
 }
 
 /* A Config.Env value, or NULL. */
 static const char *env_get(const cJSON *insp, const char *k)
 {
-	const cJSON *x;
-	size_t kl = strlen(k);
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(insp, "Config"), "Env"))
-		if (cJSON_IsString(x) && strncmp(x->valuestring, k, kl) == 0 && x->valuestring[kl] == '=')
-			return x->valuestring + kl + 1;
-	return NULL;
-}
-
-/* Splits LD_PRELOAD (blanks or colons) into at most MAX_PRELOAD words. */
-static size_t preload_paths(const char *v, char out[][256])
-{
-	size_t n = 0;
-	while (v && *v && n < MAX_PRELOAD) {
-		v += strspn(v, " :");
-		size_t k = strcspn(v, " :");
-		if (k && k < 256) {
-			memcpy(out[n], v, k);
-			out[n++][k] = 0;
-		}
-		v += k;
-	}
-	return n;
+	return v4_docker_env(insp, k);
 }
 
 static void ct_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
@@ -134,7 +104,7 @@ static void ct_probes(const struct v4_check *c, const struct v4_node *n, const s
 		return;
 	want_inspect(ps, ct);
 	cJSON *insp = read_inspect(n, &absent, &why);
-	size_t np = insp ? preload_paths(env_get(insp, "LD_PRELOAD"), paths) : 0;
+	size_t np = insp ? v4_preload_paths(env_get(insp, "LD_PRELOAD"), paths, MAX_PRELOAD) : 0;
 	struct sbuf cmd = {0};
 	for (size_t i = 0; i < np; i++)
 		if (path_ok(paths[i]))
@@ -326,7 +296,7 @@ static void judge_preload(const struct v4_rep *h, const struct v4_node *n, const
 {
 	char paths[MAX_PRELOAD][256], *why = NULL;
 	const char *v = env_get(insp, "LD_PRELOAD");
-	size_t np = preload_paths(v, paths);
+	size_t np = v4_preload_paths(v, paths, MAX_PRELOAD);
 	for (size_t i = 0; i < np; i++)
 		if (!path_ok(paths[i])) {
 			v4_say(h, PRELOAD_MISSING, NULL,

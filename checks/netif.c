@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "netcfg.h"
 #include "serve_source.h"
 
 #define P_LINK "netif-link"
@@ -70,15 +71,6 @@ static const char *container(const struct v4_ctx *ctx)
 	return v4_cfg_str(ctx->cfg, "deployment.container", "vllm");
 }
 
-/* 1 when p is a plain absolute path fit for a command (no quotes, no ".."). */
-static int path_ok(const char *p)
-{
-	size_t n = p ? strlen(p) : 0;
-	if (n < 2 || n > 200 || p[0] != '/' || strstr(p, ".."))
-		return 0;
-	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == n;
-}
-
 /* The first line of a fact's output, trimmed (caller frees), or NULL. */
 static char *first_line(const struct v4_fact *f)
 {
@@ -119,9 +111,10 @@ static void netif_probes(const struct v4_check *c, const struct v4_node *n, cons
 
 /* What is known of the node's network and environment. */
 struct netif {
-	cJSON *links, *addrs;       /* ip -j output */
-	const cJSON *bond;          /* the bond's link object */
-	char *bonding;              /* /proc/net/bonding text, or NULL */
+	struct v4_iplinks links, addrs; /* ip -j output */
+	const struct v4_iplink *bond;   /* the bond's link */
+	struct v4_bonding bonding;      /* /proc/net/bonding/BOND */
+	int has_bonding;                /* that file was read and understood */
 	cJSON *inspect;             /* docker inspect [0] */
 	char *sitecust;             /* file text, or NULL */
 	int sitecust_known;         /* the site-packages were read */
@@ -129,79 +122,39 @@ struct netif {
 	const char *addr;           /* expected bond address */
 };
 
-/* Parses fact id as JSON into *out; NULL, or why (caller frees). */
-static char *json_fact(const struct v4_node *n, const char *id, cJSON **out)
+/* Parses fact id as ip -j output into *out; NULL, or why (caller frees). */
+static char *ip_fact(const struct v4_node *n, const char *id, struct v4_iplinks *out)
 {
-	char *why = NULL;
+	char *why = NULL, *err = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
-	*out = NULL;
+	memset(out, 0, sizeof *out);
 	if (!f)
 		return why;
-	*out = cJSON_ParseWithLength(f->out, f->out_len);
-	if (!*out || !cJSON_IsArray(*out)) {
-		cJSON_Delete(*out);
-		*out = NULL;
-		return xasprintf("%s: output is not a JSON array", f->cmd);
+	if (v4_parse_ip_json(f->out, f->out_len, out, &err)) {
+		why = xasprintf("%s: %s", f->cmd, err);
+		free(err);
+		return why;
 	}
 	return NULL;
 }
 
-/* The link object named name in an ip -j array, or NULL. */
-static const cJSON *link_named(const cJSON *arr, const char *name)
+/* 1 when the interface's addresses include addr; all lists them. */
+static int has_addr(const struct v4_iplinks *addrs, const char *ifname, const char *addr, struct sbuf *all)
 {
-	for (const cJSON *l = arr ? arr->child : NULL; l; l = l->next) {
-		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(l, "ifname");
-		if (cJSON_IsString(nm) && strcmp(nm->valuestring, name) == 0)
-			return l;
-	}
-	return NULL;
-}
-
-/* 1 when the link's flags hold flag. */
-static int has_flag(const cJSON *l, const char *flag)
-{
-	const cJSON *fl = cJSON_GetObjectItemCaseSensitive(l, "flags"), *x;
-	cJSON_ArrayForEach(x, fl)
-		if (cJSON_IsString(x) && strcmp(x->valuestring, flag) == 0)
-			return 1;
-	return 0;
-}
-
-/* 1 when a link is administratively up and has carrier. */
-static int link_up(const cJSON *l)
-{
-	const cJSON *op = cJSON_GetObjectItemCaseSensitive(l, "operstate");
-	if (!has_flag(l, "UP") || has_flag(l, "NO-CARRIER"))
-		return 0;
-	if (cJSON_IsString(op) && strcmp(op->valuestring, "UP") == 0)
-		return 1;
-	return has_flag(l, "LOWER_UP") && !(cJSON_IsString(op) && strcmp(op->valuestring, "DOWN") == 0);
-}
-
-/* 1 when the interface's addresses include addr. */
-static int has_addr(const cJSON *addrs, const char *ifname, const char *addr, struct sbuf *all)
-{
-	const cJSON *l = link_named(addrs, ifname), *a;
+	const struct v4_iplink *l = v4_ip_link(addrs, ifname);
 	int found = 0;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(l, "addr_info")) {
-		const cJSON *loc = cJSON_GetObjectItemCaseSensitive(a, "local");
-		const cJSON *fam = cJSON_GetObjectItemCaseSensitive(a, "family");
-		if (!cJSON_IsString(loc) || !cJSON_IsString(fam) || strcmp(fam->valuestring, "inet"))
-			continue;
-		sbuf_printf(all, "%s%s", all->len ? ", " : "", loc->valuestring);
-		found |= addr && strcmp(loc->valuestring, addr) == 0;
+	for (size_t i = 0; l && i < l->ninet; i++) {
+		sbuf_printf(all, "%s%s", all->len ? ", " : "", l->inet[i]);
+		found |= addr && strcmp(l->inet[i], addr) == 0;
 	}
 	return found;
 }
 
 /* The first IPv4 address of the interface (caller frees), or NULL. */
-static char *first_addr(const cJSON *addrs, const char *ifname)
+static char *first_addr(const struct v4_iplinks *addrs, const char *ifname)
 {
-	struct sbuf all = {0};
-	has_addr(addrs, ifname, NULL, &all);
-	char *a = all.len ? xstrndup(all.s, strcspn(all.s, ",")) : NULL;
-	sbuf_free(&all);
-	return a;
+	const struct v4_iplink *l = v4_ip_link(addrs, ifname);
+	return l && l->ninet ? xstrdup(l->inet[0]) : NULL;
 }
 
 /* Slaves that are down, from /proc/net/bonding or the links' master field. */
@@ -209,27 +162,20 @@ static size_t slaves_down(const struct netif *x, const char *bif, struct sbuf *d
 {
 	size_t nd = 0;
 	*total = 0;
-	if (x->bonding) {
-		const char *p = x->bonding;
-		while ((p = strstr(p, "Slave Interface: ")) != NULL) {
-			p += strlen("Slave Interface: ");
-			size_t k = strcspn(p, "\r\n");
-			const char *mii = strstr(p, "MII Status: ");
-			const char *next = strstr(p, "Slave Interface: ");
-			(*total)++;
-			if (mii && (!next || mii < next) && !starts_with(mii + 12, "up") && nd++ < 8)
-				sbuf_printf(down, "%s%.*s", down->len ? ", " : "", (int)(k > 32 ? 32 : k), p);
-		}
+	if (x->has_bonding) {
+		*total = x->bonding.nslave_all;
+		for (size_t i = 0; i < x->bonding.nslave; i++)
+			if (x->bonding.slaves[i].mii_up == 0 && nd++ < 8)
+				sbuf_printf(down, "%s%s", down->len ? ", " : "", x->bonding.slaves[i].name);
 		return nd;
 	}
-	for (const cJSON *l = x->links ? x->links->child : NULL; l; l = l->next) {
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(l, "master");
-		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(l, "ifname");
-		if (!cJSON_IsString(m) || strcmp(m->valuestring, bif) || !cJSON_IsString(nm))
+	for (size_t i = 0; i < x->links.n; i++) {
+		const struct v4_iplink *l = &x->links.v[i];
+		if (strcmp(l->master, bif))
 			continue;
 		(*total)++;
-		if (!link_up(l) && nd++ < 8)
-			sbuf_printf(down, "%s%s", down->len ? ", " : "", nm->valuestring);
+		if (!v4_ip_link_up(l) && nd++ < 8)
+			sbuf_printf(down, "%s%s", down->len ? ", " : "", l->ifname);
 	}
 	return nd;
 }
@@ -237,18 +183,16 @@ static size_t slaves_down(const struct netif *x, const char *bif, struct sbuf *d
 /* Reads the container's inspect object; NULL or why (caller frees). */
 static char *read_inspect(const struct v4_node *n, cJSON **out)
 {
-	cJSON *arr = NULL;
-	char *why = json_fact(n, P_INSPECT, &arr);
+	char *why = NULL, *err = NULL;
+	const struct v4_fact *f = v4_fact_ok(n, P_INSPECT, 0, &why);
 	*out = NULL;
-	if (why)
+	if (!f)
 		return why;
-	if (!cJSON_IsObject(cJSON_GetArrayItem(arr, 0))) {
-		cJSON_Delete(arr);
-		return xstrdup("docker inspect gave an empty array");
+	if ((*out = v4_parse_docker_inspect(f->out, f->out_len, &err)) == NULL) {
+		why = xasprintf("%s: %s", f->cmd, err);
+		free(err);
 	}
-	*out = cJSON_DetachItemFromArray(arr, 0);
-	cJSON_Delete(arr);
-	return NULL;
+	return why;
 }
 
 /* Reads sitecustomize.py: text, or NULL with why (and whether it is absent). */
@@ -277,28 +221,6 @@ static void read_sitecust(const struct v4_node *n, struct netif *x)
 
 /* ---- judging ---- */
 
-/* The value sitecustomize.py gives name ("NAME": "v", NAME=v, ["NAME"] = "v"),
- * or NULL (caller frees). */
-static char *sitecust_value(const char *text, const char *name)
-{
-	for (const char *p = text; p && (p = strstr(p, name)) != NULL; p += strlen(name)) {
-		const char *q = p + strlen(name);
-		if ((p > text && (p[-1] == '_' || (p[-1] >= 'A' && p[-1] <= 'Z'))) ||
-		    (*q == '_' || (*q >= 'A' && *q <= 'Z')))
-			continue;
-		q += strspn(q, "\"'] \t");
-		if (*q != ':' && *q != '=' && *q != ',')
-			continue;
-		q += 1 + strspn(q + 1, " \t=");
-		if (*q != '"' && *q != '\'')
-			continue;
-		const char *e = strchr(q + 1, *q);
-		if (e && !memchr(q, '\n', (size_t)(e - q)))
-			return xstrndup(q + 1, (size_t)(e - q - 1));
-	}
-	return NULL;
-}
-
 /* The value a variable should have. */
 static const char *want_of(size_t i, const char *addr, const char *bif)
 {
@@ -319,7 +241,7 @@ static void judge_env(const struct v4_rep *h, const char *where,
 		const char *want = want_of(i, x->addr, bif), *v = get(env, env_vars[i].name);
 		if (!want)
 			continue; /* address unknown */
-		char *sc = x->sitecust ? sitecust_value(x->sitecust, env_vars[i].name) : NULL;
+		char *sc = x->sitecust ? v4_sitecust_value(x->sitecust, env_vars[i].name) : NULL;
 		if (v && strcmp(v, want) && (what & ENV_WRONG_ONLY)) {
 			v4_say(h, IFNAME_ENV_WRONG, NULL, "%s: %s=%s, expected %s", where,
 			       env_vars[i].name, v, want);
@@ -343,12 +265,7 @@ static const char *get_proc(const void *e, const char *k)
 /* A Config.Env value of a docker inspect object. */
 static const char *get_inspect(const void *e, const char *k)
 {
-	const cJSON *x;
-	size_t kl = strlen(k);
-	cJSON_ArrayForEach(x, json_path(e, "Config.Env"))
-		if (cJSON_IsString(x) && strncmp(x->valuestring, k, kl) == 0 && x->valuestring[kl] == '=')
-			return x->valuestring + kl + 1;
-	return NULL;
+	return v4_docker_env(e, k);
 }
 
 /* A config script export (placeholders such as <ip> skipped). */
@@ -383,7 +300,7 @@ static int judge_bond(const struct v4_rep *h, struct netif *x, const char *bif)
 		       "no interface %s: gloo, HCCL and the DP handshake have no cross-node network", bif);
 		return 1;
 	}
-	if (!link_up(x->bond))
+	if (!v4_ip_link_up(x->bond))
 		v4_say(h, BOND_DOWN, NULL, "%s is down or has no carrier", bif);
 	else
 		bad = 0;
@@ -392,7 +309,7 @@ static int judge_bond(const struct v4_rep *h, struct netif *x, const char *bif)
 		       nd, total, bif, down.s);
 		bad = 1;
 	}
-	if (x->addr && !has_addr(x->addrs, bif, x->addr, &all)) {
+	if (x->addr && !has_addr(&x->addrs, bif, x->addr, &all)) {
 		v4_say(h, BOND_ADDRESS, NULL, "%s carries [%s], not the configured %s",
 		       bif, all.len ? all.s : "no IPv4 address", x->addr);
 		bad = 1;
@@ -412,18 +329,17 @@ static int judge_hostname(const struct v4_rep *h, const struct v4_node *n)
 		free(why);
 		return 1;
 	}
+	struct v4_hostres r;
+	if (v4_parse_hostres(f->out, f->out_len, &r, &why)) {
+		v4_say(h, PROBE_FAILED, NULL, "hostname: %s", why);
+		free(why);
+		return 1;
+	}
 	struct sbuf lo = {0}, all = {0};
-	const char *line;
-	size_t pos = 0, len;
-	char host[80] = "?";
-	while (next_line(f->out, f->out_len, &pos, &line, &len)) {
-		if (len > 9 && strncmp(line, "hostname\t", 9) == 0)
-			snprintf(host, sizeof host, "%.*s", (int)(len - 9 > 64 ? 64 : len - 9), line + 9);
-		else if (len && !starts_with(line, "getent-exit") && strstr(line, "STREAM")) {
-			size_t k = strcspn(line, " \t");
-			struct sbuf *b = (starts_with(line, "127.") || (k == 3 && !strncmp(line, "::1", 3))) ? &lo : &all;
-			sbuf_printf(b, "%s%.*s", b->len ? ", " : "", (int)(k > 45 ? 45 : k), line);
-		}
+	const char *host = r.host;
+	for (size_t i = 0; i < r.naddr; i++) {
+		struct sbuf *b = r.addrs[i].loopback ? &lo : &all;
+		sbuf_printf(b, "%s%s", b->len ? ", " : "", r.addrs[i].addr);
 	}
 	int bad = lo.len != 0;
 	if (lo.len)
@@ -505,7 +421,7 @@ static int judge_sitecust(const struct v4_rep *h, const struct netif *x, const c
 	}
 	struct sbuf miss = {0};
 	for (size_t i = 0; i < NVARS; i++) {
-		char *v = sitecust_value(x->sitecust, env_vars[i].name);
+		char *v = v4_sitecust_value(x->sitecust, env_vars[i].name);
 		const char *want = want_of(i, x->addr, bif);
 		if (!v || (want && strcmp(v, want)))
 			sbuf_printf(&miss, "%s%s", miss.len ? ", " : "", env_vars[i].name);
@@ -538,18 +454,19 @@ static cJSON *pass_evidence(const struct netif *x, const char *bif)
 static int read_net(const struct v4_rep *h, const struct v4_node *n, struct netif *x,
 		    const char *bif)
 {
-	char *why = json_fact(n, P_LINK, &x->links);
+	char *why = ip_fact(n, P_LINK, &x->links), *err = NULL;
 	if (!why)
-		why = json_fact(n, P_ADDR, &x->addrs);
+		why = ip_fact(n, P_ADDR, &x->addrs);
 	if (why) {
 		v4_say(h, PROBE_FAILED, NULL, "could not read the links: %s", why);
 		free(why);
 		return -1;
 	}
-	x->bond = link_named(x->links, bif);
+	x->bond = v4_ip_link(&x->links, bif);
 	const struct v4_fact *b = v4_fact(n, P_BONDING);
 	if (b && b->state == V4_FACT_OK && b->exit_code == 0 && b->out_len)
-		x->bonding = xstrndup(b->out, b->out_len);
+		x->has_bonding = v4_parse_bonding(b->out, b->out_len, &x->bonding, &err) == 0;
+	free(err);
 	return 0;
 }
 
@@ -562,7 +479,7 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 	size_t before = h->out->n;
 	if (read_net(h, n, &x, bif))
 		return;
-	x.addr = n->bond_ip ? n->bond_ip : (own = first_addr(x.addrs, bif));
+	x.addr = n->bond_ip ? n->bond_ip : (own = first_addr(&x.addrs, bif));
 	int bad = judge_bond(h, &x, bif);
 	read_sitecust(n, &x);
 	bad |= judge_sitecust(h, &x, bif);
@@ -576,11 +493,10 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 		       "loopback", bif);
 	free(why);
 	free(own);
-	free(x.bonding);
 	free(x.sitecust);
 	free(x.why_site);
-	cJSON_Delete(x.links);
-	cJSON_Delete(x.addrs);
+	v4_iplinks_free(&x.links);
+	v4_iplinks_free(&x.addrs);
 	cJSON_Delete(x.inspect);
 }
 

@@ -81,10 +81,10 @@ static int read_ecc(const struct v4_node *n, int id, struct ecc *e, char **why)
 	const struct v4_fact *f = v4_fact_ok(n, pid, 0, why);
 	if (!f)
 		return -1;
-	if (v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) != 0 ||
-	    !v4_kv_get(&kv, "HBM Double Bit Error Count")) {
-		*why = xasprintf("%s: no HBM Double Bit Error Count line%s%s", f->cmd, err ? ": " : "",
-				 err ? err : "");
+	if (v4_parse_npusmi_t(f->out, f->out_len, "ecc", &kv, &err) != 0) {
+		char *ex = v4_excerpt(f->out, f->out_len, 120);
+		*why = xasprintf("%s: output not understood: %s (output: '%s')", f->cmd, err ? err : "?", ex);
+		free(ex);
 		free(err);
 		v4_kvs_free(&kv);
 		return -1;
@@ -106,13 +106,13 @@ static cJSON *health_detail(const struct v4_node *n, int id)
 	kind_id(pid, sizeof pid, "health", id);
 	const struct v4_fact *f = v4_fact_ok(n, pid, 0, &why);
 	cJSON *o = NULL;
-	if (f && v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) == 0) {
+	if (f && v4_parse_npusmi_t(f->out, f->out_len, "health", &kv, &err) == 0) {
 		o = cJSON_CreateObject();
 		for (size_t i = 0; i < kv.n; i++)
 			cJSON_AddStringToObject(o, kv.v[i].key, kv.v[i].val);
-	} else if (why) {
+	} else if (why || err) {
 		o = cJSON_CreateObject();
-		cJSON_AddStringToObject(o, "error", why);
+		cJSON_AddStringToObject(o, "error", why ? why : err);
 	}
 	free(why);
 	free(err);
@@ -120,8 +120,10 @@ static cJSON *health_detail(const struct v4_node *n, int id)
 	return o;
 }
 
-/* Per-node tallies of what was found, as id lists. */
+/* Per-node tallies of what was found, as lists of rows of the table (an
+ * NPU, or one chip of it where the table lists two per NPU id). */
 struct tally {
+	const struct v4_npusmi *s;
 	int *unhealthy, *wrong, *hbm, *dbe, *sbe;
 	size_t nunhealthy, nwrong, nhbm, ndbe, nsbe, nerr, nok;
 };
@@ -141,22 +143,22 @@ static cJSON *npu_evidence(const struct v4_npu *x)
 }
 
 /* Judges one NPU row (health, name, HBM, ECC), filling the tally and evidence. */
-static void judge_npu(const struct v4_rep *h, const struct v4_node *n, const struct v4_npu *x,
-		      struct tally *t, cJSON *e)
+static void judge_npu(const struct v4_rep *h, const struct v4_node *n, int row, struct tally *t, cJSON *e)
 {
+	const struct v4_npu *x = &t->s->npus[row];
 	const struct v4_ctx *ctx = h->ctx;
 	const char *want_name = v4_cfg_str(ctx->cfg, "deployment.npu_name", "910B2");
 	long want_hbm = (long)v4_cfg_num(ctx->cfg, "deployment.hbm_total_mb", 65536);
 	if (strcmp(x->health, "OK") != 0) {
-		t->unhealthy[t->nunhealthy++] = x->id;
+		t->unhealthy[t->nunhealthy++] = row;
 		cJSON *d = health_detail(n, x->id);
 		if (d)
 			cJSON_AddItemToObject(e, "health_detail", d);
 	}
 	if (want_name && *want_name && strcmp(x->name, want_name) != 0)
-		t->wrong[t->nwrong++] = x->id;
+		t->wrong[t->nwrong++] = row;
 	if (!x->has_hbm || x->hbm_total_mb != want_hbm)
-		t->hbm[t->nhbm++] = x->id;
+		t->hbm[t->nhbm++] = row;
 	if (x->chip != 0)
 		return; /* ECC is read per NPU id, once */
 	struct ecc ec;
@@ -172,30 +174,66 @@ static void judge_npu(const struct v4_rep *h, const struct v4_node *n, const str
 	cJSON_AddNumberToObject(e, "ecc_single_bit", (double)ec.sbe);
 	cJSON_AddNumberToObject(e, "ecc_double_bit_aggregate", (double)ec.dbe_total);
 	if (ec.dbe > 0)
-		t->dbe[t->ndbe++] = x->id;
+		t->dbe[t->ndbe++] = row;
 	else if (ec.sbe > (long)v4_param(ctx, h->check, "ecc_single_warn"))
-		t->sbe[t->nsbe++] = x->id;
+		t->sbe[t->nsbe++] = row;
 }
 
-/* Adds one finding naming the NPUs in ids, when there are any. */
-static void report_ids(const struct v4_rep *h, int finding, const int *ids, size_t nids,
-		       const char *what, cJSON *ev)
+/* "NPU 0-3,6", or "NPU 3 chip 1, NPU 5 chip 0" when the table lists two
+ * chips per NPU id: each NPU (or chip) named once. Caller frees. */
+static char *rows_list(const struct v4_npusmi *s, const int *rows, size_t n)
 {
-	if (!nids)
+	struct sbuf b = {0};
+	if (!s->two_chip) {
+		int *ids = xcalloc(n ? n : 1, sizeof *ids);
+		for (size_t i = 0; i < n; i++)
+			ids[i] = s->npus[rows[i]].id;
+		char *l = id_list(ids, n);
+		sbuf_printf(&b, "NPU %s", l);
+		free(l);
+		free(ids);
+		return sbuf_take(&b);
+	}
+	for (size_t i = 0; i < n; i++) {
+		char lab[48];
+		v4_npu_label(s, &s->npus[rows[i]], lab, sizeof lab);
+		sbuf_printf(&b, "%s%s", b.len ? ", " : "", lab);
+	}
+	return sbuf_take(&b);
+}
+
+/* Adds one finding naming the table rows in rows, when there are any. */
+static void report_ids(const struct v4_rep *h, int finding, const struct v4_npusmi *s, const int *rows,
+		       size_t nrows, const char *what, cJSON *ev)
+{
+	if (!nrows)
 		return;
-	char *list = id_list(ids, nids);
-	v4_say(h, finding, ev ? cJSON_Duplicate(ev, 1) : NULL, "NPU %s: %s", list, what);
+	char *list = rows_list(s, rows, nrows);
+	v4_say(h, finding, ev ? cJSON_Duplicate(ev, 1) : NULL, "%s: %s", list, what);
 	free(list);
 }
 
-/* Reports the NPUs expected but not in the table. */
+/* NPU ids in the table (two chips of one id count once). */
+static size_t npu_count(const struct v4_npusmi *s)
+{
+	size_t have = 0;
+	for (size_t i = 0; i < s->nnpu; i++)
+		have += !i || s->npus[i - 1].id != s->npus[i].id;
+	return have;
+}
+
+/* Reports the NPUs expected but not in the table; when the table was not
+ * read whole, that it cannot be told (ERROR). Returns 1 when bad or unknown. */
 static int report_missing(const struct v4_rep *h, const struct v4_npusmi *s, cJSON *ev)
 {
+	if (!s->npus_whole) {
+		v4_say(h, PROBE_FAILED, NULL, "%s: %zu NPUs read; whether any is missing is unknown",
+		       v4_npusmi_partial(s), npu_count(s));
+		return 1;
+	}
 	int want = expected_npus(h->ctx);
 	int *miss = xcalloc(want > 0 ? (size_t)want : 1, sizeof *miss);
-	size_t nmiss = 0, have = 0;
-	for (size_t i = 0; i < s->nnpu; i++)
-		have += s->npus[i].chip == 0;
+	size_t nmiss = 0, have = npu_count(s);
 	for (int id = 0; id < want; id++) {
 		size_t k = 0;
 		while (k < s->nnpu && s->npus[k].id != id)
@@ -220,19 +258,19 @@ static int report_tally(const struct v4_rep *h, const struct tally *t, cJSON *ev
 {
 	const struct v4_ctx *ctx = h->ctx;
 	char what[160];
-	report_ids(h, NPU_UNHEALTHY, t->unhealthy, t->nunhealthy,
+	report_ids(h, NPU_UNHEALTHY, t->s, t->unhealthy, t->nunhealthy,
 		   "Health is not OK (see npu-smi info -t health -i N)", ev);
 	snprintf(what, sizeof what, "chip is not the configured %s",
 		 v4_cfg_str(ctx->cfg, "deployment.npu_name", "910B2"));
-	report_ids(h, NPU_WRONG_TYPE, t->wrong, t->nwrong, what, ev);
+	report_ids(h, NPU_WRONG_TYPE, t->s, t->wrong, t->nwrong, what, ev);
 	snprintf(what, sizeof what, "HBM total is not the configured %.0f MB",
 		 v4_cfg_num(ctx->cfg, "deployment.hbm_total_mb", 65536));
-	report_ids(h, HBM_SIZE, t->hbm, t->nhbm, what, ev);
-	report_ids(h, ECC_UNCORRECTED, t->dbe, t->ndbe,
+	report_ids(h, HBM_SIZE, t->s, t->hbm, t->nhbm, what, ev);
+	report_ids(h, ECC_UNCORRECTED, t->s, t->dbe, t->ndbe,
 		   "uncorrected (double-bit) ECC errors: the NPU's memory is failing", ev);
 	snprintf(what, sizeof what, "more than %.0f corrected (single-bit) ECC errors",
 		 v4_param(ctx, h->check, "ecc_single_warn"));
-	report_ids(h, ECC_CORRECTED, t->sbe, t->nsbe, what, ev);
+	report_ids(h, ECC_CORRECTED, t->s, t->sbe, t->nsbe, what, ev);
 	return t->nunhealthy || t->nwrong || t->nhbm || t->ndbe || t->nsbe;
 }
 
@@ -247,20 +285,23 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 		return;
 	}
 	size_t sz = s.nnpu ? s.nnpu : 1;
-	struct tally t = {xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)),
+	struct tally t = {&s, xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)),
 			  xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), 0, 0, 0, 0, 0, 0, 0};
 	cJSON *ev = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(ev, "npus");
 	cJSON_AddStringToObject(ev, "driver", s.driver_version);
 	for (size_t i = 0; i < s.nnpu; i++) {
 		cJSON *e = npu_evidence(&s.npus[i]);
-		judge_npu(h, n, &s.npus[i], &t, e);
+		judge_npu(h, n, (int)i, &t, e);
 		cJSON_AddItemToArray(arr, e);
 	}
 	int bad = report_missing(h, &s, ev);
 	bad |= report_tally(h, &t, ev);
+	char chips[48] = "";
+	if (s.two_chip)
+		snprintf(chips, sizeof chips, " (%zu chips)", s.nnpu);
 	if (!bad && s.nnpu)
 		v4_say(h, OK, cJSON_Duplicate(ev, 1),
-		       "%zu NPUs %s, Health OK, %ld MB HBM%s", s.nnpu, s.npus[0].name,
+		       "%zu NPUs%s %s, Health OK, %ld MB HBM%s", npu_count(&s), chips, s.npus[0].name,
 		       s.npus[0].hbm_total_mb, t.nerr ? "" : ", no uncorrected ECC errors");
 	cJSON_Delete(ev);
 	free(t.unhealthy), free(t.wrong), free(t.hbm), free(t.dbe), free(t.sbe);

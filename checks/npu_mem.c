@@ -84,13 +84,15 @@ static enum holder holder_of(const struct procs *p, long pid)
 	return H_OTHER;
 }
 
-/* The strongest holder of NPU npu; its rows listed in *pids. */
-static enum holder holders(const struct v4_npusmi *s, int npu, const struct procs *p, struct sbuf *pids)
+/* The strongest holder of the NPU row u (its NPU id and chip); its rows
+ * listed in *pids. */
+static enum holder holders(const struct v4_npusmi *s, const struct v4_npu *u, const struct procs *p,
+			   struct sbuf *pids)
 {
 	enum holder h = H_NONE;
 	for (size_t i = 0; i < s->nproc; i++) {
 		const struct v4_npu_proc *r = &s->procs[i];
-		if (r->npu != npu)
+		if (r->npu != u->id || r->chip != u->chip)
 			continue;
 		sbuf_printf(pids, "%s%ld%s%s%s", pids->len ? ", " : "", r->pid, *r->name ? " (" : "",
 			    r->name, *r->name ? ")" : "");
@@ -105,6 +107,8 @@ static cJSON *npu_evidence(const struct v4_npu *u, const char *pids)
 {
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddNumberToObject(e, "npu", u->id);
+	cJSON_AddNumberToObject(e, "chip", u->chip);
+	cJSON_AddBoolToObject(e, "processes_known", u->proc_known);
 	cJSON_AddNumberToObject(e, "hbm_used_mb", (double)u->hbm_used_mb);
 	cJSON_AddNumberToObject(e, "hbm_total_mb", (double)u->hbm_total_mb);
 	cJSON_AddStringToObject(e, "holders", pids);
@@ -116,22 +120,32 @@ static const int codes[] = {HBM_HELD_NO_PROCESS, HBM_HELD_OTHER, HBM_HELD_ORPHAN
 static const char *const owners[] = {"with no live process", "for processes that are not vLLM",
 				     "for vLLM processes whose API server is gone", ""};
 
-/* Judges one NPU; returns 1 when its memory is held. */
+/* Judges one NPU row; returns 1 when its memory is held, or when it is above
+ * the baseline and its process block was not read whole (unknown: ERROR,
+ * never "no process"). */
 static int judge_npu(const struct v4_rep *h, const struct v4_npusmi *s, const struct v4_npu *u,
 		     const struct procs *p, cJSON *ev)
 {
 	struct sbuf pids = {0};
+	char lab[48];
 	sbuf_adds(&pids, "");
-	enum holder who = holders(s, u->id, p, &pids);
+	enum holder who = holders(s, u, p, &pids);
 	double idle = v4_param(h->ctx, h->check, "idle_mb");
 	long limit = (long)(idle + v4_param(h->ctx, h->check, "margin_mb"));
 	cJSON *e = npu_evidence(u, pids.s);
-	int held = u->has_hbm && u->hbm_used_mb > limit && who != H_SERVING;
-	if (held)
+	int above = u->has_hbm && u->hbm_used_mb > limit;
+	int held = above && who != H_SERVING;
+	v4_npu_label(s, u, lab, sizeof lab);
+	if (above && !u->proc_known) {
+		v4_say(h, PROBE_FAILED, cJSON_Duplicate(e, 1),
+		       "%s holds %ld of %ld MB but its holders are unknown: %s", lab, u->hbm_used_mb,
+		       u->hbm_total_mb, v4_npusmi_partial(s) ? v4_npusmi_partial(s) : "process block not read");
+	} else if (held)
 		v4_say(h, codes[who], cJSON_Duplicate(e, 1),
-		       "NPU %d holds %ld of %ld MB (idle is about %.0f MB) %s%s%s%s", u->id,
+		       "%s holds %ld of %ld MB (idle is about %.0f MB) %s%s%s%s", lab,
 		       u->hbm_used_mb, u->hbm_total_mb, idle, owners[who],
 		       pids.len ? " (listed: " : "", pids.s, pids.len ? ")" : "");
+	held |= above && !u->proc_known;
 	cJSON_AddItemToArray(ev, e);
 	sbuf_free(&pids);
 	return held;
@@ -176,9 +190,13 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 		       "holders could not be judged: %s", p.why ? p.why : "process list unreadable");
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "npus", ev);
-	if (!held)
+	if (!held && !s.npus_whole)
+		v4_say(h, PROBE_FAILED, o, "%s: the NPUs read hold no HBM, the others are unknown",
+		       v4_npusmi_partial(&s) ? v4_npusmi_partial(&s) : "npu-smi info not read whole");
+	else if (!held)
 		v4_say(h, OK, o,
-		       "no HBM held without a live vLLM server on %zu NPUs", s.nnpu);
+		       "no HBM held without a live vLLM server on %zu NPU%s", s.nnpu,
+		       s.two_chip ? " chips" : "s");
 	else
 		cJSON_Delete(o);
 	free_procs(&p);
@@ -243,7 +261,9 @@ const struct v4_check v4_check_npu_mem = {
 		"  API server) keep the NPU memory: 63 GB per NPU were not released.\n"
 		"Fix: docker restart vllm (keeps sitecustomize.py and the env); memory drops back\n"
 		"  to about 3.4 GB per NPU. `v4check npu-mem --fix --yes` does it, and refuses\n"
-		"  while the node's API still answers.",
+		"  while the node's API still answers. An NPU above its baseline whose process\n"
+		"  block in npu-smi info is cut or missing has unknown holders: ERROR, no\n"
+		"  restart. On two-die parts each chip is judged with its own process rows.",
 	.probes_doc = "npu-smi info (HBM used/total per NPU and its process table); a /proc walk "
 		      "listing pid, ppid, state, name and command line of every process; GET "
 		      "http://HOST:PORT/health from the controller (only to refuse the fix while "

@@ -153,7 +153,11 @@ static int judge_node(const struct v4_rep *h, const struct v4_node *n, int expec
 		on += v[i].t.sw != 0;
 		if (v[i].t.sw != expected)
 			bad[nbad++] = v[i].id;
-		if (v[i].t.sw)
+		if (v[i].t.sw && (v[i].t.cut || v[i].t.certs_partial))
+			v4_say(h, PROBE_FAILED, NULL,
+			       "NPU %d: certificates not read whole (%s): their expiry is not judged", v[i].id,
+			       v[i].t.cut ? "output cut" : "a block without end_time");
+		else if (v[i].t.sw)
 			cert_findings(h, &v[i]);
 	}
 	if (!nv)

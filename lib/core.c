@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "parse.h"
 #include "run.h"
 #include "v4.h"
 
@@ -110,15 +111,6 @@ const struct v4_fact *v4_fact(const struct v4_node *n, const char *id)
 	return NULL;
 }
 
-/* First line of s, at most 200 characters, for reasons. */
-static char *first_line(const char *s)
-{
-	if (!s)
-		return xstrdup("");
-	size_t n = strcspn(s, "\r\n");
-	return xstrndup(s, n > 200 ? 200 : n);
-}
-
 const struct v4_fact *v4_fact_ok(const struct v4_node *n, const char *id, int any_exit, char **why)
 {
 	const struct v4_fact *f = v4_fact(n, id);
@@ -132,7 +124,8 @@ const struct v4_fact *v4_fact_ok(const struct v4_node *n, const char *id, int an
 		return NULL;
 	}
 	if (!any_exit && f->exit_code != 0) {
-		char *l = first_line(f->err && *f->err ? f->err : f->out);
+		/* the line giving the cause, not the driver's noise before it */
+		char *l = f->err && *f->err ? v4_cause_line(f->err, f->err_len) : v4_cause_line(f->out, f->out_len);
 		*why = xasprintf("%s: exit status %d%s%s", f->cmd, f->exit_code, *l ? ": " : "", l);
 		free(l);
 		return NULL;

@@ -109,7 +109,8 @@ void want_npus(const struct v4_node *n, struct v4_probes *ps)
 	const struct v4_fact *f = v4_fact(n, P_NPUSMI);
 	struct v4_npusmi s = {0};
 	char *err = NULL;
-	if (f && (f->state != V4_FACT_OK || v4_parse_npusmi(f->out, f->out_len, &s, &err) != 0))
+	/* the list is asked for too when the table was not read whole */
+	if (f && (f->state != V4_FACT_OK || v4_parse_npusmi(f->out, f->out_len, &s, &err) != 0 || !s.npus_whole))
 		v4_probe_add(ps, P_NPULIST, -1, 0, "npu-smi info -l");
 	v4_npusmi_free(&s);
 	free(err);
@@ -122,9 +123,21 @@ int node_npusmi(const struct v4_node *n, struct v4_npusmi *s, char **why)
 	memset(s, 0, sizeof *s);
 	if (!f)
 		return -1;
-	if (v4_parse_npusmi(f->out, f->out_len, s, &err) == 0)
+	if (v4_parse_npusmi(f->out, f->out_len, s, &err) == 0) {
+		if (f->truncated) { /* cut at the capture's size limit: nothing known whole */
+			s->cut = 1;
+			s->npus_whole = 0;
+			for (size_t i = 0; i < s->nnpu; i++)
+				s->npus[i].proc_known = 0;
+			s->nproc_unknown = s->nnpu;
+		}
 		return 0;
-	*why = xasprintf("npu-smi info: output not understood: %s", err ? err : "?");
+	}
+	char *ex = v4_excerpt(f->out, f->out_len, 160), *cause = v4_cause_line(f->err, f->err_len);
+	*why = xasprintf("npu-smi info: output not understood: %s (output: '%s')%s%s", err ? err : "?", ex,
+			 *cause ? "; stderr: " : "", cause);
+	free(ex);
+	free(cause);
 	free(err);
 	return -1;
 }
@@ -132,6 +145,7 @@ int node_npusmi(const struct v4_node *n, struct v4_npusmi *s, char **why)
 /* NPU ids from the table: one per NPU (A3's second die shares the id). */
 static void ids_from_table(const struct v4_npusmi *s, int **ids, size_t *nids)
 {
+	/* rows of one id are adjacent: chip 0, then chip 1 */
 	*ids = xcalloc(s->nnpu ? s->nnpu : 1, sizeof **ids);
 	*nids = 0;
 	for (size_t i = 0; i < s->nnpu; i++)
@@ -143,11 +157,14 @@ int node_npu_ids(const struct v4_node *n, int **ids, size_t *nids, char **why)
 {
 	struct v4_npusmi s;
 	char *why1 = NULL, *why2 = NULL, *err = NULL;
-	if (node_npusmi(n, &s, &why1) == 0) {
+	if (node_npusmi(n, &s, &why1) == 0 && s.npus_whole) {
 		ids_from_table(&s, ids, nids);
 		v4_npusmi_free(&s);
 		return 0;
 	}
+	if (!why1) /* understood in part: the ids may be cut short */
+		why1 = xstrdup(v4_npusmi_partial(&s) ? v4_npusmi_partial(&s) : "npu-smi info: NPU table not whole");
+	v4_npusmi_free(&s);
 	const struct v4_fact *f = v4_fact_ok(n, P_NPULIST, 0, &why2);
 	if (f && v4_parse_npusmi_list(f->out, f->out_len, ids, nids, &err) == 0) {
 		free(why1);
@@ -256,4 +273,12 @@ void want_metrics(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_p
 int expected_npus(const struct v4_ctx *ctx)
 {
 	return v4_cfg_int(ctx->cfg, "deployment.npus_per_node", 0, 4096, 8);
+}
+
+int path_ok(const char *p)
+{
+	size_t n = p ? strlen(p) : 0;
+	if (n < 2 || n > 200 || p[0] != '/' || strstr(p, ".."))
+		return 0;
+	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == n;
 }

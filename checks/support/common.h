@@ -42,6 +42,9 @@ char *id_list(const int *ids, size_t n);
 /* 1 when s is safe to put into a command as a bare word ([A-Za-z0-9_.:-]). */
 int word_ok(const char *s);
 
+/* 1 when p is a plain absolute path fit for a command (no quotes, no ".."). */
+int path_ok(const char *p);
+
 /* HTTP probes of rank 0's API, shared by the checks that read it. */
 #define P_HEALTH "api-health"
 #define P_METRICS "api-metrics"

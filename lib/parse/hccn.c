@@ -52,14 +52,26 @@ int v4_hccn_busy(const char *text, size_t len)
 	return text && memmem(text, len, V4_HCCN_BUSY, strlen(V4_HCCN_BUSY)) != NULL;
 }
 
-/* Common entry checks; compiles patterns; -1 with *err on empty/binary text. */
-static int check_text(const char *text, size_t len, const char *what, char **err)
+/* The length of text's whole lines: a last line without its newline is a
+ * read cut short (a value may be cut in the middle) and is left out. */
+static size_t whole_len(const char *text, size_t len)
+{
+	while (text && len && text[len - 1] != '\n')
+		len--;
+	return len;
+}
+
+/* Common entry checks; compiles patterns; -1 with *err on empty/binary text.
+ * *len is cut back to the whole lines. */
+static int check_text(const char *text, size_t *len, const char *what, char **err)
 {
 	pthread_once(&res_once, res_init);
-	if (!text || len == 0)
+	if (!text || *len == 0)
 		return v4_parse_fail(err, "%s: empty output", what);
-	if (memchr(text, 0, len))
+	if (memchr(text, 0, *len))
 		return v4_parse_fail(err, "%s: output contains NUL bytes (binary data)", what);
+	if ((*len = whole_len(text, *len)) == 0)
+		return v4_parse_fail(err, "%s: output cut (no whole line)", what);
 	return 0;
 }
 
@@ -191,7 +203,7 @@ int v4_parse_hccn_tls(const char *out, size_t out_len, const char *err_text, str
 	tls_init(t);
 	if (err_text && strstr(err_text, "No certificate found")) {
 		if (out && !memchr(out, 0, out_len))
-			tls_one(out, out_len, &pos, t);
+			tls_one(out, whole_len(out, out_len), &pos, t);
 		t->no_cert = 1;
 		t->sw = 0;
 		return 0;
@@ -199,14 +211,18 @@ int v4_parse_hccn_tls(const char *out, size_t out_len, const char *err_text, str
 	int busy = v4_hccn_busy(err_text, err_text ? strlen(err_text) : 0);
 	if (busy && (!out || out_len == 0))
 		return v4_parse_fail(err, "hccn_tool -tls -g: hccn_tool is busy, please try again");
-	if (check_text(out, out_len, "hccn_tool -tls -g", err))
+	size_t whole = out ? out_len : 0;
+	if (check_text(out, &whole, "hccn_tool -tls -g", err))
 		return -1;
-	if (!tls_one(out, out_len, &pos, t)) {
+	if (!tls_one(out, whole, &pos, t)) {
 		tls_init(t);
 		if (busy)
 			return v4_parse_fail(err, "hccn_tool -tls -g: hccn_tool is busy, please try again");
-		return not_found(out, out_len, "hccn_tool -tls -g (no 'tls switch[..]' line)", err);
+		return not_found(out, whole, "hccn_tool -tls -g (no 'tls switch[..]' line)", err);
 	}
+	t->cut = whole < out_len;
+	for (size_t k = 0; k < t->ncert; k++)
+		t->certs_partial |= t->certs[k].end == 0;
 	return 0;
 }
 
@@ -217,7 +233,7 @@ int v4_parse_hccn_tls_all(const char *out, size_t len, struct v4_tls **t, size_t
 	struct v4_tls one;
 	*t = NULL;
 	*n = 0;
-	if (check_text(out, len, "hccn_tool -tls -g", err))
+	if (check_text(out, &len, "hccn_tool -tls -g", err))
 		return -1;
 	while (pos < len && tls_one(out, len, &pos, &one)) {
 		grow(t, &cap, *n + 1, sizeof one);
@@ -234,7 +250,7 @@ int v4_parse_hccn_link(const char *text, size_t len, int *up, char **err)
 	size_t ov[4];
 	const char *line;
 	*up = 0;
-	if (check_text(text, len, "hccn_tool -link -g", err))
+	if (check_text(text, &len, "hccn_tool -link -g", err))
 		return -1;
 	if (!(line = first_match(text, len, RE_LINK, ov, 2)))
 		return not_found(text, len, "hccn_tool -link -g (no 'link status:' line)", err);
@@ -268,7 +284,7 @@ int v4_parse_hccn_net_health(const char *text, size_t len, struct v4_hccn_health
 	const char *line;
 	memset(h, 0, sizeof *h);
 	h->kind = V4_NH_OTHER;
-	if (check_text(text, len, "hccn_tool -net_health -g", err))
+	if (check_text(text, &len, "hccn_tool -net_health -g", err))
 		return -1;
 	if (!(line = first_match(text, len, RE_HEALTH, ov, 2)))
 		return not_found(text, len, "hccn_tool -net_health -g (no 'net health status:' line)",
@@ -285,7 +301,7 @@ int v4_parse_hccn_ip(const char *text, size_t len, struct v4_hccn_ip *ip, char *
 	size_t ov[4];
 	const char *line;
 	memset(ip, 0, sizeof *ip);
-	if (check_text(text, len, "hccn_tool -ip -g", err))
+	if (check_text(text, &len, "hccn_tool -ip -g", err))
 		return -1;
 	if ((line = first_match(text, len, RE_IPADDR, ov, 2)))
 		v4_re_group(line, ov, 1, ip->addr, sizeof ip->addr);
@@ -306,7 +322,7 @@ int v4_parse_hccn_ping(const char *text, size_t len, struct v4_hccn_ping *p, cha
 	char a[24], b[24], c[24];
 	memset(p, 0, sizeof *p);
 	p->loss_pct = 100;
-	if (check_text(text, len, "hccn_tool -ping -g", err))
+	if (check_text(text, &len, "hccn_tool -ping -g", err))
 		return -1;
 	if (!(line = first_match(text, len, RE_PING, ov, 4)))
 		return not_found(text, len, "hccn_tool -ping -g (no packet summary)", err);
@@ -329,7 +345,7 @@ int v4_parse_hccn_netdetect(const char *text, size_t len, char *addr, size_t asz
 	const char *line;
 	if (asz)
 		addr[0] = 0;
-	if (check_text(text, len, "hccn_tool -netdetect -g", err))
+	if (check_text(text, &len, "hccn_tool -netdetect -g", err))
 		return -1;
 	if (!(line = first_match(text, len, RE_NETDETECT, ov, 2)))
 		return not_found(text, len, "hccn_tool -netdetect -g (no 'netdetect addr' line)", err);
@@ -343,7 +359,7 @@ int v4_parse_hccn_gateway(const char *text, size_t len, struct v4_hccn_gateway *
 	size_t ov[6];
 	const char *line;
 	memset(g, 0, sizeof *g);
-	if (check_text(text, len, "hccn_tool -gateway -g", err))
+	if (check_text(text, &len, "hccn_tool -gateway -g", err))
 		return -1;
 	if (!(line = first_match(text, len, RE_GATEWAY, ov, 3)))
 		return not_found(text, len, "hccn_tool -gateway -g (no 'default gateway:' line)", err);
@@ -401,7 +417,7 @@ int v4_parse_hccn_conf(const char *text, size_t len, struct v4_hccn_conf *c, cha
 	char key[64], num[16], val[64];
 	long dev;
 	memset(c, 0, sizeof *c);
-	if (check_text(text, len, "/etc/hccn.conf", err))
+	if (check_text(text, &len, "/etc/hccn.conf", err))
 		return -1;
 	while (next_line(text, len, &pos, &line, &n)) {
 		if (n >= LINE_MAX_LEN || !v4_re_match(&res[RE_CONF], line, n, ov, 4))

@@ -118,3 +118,88 @@ int v4_version_cmp(const char *a, const char *b)
 	}
 	return 0;
 }
+
+/* ---- the cause of a tool's failure ---- */
+
+/* 1 for lines a driver library prints that are not a cause by themselves
+ * (ascend-cli-formats.md §2.1: DrvMngGetConsoleLogLevel precedes valid
+ * output too). */
+static int noise_line(const char *l, size_t n)
+{
+	static const char *const noise[] = {"DrvMngGetConsoleLogLevel failed"};
+	for (size_t i = 0; i < sizeof noise / sizeof noise[0]; i++)
+		if (n >= strlen(noise[i]) && strncmp(l, noise[i], strlen(noise[i])) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 when the line reads like a cause (an error, a failure, a return code). */
+static int cause_words(const char *l, size_t n)
+{
+	static const char *const words[] = {"ret is", "failed", "rror", "No such", "not found",
+					    "denied", "annot ", "not permitted", "refused"};
+	for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
+		if (memmem(l, n, words[i], strlen(words[i])))
+			return 1;
+	return 0;
+}
+
+/* Trims blanks around line (n bytes) in place of the pointers. */
+static void trim_span(const char **l, size_t *n)
+{
+	while (*n && isspace((unsigned char)**l)) {
+		(*l)++;
+		(*n)--;
+	}
+	while (*n && isspace((unsigned char)(*l)[*n - 1]))
+		(*n)--;
+}
+
+char *v4_cause_line(const char *text, size_t len)
+{
+	const char *line, *first = NULL, *plain = NULL, *cause = NULL;
+	size_t pos = 0, n, nf = 0, np = 0, nc = 0;
+	while (text && next_line(text, len, &pos, &line, &n)) {
+		trim_span(&line, &n);
+		if (!n)
+			continue;
+		if (!first)
+			first = line, nf = n;
+		if (noise_line(line, n))
+			continue;
+		if (!plain)
+			plain = line, np = n;
+		if (!cause && cause_words(line, n))
+			cause = line, nc = n;
+	}
+	const char *l = cause ? cause : plain ? plain : first;
+	size_t k = cause ? nc : plain ? np : nf;
+	return l ? xstrndup(l, k > 200 ? 200 : k) : xstrdup("");
+}
+
+char *v4_excerpt(const char *text, size_t len, size_t max)
+{
+	struct sbuf b = {0};
+	const char *line;
+	size_t pos = 0, n;
+	sbuf_adds(&b, "");
+	while (text && b.len <= max && next_line(text, len, &pos, &line, &n)) {
+		trim_span(&line, &n);
+		if (!n)
+			continue;
+		if (b.len)
+			sbuf_adds(&b, " / ");
+		for (size_t i = 0; i < n && b.len <= max; i++) {
+			int blank = line[i] == ' ' || line[i] == '\t';
+			if (blank && i && (line[i - 1] == ' ' || line[i - 1] == '\t'))
+				continue; /* runs of blanks as one space */
+			sbuf_add(&b, blank ? " " : (unsigned char)line[i] < 0x20 || line[i] == 0x7f ? "?" : line + i, 1);
+		}
+	}
+	if (b.len > max) { /* at most max bytes, then " ..." */
+		b.len = max;
+		b.s[max] = 0;
+		sbuf_adds(&b, " ...");
+	}
+	return sbuf_take(&b);
+}

@@ -3,6 +3,7 @@
  * whitespace, never on fixed columns (ascend-cli-formats.md §1, §2, §7). */
 #include <ctype.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -134,7 +135,7 @@ static int parse_line1(const struct row *r, struct v4_npu *u)
 }
 
 /* Parses line 2 of an NPU (chip [phy], bus id, aicore, DDR pair, HBM pair). */
-static int parse_line2(const struct row *r, struct v4_npu *u)
+static int parse_line2(const struct row *r, struct v4_npu *u, int hdr_hbm)
 {
 	const char *p = r->cell[0];
 	long pairs[4][2];
@@ -149,8 +150,8 @@ static int parse_line2(const struct row *r, struct v4_npu *u)
 	if (tok_int(&p, &u->aicore_pct))
 		u->aicore_pct = -1;
 	int np = find_pairs(r->cell[2], pairs, 4);
-	if (np < 1)
-		return -1;
+	if (np < 1 || (hdr_hbm == 1 && np < 2))
+		return -1; /* the header promised an HBM pair */
 	u->has_hbm = np >= 2;
 	if (u->has_hbm) {
 		u->hbm_used_mb = pairs[np - 1][0];
@@ -179,13 +180,50 @@ static int parse_proc(const struct row *r, struct v4_npu_proc *pr)
 	return 0;
 }
 
+/* A process block's state: open (rows seen, not ended), whole, or spoilt by
+ * a row that was not understood. */
+enum blk_state { BLK_OPEN, BLK_WHOLE, BLK_BAD };
+
+/* One NPU id's process block. */
+struct blk {
+	int id;
+	enum blk_state st;
+};
+
 /* Parser state for one npu-smi info table. */
 struct npst {
 	struct v4_npusmi *out;
-	size_t capn, capp;
+	size_t capn, capp, capb;
 	int in_proc, want_line2, saw_header;
+	int hdr_hbm;          /* the header names an HBM column: 1, 0, -1 not seen */
 	struct v4_npu cur;
+	struct blk *blks;     /* process blocks in order */
+	size_t nblk;
+	int open;             /* index of the open block, -1 none */
+	int pending_bad;      /* a row not understood before any block opened */
 };
+
+/* Ends the open process block: whole unless a bad row spoilt it. */
+static void blk_close(struct npst *st)
+{
+	if (st->open >= 0 && st->blks[st->open].st == BLK_OPEN)
+		st->blks[st->open].st = BLK_WHOLE;
+	st->open = -1;
+}
+
+/* Opens a block for NPU id (ending the one before); returns its index. */
+static int blk_open(struct npst *st, int id)
+{
+	if (st->open >= 0 && st->blks[st->open].id == id)
+		return st->open;
+	blk_close(st);
+	grow(&st->blks, &st->capb, st->nblk + 1, sizeof *st->blks);
+	st->blks[st->nblk].id = id;
+	st->blks[st->nblk].st = st->pending_bad ? BLK_BAD : BLK_OPEN;
+	st->pending_bad = 0;
+	st->open = (int)st->nblk;
+	return (int)st->nblk++;
+}
 
 /* 1 for header rows of either table (their second cell is a column title). */
 static int is_header(const struct row *r)
@@ -200,7 +238,7 @@ static int is_header(const struct row *r)
 static int device_row(struct npst *st, const struct row *r)
 {
 	if (st->want_line2) {
-		if (parse_line2(r, &st->cur))
+		if (parse_line2(r, &st->cur, st->hdr_hbm))
 			return -1;
 		grow(&st->out->npus, &st->capn, st->out->nnpu + 1, sizeof st->cur);
 		st->out->npus[st->out->nnpu++] = st->cur;
@@ -218,12 +256,25 @@ static int device_row(struct npst *st, const struct row *r)
 static void proc_row(struct npst *st, const struct row *r)
 {
 	struct v4_npu_proc pr;
-	if (starts_with(r->cell[0], "No running processes found"))
-		return;
-	if (parse_proc(r, &pr)) {
-		st->out->nunparsed++;
+	const char *nr = "No running processes found in NPU ";
+	long id;
+	if (starts_with(r->cell[0], nr)) {
+		if (v4_parse_long(r->cell[0] + strlen(nr), &id) == 0 && id >= 0 && id <= 1 << 20) {
+			blk_open(st, (int)id);
+			blk_close(st);
+		} else
+			st->out->nunparsed++;
 		return;
 	}
+	if (parse_proc(r, &pr)) {
+		st->out->nunparsed++;
+		if (st->open >= 0)
+			st->blks[st->open].st = BLK_BAD;
+		else
+			st->pending_bad = 1;
+		return;
+	}
+	blk_open(st, pr.npu);
 	grow(&st->out->procs, &st->capp, st->out->nproc + 1, sizeof pr);
 	st->out->procs[st->out->nproc++] = pr;
 }
@@ -238,10 +289,15 @@ static int npusmi_line(struct npst *st, const char *line, size_t n, struct row *
 		st->saw_header = 1;
 		return 0;
 	}
-	if (!split_row(line, n, r))
+	if (!split_row(line, n, r)) {
+		if (st->in_proc && n && line[strspn(line, " \t")] == '+')
+			blk_close(st); /* a separator ends the block */
 		return 0; /* separators, blank lines, stderr noise */
+	}
 	if (is_header(r)) {
 		st->saw_header = 1;
+		if (!strcmp(r->cell[1], "Bus-Id") && r->n >= 3)
+			st->hdr_hbm = strstr(r->cell[2], "HBM") != NULL;
 		if (!strcmp(r->cell[1], "Process id")) {
 			st->in_proc = 1;
 			st->out->has_proc_table = 1;
@@ -253,6 +309,23 @@ static int npusmi_line(struct npst *st, const char *line, size_t n, struct row *
 		return 0;
 	}
 	return device_row(st, r);
+}
+
+/* Marks each NPU row whole or not from the process blocks read. */
+static void npusmi_finish(struct npst *st)
+{
+	struct v4_npusmi *o = st->out;
+	for (size_t i = 0; i < o->nnpu; i++) {
+		struct v4_npu *u = &o->npus[i];
+		u->proc_known = 0;
+		for (size_t b = 0; o->has_proc_table && b < st->nblk; b++)
+			if (st->blks[b].id == u->id)
+				u->proc_known = st->blks[b].st == BLK_WHOLE;
+		o->nproc_unknown += !u->proc_known;
+		if (i && o->npus[i - 1].id == u->id)
+			o->two_chip = 1;
+	}
+	o->npus_whole = o->has_proc_table && !st->want_line2;
 }
 
 /* Parses `npu-smi info` output into out (free with v4_npusmi_free). */
@@ -267,25 +340,51 @@ int v4_parse_npusmi(const char *text, size_t len, struct v4_npusmi *out, char **
 	memset(out, 0, sizeof *out);
 	memset(&st, 0, sizeof st);
 	st.out = out;
+	st.open = -1;
+	st.hdr_hbm = -1;
 	if (!text || len == 0)
 		rc = v4_parse_fail(err, "npu-smi info: empty output");
 	else if (memchr(text, 0, len))
 		rc = v4_parse_fail(err, "npu-smi info: output contains NUL bytes (binary data)");
 	while (rc == 0 && next_line(text, len, &pos, &line, &n)) {
+		if (pos == len && text[len - 1] != '\n' && n) {
+			out->cut = 1; /* a last line without its newline: the read was cut */
+			break;
+		}
 		if (npusmi_line(&st, line, n, r))
 			rc = v4_parse_fail(err, "npu-smi info: NPU %d: second row not understood",
 					   st.cur.id);
 	}
 	free(r);
-	if (rc == 0 && st.want_line2)
-		rc = v4_parse_fail(err, "npu-smi info: table truncated after the first row of NPU %d",
-				   st.cur.id);
 	if (rc == 0 && out->nnpu == 0)
-		rc = v4_parse_fail(err, st.saw_header ? "npu-smi info: table has no NPU rows"
-						      : "not npu-smi info output (no table found)");
+		rc = v4_parse_fail(err, st.want_line2 ? "npu-smi info: table cut after the first row of NPU %d"
+			: st.saw_header ? "npu-smi info: table has no NPU rows"
+					: "not npu-smi info output (no table found)", st.cur.id);
+	if (rc == 0)
+		npusmi_finish(&st);
+	free(st.blks);
 	if (rc)
 		v4_npusmi_free(out);
 	return rc;
+}
+
+void v4_npu_label(const struct v4_npusmi *s, const struct v4_npu *u, char *buf, size_t n)
+{
+	if (s->two_chip)
+		snprintf(buf, n, "NPU %d chip %d", u->id, u->chip);
+	else
+		snprintf(buf, n, "NPU %d", u->id);
+}
+
+const char *v4_npusmi_partial(const struct v4_npusmi *s)
+{
+	if (!s->has_proc_table)
+		return s->cut ? "npu-smi info output cut inside the NPU table"
+			      : "npu-smi info printed no process table after the NPU table (cut?)";
+	if (s->nproc_unknown)
+		return s->cut ? "npu-smi info output cut inside the process table"
+			      : "npu-smi info process table incomplete (a block missing or not understood)";
+	return NULL;
 }
 
 /* Frees what v4_parse_npusmi allocated and zeroes *s. */
@@ -344,6 +443,31 @@ int v4_parse_npusmi_kv(const char *text, size_t len, struct v4_kvs *kv, char **e
 	return 0;
 }
 
+/* 1 when some line of text starts (after blanks) with '|' or '+': a table. */
+static int has_table_row(const char *text, size_t len)
+{
+	size_t pos = 0, n;
+	const char *line;
+	while (next_line(text, len, &pos, &line, &n)) {
+		size_t k = 0;
+		while (k < n && (line[k] == ' ' || line[k] == '\t'))
+			k++;
+		if (k < n && (line[k] == '|' || line[k] == '+'))
+			return 1;
+	}
+	return 0;
+}
+
+/* Fails a list parse: frees the ids and kv. */
+static int list_fail(struct v4_kvs *kv, int **ids, size_t *n)
+{
+	v4_kvs_free(kv);
+	free(*ids);
+	*ids = NULL;
+	*n = 0;
+	return -1;
+}
+
 /* Parses `npu-smi info -l` into the list of NPU ids (caller frees *ids). */
 int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, char **err)
 {
@@ -352,34 +476,98 @@ int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, cha
 	long total = -1, x;
 	*ids = NULL;
 	*n = 0;
+	if (text && has_table_row(text, len))
+		return v4_parse_fail(err, "not npu-smi info -l output (a table)");
 	if (v4_parse_npusmi_kv(text, len, &kv, err))
 		return -1;
 	for (size_t i = 0; i < kv.n; i++) {
 		const char *k = kv.v[i].key, *v = kv.v[i].val;
 		int bad = v4_parse_long(v, &x) || x < 0 || x > 1 << 20;
-		if ((!strcmp(k, "Total Count") || !strcmp(k, "Card Count")) && !bad)
+		if ((!strcmp(k, "Total Count") || !strcmp(k, "Card Count")) && !bad && total < 0)
 			total = x;
 		if (strcmp(k, "NPU ID"))
 			continue;
 		if (bad) {
 			/* v points into kv: describe it before kv is freed */
-			int rc = v4_parse_fail(err, "npu-smi info -l: bad NPU ID '%s'", v);
-			v4_kvs_free(&kv);
-			free(*ids);
-			*ids = NULL;
-			*n = 0;
-			return rc;
+			v4_parse_fail(err, "npu-smi info -l: bad NPU ID '%s'", v);
+			return list_fail(&kv, ids, n);
 		}
 		grow(ids, &cap, *n + 1, sizeof **ids);
 		(*ids)[(*n)++] = (int)x;
 	}
+	if (total < 0) {
+		v4_parse_fail(err, "not npu-smi info -l output (no Total Count line)");
+		return list_fail(&kv, ids, n);
+	}
+	if (*n == 0 || (size_t)total != *n) {
+		v4_parse_fail(err, "npu-smi info -l: %zu NPU IDs, Total Count %ld (cut?)", *n, total);
+		return list_fail(&kv, ids, n);
+	}
 	v4_kvs_free(&kv);
-	if (*n == 0 || (total >= 0 && (size_t)total != *n)) {
-		int rc = v4_parse_fail(err, "npu-smi info -l: %zu NPU IDs, Total Count %ld", *n, total);
-		free(*ids);
-		*ids = NULL;
-		*n = 0;
-		return rc;
+	return 0;
+}
+
+/* What each -t type's output must hold: its own label, the label it ends
+ * with (NULL: none known), and whether each chip's block ends with Chip ID
+ * (ascend-cli-formats.md §2). */
+struct t_format {
+	const char *type, *label, *last;
+	int chip_ids;
+};
+
+static const struct t_format *t_format(const char *type)
+{
+	static const struct t_format map[] = {
+		{"ecc", "HBM Double Bit Error Count", NULL, 1},
+		{"health", "Health Status", NULL, 0},
+		{"board", "Software Version", "Chip Count", 0},
+		{"usages", "HBM Capacity(MB)", NULL, 1},
+		{"common", "Aicore Usage Rate(%)", NULL, 1},
+	};
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (type && strcmp(type, map[i].type) == 0)
+			return &map[i];
+	return NULL;
+}
+
+/* Counts the entries with key k. */
+static size_t kv_count(const struct v4_kvs *kv, const char *k)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < kv->n; i++)
+		c += strcmp(kv->v[i].key, k) == 0;
+	return c;
+}
+
+int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_kvs *kv, char **err)
+{
+	const struct t_format *fmt = t_format(type);
+	const char *want = fmt ? fmt->label : NULL, *cc;
+	long chips;
+	memset(kv, 0, sizeof *kv);
+	if (text && has_table_row(text, len))
+		return v4_parse_fail(err, "not npu-smi info -t %s output (a table)", type ? type : "?");
+	/* a last line without its newline may be a value cut short: leave it out */
+	size_t keep = len;
+	while (text && keep && text[keep - 1] != '\n')
+		keep--;
+	if (v4_parse_npusmi_kv(text, keep, kv, err))
+		return -1;
+	if (want && !v4_kv_get(kv, want)) {
+		v4_kvs_free(kv);
+		return v4_parse_fail(err, "not npu-smi info -t %s output (no '%s' line%s)", type, want,
+				     keep < len ? "; cut" : "");
+	}
+	if (fmt && fmt->last && !v4_kv_get(kv, fmt->last)) {
+		v4_kvs_free(kv);
+		return v4_parse_fail(err, "npu-smi info -t %s: no '%s' line at its end (cut)", type, fmt->last);
+	}
+	cc = v4_kv_get(kv, "Chip Count");
+	if (fmt && fmt->chip_ids && cc && v4_parse_long(cc, &chips) == 0 && chips > 0 &&
+	    kv_count(kv, "Chip ID") < (size_t)chips) {
+		v4_kvs_free(kv);
+		return v4_parse_fail(err, "npu-smi info -t %s: %ld chips announced, fewer Chip ID lines (cut)",
+				     type, chips);
 	}
 	return 0;
 }

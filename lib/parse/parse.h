@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <time.h>
 
+struct v4_kvs;
+
 /* ---- npu-smi info (summary table) ---- */
 
 struct v4_npu_proc {
@@ -29,6 +31,7 @@ struct v4_npu {
 	double power_w;  /* -1 when '-' or NA */
 	int temp_c;
 	int phy_id;      /* A3 Phy-ID / 310P Device on line 2; -1 when absent */
+	int proc_known;  /* 1 when the process block of its NPU id was read whole */
 };
 
 struct v4_npusmi {
@@ -38,15 +41,48 @@ struct v4_npusmi {
 	size_t nnpu;
 	struct v4_npu_proc *procs;
 	size_t nproc;
-	int has_proc_table;
+	int has_proc_table;      /* the process table's header was seen */
 	size_t nunparsed;        /* '|' rows inside the tables that were not understood */
+	/* What was understood. The device table is whole only when the process
+	 * table's header follows it (A2/A3 always print one); a process block is
+	 * whole when a separator, or the next NPU's block, ends it. */
+	int npus_whole;
+	int cut;                 /* the last line had no newline: dropped, a cut read */
+	size_t nproc_unknown;    /* NPU rows whose process block was not read whole */
+	int two_chip;            /* some NPU id has rows for two chips (A3, two-die parts) */
 };
 
+/* Parses the whole table: 0 when at least one NPU row was understood (what
+ * was not is counted above), -1 with *err when nothing was. */
 int v4_parse_npusmi(const char *text, size_t len, struct v4_npusmi *out, char **err);
 void v4_npusmi_free(struct v4_npusmi *s);
+/* Names an NPU row once: "NPU 3", or "NPU 3 chip 1" when the table lists
+ * two chips per NPU id. */
+void v4_npu_label(const struct v4_npusmi *s, const struct v4_npu *u, char *buf, size_t n);
+/* Why the table is not whole (static text), or NULL when it is. */
+const char *v4_npusmi_partial(const struct v4_npusmi *s);
 
-/* npu-smi info -l: the NPU ids. */
+/* npu-smi info -l: the NPU ids. Only that format: a "Total Count" (or "Card
+ * Count") line, NPU ID lines as many as it says, no table rows. */
 int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, char **err);
+
+/* `npu-smi info -t TYPE -i N` of the types the checks read ("ecc", "health",
+ * "board", "usages", "common"): the label lines, only when the output holds
+ * the type's own label, the label its output ends with (board: Chip Count)
+ * and, where each chip's block ends with "Chip ID", as many of those as
+ * "Chip Count" says (else the read was cut); another command's output is
+ * not understood. Other types: any label lines. */
+int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_kvs *kv, char **err);
+
+/* The line of a failed tool's output that gives the cause (for npu-smi the
+ * "dcmi module initialize failed. ret is -8005" line, not the driver's
+ * DrvMngGetConsoleLogLevel noise before it), trimmed, at most 200 bytes;
+ * caller frees. "" when the text has no line. */
+char *v4_cause_line(const char *text, size_t len);
+/* The first lines of text as one excerpt of at most max bytes, with line
+ * breaks as " / ", runs of blanks as one space and control bytes as '?'
+ * (caller frees). */
+char *v4_excerpt(const char *text, size_t len, size_t max);
 
 /* ---- hccn_tool -i N -tls -g ---- */
 
@@ -64,12 +100,15 @@ struct v4_tls {
 	int preconfigured;   /* -1 when the line has no such field */
 	int alarm_days;      /* -1 when absent */
 	int no_cert;         /* "No certificate found": switch taken as 0 */
+	int cut;             /* the output's last line had no newline: left out */
+	int certs_partial;   /* a certificate block without a readable end_time */
 	struct v4_cert certs[8];
 	size_t ncert;
 };
 
 /* Parses one device's output; err_text is its stderr (for "No certificate
- * found"). */
+ * found"). All hccn_tool parsers read whole lines only: a last line without
+ * its newline is a cut read and is left out. */
 int v4_parse_hccn_tls(const char *out, size_t out_len, const char *err_text, struct v4_tls *t,
 		      char **err);
 

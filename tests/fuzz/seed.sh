@@ -62,7 +62,7 @@ checks_case() {
 }
 
 P=fixtures/parse
-put fuzz_npusmi $P/npu-smi-*
+put fuzz_npusmi $P/npu-smi-* $P/err-* $P/hccl-error-*
 put fuzz_hccn $P/hccn-*
 put fuzz_lldp $P/hccn-lldp-*
 mkdir -p "$out/fuzz_hccn"
@@ -81,6 +81,9 @@ done
 	>"$out/fuzz_serve/cmdline-api-server"
 { byte 1; printf 'vllm serve m --additional-config %s $([ $RANK != 0 ] && echo --headless)' \
 	"'{\"a\": [1, {\"b\": null}]}'"; } >"$out/fuzz_serve/json-option"
+put fuzz_netcfg $P/bonding.* $P/getent-* $P/ip-j-* $P/docker-inspect.* $P/sitecustomize.*
+put fuzz_netcfg fixtures/checks/netif/*/node1/netif-bonding.out fixtures/checks/netif/*/node1/netif-hostname.out
+put fuzz_netcfg fixtures/checks/netif/pass-config-two-nodes/node1/netif-link.out fixtures/checks/container/*/node1/docker-inspect.out
 put fuzz_procinfo fixtures/checks/*/*/*/proc-list.out
 mkdir -p "$out/fuzz_procinfo"
 printf 'PATH=/bin\0VLLM_API_KEY=secret\0=bad\0noeq\0HCCL_IF_IP=10.0.0.1\0' >"$out/fuzz_procinfo/environ"

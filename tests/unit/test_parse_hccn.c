@@ -277,8 +277,41 @@ static void test_conf(void)
 	free(err);
 }
 
+/* hccn_tool outputs are read by whole lines: a last line without its
+ * newline is a cut read and left out, whatever it seems to say. */
+static void test_cut(void)
+{
+	struct v4_tls t;
+	struct v4_hccn_ip ip;
+	char *err = NULL;
+	int up = 1;
+	is_int(v4_parse_hccn_ip("ipaddr:10.20.0.1", 16, &ip, &err), -1, "ip: cut address not read");
+	ok(err && strstr(err, "output cut"), "ip: says cut");
+	free(err);
+	err = NULL;
+	is_int(v4_parse_hccn_ip("ipaddr:10.20.0.14\nnetmask:255.2", 31, &ip, &err), 0, "ip: whole first line read");
+	is_str(ip.addr, "10.20.0.14", "ip: address of the whole line");
+	is_str(ip.netmask, "", "ip: cut netmask left out");
+	is_int(v4_parse_hccn_link("link status: DOWN", 17, &up, &err), -1, "link: cut line not read");
+	free(err);
+	err = NULL;
+	const char *sw = "dev_id:3, tls switch[1";
+	is_int(v4_parse_hccn_tls(sw, strlen(sw), "", &t, &err), -1, "tls: cut switch line not read");
+	free(err);
+	err = NULL;
+	const char *cert = "dev_id:0, tls switch[1](0:disable, 1:enable)\ndev_id:0, [pub cert] info:\n"
+			   "\t start_time[Tue Mar 11 08:21:43 2025 GMT]\n\t end_time[Mon Mar  2 03:1";
+	is_int(v4_parse_hccn_tls(cert, strlen(cert), "", &t, &err), 0, "tls: cut cert block parses");
+	ok(t.sw == 1 && t.cut && t.certs_partial && t.ncert == 1 && t.certs[0].end == 0,
+	   "tls: switch read, certificate marked partial, no end time");
+	const char *whole = "dev_id:0, tls switch[0](0:disable, 1:enable)\n";
+	is_int(v4_parse_hccn_tls(whole, strlen(whole), "", &t, &err), 0, "tls: whole output");
+	ok(!t.cut && !t.certs_partial, "tls: not cut");
+}
+
 int main(void)
 {
+	test_cut();
 	test_tls_newest();
 	test_tls_old_and_all();
 	test_tls_errors();

@@ -1,4 +1,5 @@
 /* Unit tests for the npu-smi parsers over real and derived fixtures. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -324,6 +325,159 @@ static void test_prefixes(void)
 	ok(parsed > 0, "prefixes: long enough prefixes parse");
 }
 
+/* What was understood: whole tables, cut ones, tables without a process
+ * table, the two-chip A3 table, named once per NPU and chip. */
+static void test_understood(void)
+{
+	struct v4_npusmi s;
+	char *err, lab[48];
+	is_int(load(FX "npu-smi-info.vllm-ascend-6512.txt", &s, &err), 0, "6512: parses");
+	ok(s.npus_whole && !s.cut && s.nproc_unknown == 0, "6512: whole");
+	ok(v4_npusmi_partial(&s) == NULL, "6512: nothing partial");
+	ok(!s.two_chip, "6512: one chip per NPU");
+	v4_npu_label(&s, &s.npus[2], lab, sizeof lab);
+	is_str(lab, "NPU 2", "6512: labelled by NPU id alone");
+	v4_npusmi_free(&s);
+
+	is_int(load(FX "npu-smi-info.vllm-ascend-4930.txt", &s, &err), 0, "A3: parses");
+	ok(s.two_chip && s.npus_whole && s.nproc_unknown == 0, "A3: two chips, whole");
+	v4_npu_label(&s, &s.npus[7], lab, sizeof lab);
+	is_str(lab, "NPU 3 chip 1", "A3: row 7 is NPU 3 chip 1");
+	int both = 1;
+	for (size_t i = 0; i < s.nnpu; i++)
+		both &= s.npus[i].proc_known;
+	ok(both, "A3: both chips of every NPU have a whole process block");
+	v4_npusmi_free(&s);
+
+	/* 310P sample: published without its process table */
+	is_int(load(FX "npu-smi-info.hami-blog-310p3.txt", &s, &err), 0, "310P: parses");
+	ok(!s.npus_whole && s.nproc_unknown == s.nnpu, "310P: no process table: NPUs and holders unknown");
+	ok(v4_npusmi_partial(&s) && strstr(v4_npusmi_partial(&s), "no process table"), "310P: says why");
+	v4_npusmi_free(&s);
+
+	/* §1.16: the last line cut, no newline: NPU 1's block is not taken as read */
+	is_int(load(FX "npu-smi-info.a2-910b2-truncated.txt", &s, &err), 0, "truncated: parses");
+	ok(s.cut && s.npus[0].proc_known && !s.npus[1].proc_known, "truncated: NPU 0 known, NPU 1 not");
+	v4_npusmi_free(&s);
+
+	/* cuts of the held table (NPU 3 at 40960 MB) at line ends and mid-line */
+	size_t len;
+	char *t = fixture(FX "npu-smi-info.a2-910b2-held-noproc.txt", &len);
+	const char *p3 = t ? strstr(t, "| No running processes found in NPU 3") : NULL;
+	const char *hdr = t ? strstr(t, "| NPU     Chip") : NULL;
+	const char *row5 = t ? strstr(t, "| 5     910B2") : NULL;
+	ok(p3 && hdr && row5, "held: landmarks found");
+	if (p3 && hdr && row5) {
+		is_int(v4_parse_npusmi(t, (size_t)(p3 - t), &s, &err), 0, "cut before NPU 3's block: parses");
+		ok(s.npus_whole && !s.npus[3].proc_known && s.npus[2].proc_known, "... NPU 3 unknown, NPU 2 known");
+		v4_npusmi_free(&s);
+		is_int(v4_parse_npusmi(t, (size_t)(p3 - t) + 20, &s, &err), 0, "cut inside that line: parses");
+		ok(s.cut && !s.npus[3].proc_known, "... cut, NPU 3 unknown");
+		v4_npusmi_free(&s);
+		is_int(v4_parse_npusmi(t, (size_t)(hdr - t), &s, &err), 0, "cut before the process table");
+		ok(!s.has_proc_table && !s.npus_whole && s.nnpu == 8, "... 8 NPUs, not whole");
+		v4_npusmi_free(&s);
+		is_int(v4_parse_npusmi(t, (size_t)(row5 - t) + 60, &s, &err), 0, "cut inside NPU 5's row");
+		ok(s.nnpu == 5 && s.cut && !s.npus_whole, "... 5 NPUs, cut, not whole");
+		v4_npusmi_free(&s);
+	}
+	free(t);
+
+	/* a second row cut before its HBM pair, with its newline: not understood */
+	const char *two = "| NPU   Name                | Health        | Power(W)    Temp(C)           Hugepages-Usage(page)|\n"
+			  "| Chip                      | Bus-Id        | AICore(%)   Memory-Usage(MB)  HBM-Usage(MB)        |\n"
+			  "| 0     910B2               | OK            | 93.1        35                0    / 0             |\n"
+			  "| 0                         | 0000:C1:00.0  | 0           0    / 0\n";
+	err = NULL;
+	is_int(v4_parse_npusmi(two, strlen(two), &s, &err), -1, "HBM pair missing where the header names it");
+	free(err);
+}
+
+/* -l and -t TYPE accept only their own format. */
+static void test_strict(void)
+{
+	size_t len = 0, n;
+	int *ids;
+	char *err = NULL;
+	struct v4_kvs kv;
+	const char *names[] = {FX "npu-smi-info.vllm-ascend-6512.txt", FX "npu-smi-info-t-board.telegraf-fixture-910b-25.5.1.txt",
+			       FX "npu-smi-info-t-health.a2.txt", FX "hccn-ip-g.dsv3-multinode-doc.txt"};
+	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+		char *t = fixture(names[i], &len), what[160];
+		snprintf(what, sizeof what, "-l: %s is not understood", names[i] + strlen(FX));
+		is_int(v4_parse_npusmi_list(t, len, &ids, &n, &err), -1, what);
+		ok(ids == NULL && n == 0, "... and gives no ids");
+		free(err);
+		err = NULL;
+		free(t);
+	}
+	const char *t_names[][2] = {
+		{FX "npu-smi-info-t-health.a2.txt", "ecc"},
+		{FX "npu-smi-info-t-board.telegraf-fixture-910b-25.5.1.txt", "health"},
+		{FX "npu-smi-info-l.a2-8npu.txt", "board"},
+		{FX "npu-smi-info.vllm-ascend-6512.txt", "usages"},
+		{FX "npu-smi-info-t-usages.arthurchiao-910b1.txt", "ecc"},
+	};
+	for (size_t i = 0; i < sizeof t_names / sizeof t_names[0]; i++) {
+		char *t = fixture(t_names[i][0], &len), what[200];
+		snprintf(what, sizeof what, "-t %s: %s is not understood", t_names[i][1], t_names[i][0] + strlen(FX));
+		is_int(v4_parse_npusmi_t(t, len, t_names[i][1], &kv, &err), -1, what);
+		free(err);
+		err = NULL;
+		free(t);
+	}
+	const char *own[][2] = {
+		{FX "npu-smi-info-t-health.a2.txt", "health"},
+		{FX "npu-smi-info-t-board.telegraf-fixture-910b-25.5.1.txt", "board"},
+		{FX "npu-smi-info-t-usages.arthurchiao-910b1.txt", "usages"},
+	};
+	for (size_t i = 0; i < sizeof own / sizeof own[0]; i++) {
+		char *t = fixture(own[i][0], &len), what[200];
+		snprintf(what, sizeof what, "-t %s: its own output parses", own[i][1]);
+		is_int(v4_parse_npusmi_t(t, len, own[i][1], &kv, &err), 0, what);
+		v4_kvs_free(&kv);
+		free(err);
+		err = NULL;
+		free(t);
+	}
+	const char *ecc = "\tNPU ID : 0\n\tChip Count : 1\n\n\tHBM Double Bit Error Count : 0\n";
+	is_int(v4_parse_npusmi_t(ecc, strlen(ecc), "ecc", &kv, &err), -1, "-t ecc: no Chip ID line: cut");
+	ok(err && strstr(err, "cut"), "-t ecc: says cut");
+	free(err);
+	err = NULL;
+	const char *ecc2 = "\tNPU ID : 0\n\tChip Count : 1\n\tHBM Double Bit Error Count : 0\n\tChip ID : 0\n";
+	is_int(v4_parse_npusmi_t(ecc2, strlen(ecc2), "ecc", &kv, &err), 0, "-t ecc: whole block parses");
+	v4_kvs_free(&kv);
+	is_int(v4_parse_npusmi_t(ecc2, strlen(ecc2) - 1, "ecc", &kv, &err), -1, "-t ecc: last line without newline: cut");
+	free(err);
+}
+
+/* The cause of a failed npu-smi (ascend-cli-formats.md §2.1) and excerpts. */
+static void test_cause(void)
+{
+	const char *e1 = "DrvMngGetConsoleLogLevel failed. (ret=4)\ndcmi module initialize failed. ret is -8005\n";
+	const char *e2 = "DrvMngGetConsoleLogLevel failed. (g_conLogLevel=3)\ndcmi model initialized failed, because the device is used. ret is -8020\n";
+	const char *e3 = "DrvMngGetConsoleLogLevel failed. (ret=4)\n";
+	const char *e4 = "\n  sh: 1: npu-smi: not found  \n";
+	char *c;
+	is_str(c = v4_cause_line(e1, strlen(e1)), "dcmi module initialize failed. ret is -8005", "cause: -8005 line");
+	free(c);
+	is_str(c = v4_cause_line(e2, strlen(e2)), "dcmi model initialized failed, because the device is used. ret is -8020",
+	       "cause: -8020 line");
+	free(c);
+	is_str(c = v4_cause_line(e3, strlen(e3)), "DrvMngGetConsoleLogLevel failed. (ret=4)", "cause: the noise alone is all there is");
+	free(c);
+	is_str(c = v4_cause_line(e4, strlen(e4)), "sh: 1: npu-smi: not found", "cause: trimmed, blank lines skipped");
+	free(c);
+	is_str(c = v4_cause_line(NULL, 0), "", "cause: none");
+	free(c);
+	const char *lst = "\tTotal Count                    : 8\n\n\tNPU ID                         : 0\n";
+	is_str(c = v4_excerpt(lst, strlen(lst), 160), "Total Count : 8 / NPU ID : 0", "excerpt: lines joined, blanks squeezed");
+	free(c);
+	is_str(c = v4_excerpt("ab\x01" "cdefgh\n", 8, 4), "ab?c ...", "excerpt: control bytes, cut at max");
+	free(c);
+}
+
 int main(void)
 {
 	test_prefixes();
@@ -335,5 +489,8 @@ int main(void)
 	test_variants();
 	test_errors();
 	test_list_kv();
+	test_understood();
+	test_strict();
+	test_cause();
 	return tap_done();
 }

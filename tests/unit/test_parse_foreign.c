@@ -1,0 +1,229 @@
+/* Every parser over every real-format sample of fixtures/parse/: each
+ * understands its own command's output and no other command's ("not
+ * understood", never a partial result from foreign text). */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "netcfg.h"
+#include "parse.h"
+#include "tap.h"
+#include "util.h"
+
+#define FX "fixtures/parse/"
+
+/* One parser: its name, the file-name prefixes of its own samples, and a
+ * call returning 0 when it understood the text. */
+struct parser {
+	const char *name;
+	const char *own[3];
+	int (*run)(const char *t, size_t n);
+};
+
+/* Frees err and returns rc (the parsers' error convention). */
+static int done(int rc, char *err)
+{
+	free(err);
+	return rc;
+}
+
+static int p_npusmi(const char *t, size_t n)
+{
+	struct v4_npusmi s;
+	char *err = NULL;
+	int rc = v4_parse_npusmi(t, n, &s, &err);
+	v4_npusmi_free(&s);
+	return done(rc, err);
+}
+
+static int p_list(const char *t, size_t n)
+{
+	int *ids = NULL;
+	size_t k = 0;
+	char *err = NULL;
+	int rc = v4_parse_npusmi_list(t, n, &ids, &k, &err);
+	free(ids);
+	return done(rc, err);
+}
+
+/* -t TYPE of the given type. */
+static int p_t(const char *type, const char *t, size_t n)
+{
+	struct v4_kvs kv;
+	char *err = NULL;
+	int rc = v4_parse_npusmi_t(t, n, type, &kv, &err);
+	v4_kvs_free(&kv);
+	return done(rc, err);
+}
+static int p_board(const char *t, size_t n) { return p_t("board", t, n); }
+static int p_usages(const char *t, size_t n) { return p_t("usages", t, n); }
+static int p_health(const char *t, size_t n) { return p_t("health", t, n); }
+static int p_ecc(const char *t, size_t n) { return p_t("ecc", t, n); }
+
+static int p_tls(const char *t, size_t n)
+{
+	struct v4_tls x;
+	char *err = NULL;
+	return done(v4_parse_hccn_tls(t, n, "", &x, &err), err);
+}
+
+static int p_link(const char *t, size_t n)
+{
+	int up;
+	char *err = NULL;
+	return done(v4_parse_hccn_link(t, n, &up, &err), err);
+}
+
+static int p_nethealth(const char *t, size_t n)
+{
+	struct v4_hccn_health h;
+	char *err = NULL;
+	return done(v4_parse_hccn_net_health(t, n, &h, &err), err);
+}
+
+static int p_ip(const char *t, size_t n)
+{
+	struct v4_hccn_ip ip;
+	char *err = NULL;
+	return done(v4_parse_hccn_ip(t, n, &ip, &err), err);
+}
+
+static int p_ping(const char *t, size_t n)
+{
+	struct v4_hccn_ping p;
+	char *err = NULL;
+	return done(v4_parse_hccn_ping(t, n, &p, &err), err);
+}
+
+static int p_netdetect(const char *t, size_t n)
+{
+	char a[64], *err = NULL;
+	return done(v4_parse_hccn_netdetect(t, n, a, sizeof a, &err), err);
+}
+
+static int p_gateway(const char *t, size_t n)
+{
+	struct v4_hccn_gateway g;
+	char *err = NULL;
+	return done(v4_parse_hccn_gateway(t, n, &g, &err), err);
+}
+
+static int p_bonding(const char *t, size_t n)
+{
+	struct v4_bonding b;
+	char *err = NULL;
+	return done(v4_parse_bonding(t, n, &b, &err), err);
+}
+
+static int p_hostres(const char *t, size_t n)
+{
+	struct v4_hostres r;
+	char *err = NULL;
+	return done(v4_parse_hostres(t, n, &r, &err), err);
+}
+
+static int p_inspect(const char *t, size_t n)
+{
+	char *err = NULL;
+	cJSON *o = v4_parse_docker_inspect(t, n, &err);
+	cJSON_Delete(o);
+	return done(o ? 0 : -1, err);
+}
+
+/* ip -j: understood when it holds at least one link (an array of other
+ * objects parses as JSON but holds none). */
+static int p_ipjson(const char *t, size_t n)
+{
+	struct v4_iplinks l;
+	char *err = NULL;
+	int rc = v4_parse_ip_json(t, n, &l, &err);
+	if (rc == 0 && l.n == 0)
+		rc = -1;
+	v4_iplinks_free(&l);
+	return done(rc, err);
+}
+
+static const struct parser parsers[] = {
+	{"npu-smi info", {"npu-smi-info."}, p_npusmi},
+	{"npu-smi info -l", {"npu-smi-info-l."}, p_list},
+	{"npu-smi info -t board", {"npu-smi-info-t-board."}, p_board},
+	{"npu-smi info -t usages", {"npu-smi-info-t-usages."}, p_usages},
+	{"npu-smi info -t health", {"npu-smi-info-t-health."}, p_health},
+	{"npu-smi info -t ecc", {"npu-smi-info-t-ecc."}, p_ecc},
+	{"hccn_tool -tls -g", {"hccn-tls-g.", "hccn-tls-g-grep-switch."}, p_tls},
+	{"hccn_tool -link -g", {"hccn-link-g."}, p_link},
+	{"hccn_tool -net_health -g", {"hccn-net-health-g."}, p_nethealth},
+	{"hccn_tool -ip -g", {"hccn-ip-g."}, p_ip},
+	{"hccn_tool -ping -g", {"hccn-ping-g."}, p_ping},
+	{"hccn_tool -netdetect -g", {"hccn-netdetect-g."}, p_netdetect},
+	{"hccn_tool -gateway -g", {"hccn-gateway-g."}, p_gateway},
+	{"/proc/net/bonding", {"bonding."}, p_bonding},
+	{"getent probe", {"getent-ahosts."}, p_hostres},
+	{"docker inspect", {"docker-inspect."}, p_inspect},
+	{"ip -j", {"ip-j-"}, p_ipjson},
+};
+
+/* 1 when file name f is one of parser p's own samples. */
+static int owns(const struct parser *p, const char *f)
+{
+	for (size_t i = 0; i < 3 && p->own[i]; i++)
+		if (starts_with(f, p->own[i]))
+			return 1;
+	return 0;
+}
+
+/* Samples of its own a parser may reject: cut, empty or failure outputs
+ * kept on purpose (their names say so). */
+static int own_but_bad(const char *f)
+{
+	static const char *const bad[] = {"stderr", "-cut", "truncated", "none", "unresolved"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		if (strstr(f, bad[i]))
+			return 1;
+	return 0;
+}
+
+/* Compares directory entries by name. */
+static int by_name(const struct dirent **a, const struct dirent **b)
+{
+	return strcmp((*a)->d_name, (*b)->d_name);
+}
+
+int main(void)
+{
+	struct dirent **ents;
+	int n = scandir(FX, &ents, NULL, by_name);
+	size_t own = 0, foreign = 0;
+	for (int i = 0; i < n; i++) {
+		const char *f = ents[i]->d_name;
+		char path[512], what[512];
+		size_t len = 0;
+		if (f[0] == '.' || !strstr(f, ".txt")) {
+			free(ents[i]);
+			continue;
+		}
+		snprintf(path, sizeof path, FX "%s", f);
+		char *t = fixture(path, &len);
+		for (size_t k = 0; t && k < sizeof parsers / sizeof parsers[0]; k++) {
+			const struct parser *p = &parsers[k];
+			int rc = p->run(t, len);
+			if (owns(p, f)) {
+				own++;
+				snprintf(what, sizeof what, "%s understands its own %s", p->name, f);
+				if (!own_but_bad(f))
+					is_int(rc, 0, what);
+			} else {
+				foreign++;
+				snprintf(what, sizeof what, "%s: %s is foreign, not understood", p->name, f);
+				is_int(rc, -1, what);
+			}
+		}
+		free(t);
+		free(ents[i]);
+	}
+	free(ents);
+	ok(own > 20 && foreign > 500, "samples of every parser were tried");
+	printf("# %zu own and %zu foreign parses\n", own, foreign);
+	return tap_done();
+}

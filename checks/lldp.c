@@ -55,30 +55,41 @@ static void lldp_probes(const struct v4_check *c, const struct v4_node *n, const
 	free(why);
 }
 
-/* Reads NPU npu of node n into x: its link, then its LLDP neighbour. */
+/* Reads NPU npu of node n into x: its link, then its LLDP neighbour. An empty
+ * LLDP answer is judged only when the link was read as up. */
 static void read_npu(const struct v4_node *n, int npu, struct npu_lldp *x)
 {
-	char id[64], *err = NULL;
-	int up = 1;
+	char id[64], *err = NULL, *lerr = NULL;
+	int up = 1, link_read = 0;
 	x->node = n;
 	x->npu = npu;
 	x->state = -1;
 	lldp_id(id, sizeof id, "link", npu);
 	const struct v4_fact *f = v4_fact_ok(n, id, 0, &x->why);
-	if (f && v4_parse_hccn_link(f->out, f->out_len, &up, &err) == 0 && !up) {
-		x->state = 0;
-		return;
+	if (f && v4_parse_hccn_link(f->out, f->out_len, &up, &lerr) == 0) {
+		link_read = 1;
+		if (!up) {
+			x->state = 0;
+			return;
+		}
+	} else if (f) {
+		x->why = xasprintf("%s: %s", f->cmd, lerr);
 	}
-	free(err);
-	free(x->why);
-	err = x->why = NULL;
+	free(lerr);
 	lldp_id(id, sizeof id, "lldp", npu);
-	if (!(f = v4_fact_ok(n, id, 0, &x->why)))
-		return;
-	if (v4_parse_lldp(f->out, f->out_len, &x->l, &err) == 0)
+	char *lwhy = NULL;
+	if ((f = v4_fact_ok(n, id, 0, &lwhy)) && v4_parse_lldp(f->out, f->out_len, &x->l, &err) == 0) {
+		if (x->l.none && !link_read)
+			return; /* no neighbour, and whether the link is up is not known: x->why */
 		x->state = 1;
-	else
-		x->why = xasprintf("%s: %s", f->cmd, err);
+		free(x->why);
+		x->why = NULL;
+	} else {
+		free(x->why);
+		x->why = f ? xasprintf("%s: %s", f->cmd, err) : lwhy;
+		lwhy = NULL;
+	}
+	free(lwhy);
 	free(err);
 }
 
@@ -181,13 +192,17 @@ static cJSON *evidence(const struct npu_lldp *v, size_t nv, const struct v4_node
 
 static void lldp_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
-	size_t nv;
+	size_t nv, before = h->out->n;
 	struct npu_lldp *v = read_all(h, nodes, nn, &nv);
+	/* "a port of its own" holds only when every NPU of the cluster was read */
+	int complete = h->out->n == before;
+	for (size_t i = 0; i < nv && complete; i++)
+		complete = v[i].state >= 0;
 	judge_shared(h, v, nv);
 	for (size_t i = 0; i < nn; i++) {
 		struct v4_rep hn = v4_rep_at(h, nodes[i]);
 		size_t bad = 0, nread = judge_node(&hn, v, nv, nodes[i], &bad);
-		if (nread && !bad)
+		if (nread && !bad && complete)
 			v4_say(&hn, OK, evidence(v, nv, nodes[i]),
 			       "%zu NPU ports, each on a switch port of its own", nread);
 	}

@@ -78,6 +78,9 @@ void serve_probes(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_p
 	if (read_listing(n, &l, &why) == 0) {
 		const struct proc_entry *srv = pick_server(&l), *procs[SERVE_MAX_ENV_PROCS + 1];
 		size_t np = srv ? env_procs(&l, srv, procs, SERVE_MAX_ENV_PROCS + 1) : 0;
+		const char *ct = v4_cfg_str(ctx->cfg, "deployment.container", "vllm");
+		if (!srv && word_ok(ct)) /* the container's own env, under the script's exports */
+			v4_probe_add(ps, P_SERVE_INSPECT, -1, 0, "docker inspect %s", ct);
 		if (srv) {
 			proc_probe_id(id, sizeof id, "cmdline", srv->pid);
 			v4_probe_add(ps, id, -1, 0, "cat /proc/%ld/cmdline", srv->pid);
@@ -142,6 +145,33 @@ static int from_running(const struct v4_node *n, const struct proc_entry *srv,
 	return 0;
 }
 
+/* Adds the container's Config.Env (the image's ENV and docker run -e) under
+ * the script's exports: what a process started in it by the script gets. */
+static void overlay_container(const struct v4_node *n, struct serve_cmd *out)
+{
+	const struct v4_fact *f = v4_fact(n, P_SERVE_INSPECT);
+	if (!f || f->state != V4_FACT_OK || f->exit_code != 0)
+		return;
+	cJSON *arr = cJSON_ParseWithLength(f->out, f->out_len), *x;
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, 0), "Config"), "Env");
+	cJSON_ArrayForEach(x, env)
+	{
+		const char *kv = cJSON_IsString(x) ? x->valuestring : NULL, *eq = kv ? strchr(kv, '=') : NULL;
+		if (!eq || eq == kv)
+			continue;
+		char *k = xstrndup(kv, (size_t)(eq - kv));
+		if (!serve_getenv(out, k)) {
+			grow(&out->env, &out->capenv, out->nenv + 1, sizeof *out->env);
+			out->env[out->nenv].name = k, k = NULL;
+			out->env[out->nenv].value = xstrdup(serve_secret_env(out->env[out->nenv].name) ? SERVE_MASK : eq + 1);
+			out->nenv++;
+		}
+		free(k);
+	}
+	cJSON_Delete(arr);
+}
+
 /* The node's own nodes[].serve_command (matched by name, else host), or NULL. */
 static const char *node_command(const struct v4_node *n, const struct v4_ctx *ctx)
 {
@@ -182,6 +212,7 @@ static int from_config(const struct v4_node *n, const struct v4_ctx *ctx, const 
 		free(err);
 		return -1;
 	}
+	overlay_container(n, out);
 	return 0;
 }
 

@@ -479,16 +479,25 @@ const struct v4_check v4_check_container = {
 		"    -v /usr/local/dcmi:/usr/local/dcmi -v /etc/hccn.conf:/etc/hccn.conf \\\n"
 		"    -v /usr/local/Ascend/driver:/usr/local/Ascend/driver -v /data:/data \\\n"
 		"    -e HCCL_OP_EXPANSION_MODE=AIV -e TASK_QUEUE_ENABLE=1 -e HCCL_BUFFSIZE=512 \\\n"
-		"    -e VLLM_ASCEND_ENABLE_FLASHCOMM1=1 -e ACL_OP_INIT_MODE=1 \\\n"
-		"    -e PYTORCH_NPU_ALLOC_CONF=expandable_segments:True -e HCCL_CONNECT_TIMEOUT=7200 \\\n"
-		"    -e ASCEND_CONNECT_TIMEOUT=10000 -e VLLM_RPC_TIMEOUT=1800000 \\\n"
-		"    -e LD_PRELOAD=/usr/lib/aarch64-linux-gnu/libjemalloc.so.2 IMAGE\n"
+		"    -e VLLM_ASCEND_ENABLE_FLASHCOMM1=1 \\\n"
+		"    -e PYTORCH_NPU_ALLOC_CONF=expandable_segments:True IMAGE\n"
+		"  and export the rest in the shell before vllm serve, as the notes do.\n"
+		"Where judged: these five variables where they take effect: the environment of\n"
+		"  the running vLLM processes (/proc/PID/environ), else docker run's -e under the\n"
+		"  serve script's exports; a value the script exports needs no -e. The other\n"
+		"  variables the notes export are judged by the check they concern\n"
+		"  (HCCL_CONNECT_TIMEOUT: init-timeout; the interface variables: netif);\n"
+		"  ASCEND_CONNECT_TIMEOUT and VLLM_RPC_TIMEOUT are read by nothing at v0.21.0rc1\n"
+		"  (https://github.com/vllm-project/vllm/pull/44128) and not judged. LD_PRELOAD:\n"
+		"  the image writes jemalloc's only into ~/.bashrc (vllm-project/vllm-ascend@\n"
+		"  v0.21.0rc1 Dockerfile:76), which a docker exec shell does not read: WARN when\n"
+		"  the processes get none; its files must exist in the container.\n"
 		"  deployment.container_env ({\"NAME\": \"value\"}, null drops one) and\n"
 		"  deployment.container_mounts (destinations) change what is expected; timeouts\n"
 		"  are minimums. No automatic fix.",
 	.probes_doc = "docker inspect CONTAINER (JSON: State, Config.Image/Env, HostConfig.NetworkMode, "
 		      "ShmSize, Devices, Binds, Mounts); docker exec CONTAINER ls -dL PATH... for the "
-		      "LD_PRELOAD entries (each checked: absolute, plain characters, no ..)",
+		      "LD_PRELOAD entries (each checked: absolute, plain characters, no ..); " SERVE_PROBES_DOC,
 	.fix_doc = NULL,
 	.findings = findings,
 	.params = params,

@@ -88,7 +88,7 @@ static double buffsize(const struct v4_check *c, const struct v4_ctx *ctx, const
 	char *end = NULL;
 	double d = v ? strtod(v, &end) : 0;
 	if (v && end != v && !*end && d > 0) {
-		*src = fp ? "process environment" : "command exports";
+		*src = fp ? "process environment" : "serve script's exports over the container's env";
 		return d;
 	}
 	*src = fp ? "CANN default (not in the process environment)" : "checks.kv-budget.hccl_buffsize_mb";
@@ -365,8 +365,15 @@ const struct v4_check v4_check_kv_budget = {
 		"  vllm_ascend/worker/worker.py) are allocated later from the (1 - u) rest, and the\n"
 		"  runtime peak must still fit. At 0.97 the 1M-token KV (16.6 GB per NPU) fills the\n"
 		"  card and only 136 MB stays free; 0.93 with --max-num-batched-tokens 2048 holds.\n"
-		"  enable_kv_nz raises NotImplementedError outside a PD decode node\n"
-		"  (vllm_ascend/ascend_config.py).\n"
+		"  enable_kv_nz (only the top-level key is read) raises RuntimeError \"enable_kv_nz is\n"
+		"  only supported for mla currently.\" on every node, kv_consumer too, for models with\n"
+		"  index_topk (DeepSeek-V4, V3.2; vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/ascend_config.py:232-243), NotImplementedError outside a PD decode node\n"
+		"  for other DeepSeek MLA models (:244-247). --max-num-batched-tokens unset is 2048\n"
+		"  on devices under 70 GiB (vLLM's default, from the knowledge table). HCCL_BUFFSIZE\n"
+		"  is read where it takes effect: the vLLM processes' environment, else the serve\n"
+		"  script's exports over the container's env (CANN, https://www.hiascend.com/\n"
+		"  document/detail/zh/canncommercial/latest/maintenref/envvar/envref_07_0080.html).\n"
 		"The profile (DeepSeek-V4-Pro-w4a8, 910B2; all overridable as checks.kv-budget.*):\n"
 		"  60.96 GiB total, 28 GiB weights, 16.6 KiB KV per token, HCCL_BUFFSIZE 512,\n"
 		"  graphs 713 MiB (from 136 MB at 0.97), runtime peak 512 MiB + 0.75 MiB per batched\n"

@@ -299,12 +299,32 @@ static int serve_finding(const struct v4_rep *h, const char *code)
 	return (int)(f - h->check->findings);
 }
 
+/* Options this model does not read: --config FILE (YAML options) and dotted
+ * JSON options (--compilation-config.cudagraph_mode X), which vLLM's parser
+ * accepts in recent versions (https://github.com/vllm-project/vllm/pull/41086):
+ * the first one, or NULL. */
+static const char *unread_option(const struct serve_cmd *c)
+{
+	for (size_t i = 0; i < c->nopts; i++) {
+		const char *nm = c->opts[i].name;
+		if (strcmp(nm, "--config") == 0 || (starts_with(nm, "--") && strchr(nm + 2, '.')))
+			return nm;
+	}
+	return NULL;
+}
+
 /* Reads the serve command, or reports SKIP/ERROR for the node and returns -1. */
 int serve_for_check(const struct v4_rep *h, const struct v4_node *n, struct serve_cmd *cmd,
 		    int *from_process)
 {
 	char *why = NULL;
 	int rc = node_serve(n, h->ctx, cmd, from_process, &why);
+	const char *un = rc == 0 ? unread_option(cmd) : NULL;
+	if (un) {
+		why = xasprintf("%s: options given in a --config file or as dotted JSON options are not "
+				"read by v4check, so the command is not judged without them", un);
+		rc = -1;
+	}
 	if (rc == 0)
 		return 0;
 	char *m = mask_secrets(why ? why : "?");

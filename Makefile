@@ -16,7 +16,9 @@ V4_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 B        = build
 LIB_SRC  = $(wildcard lib/*.c lib/*/*.c checks/*.c checks/*/*.c)
 CMD_SRC  = $(wildcard cmd/*.c)
-LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o)
+# The knowledge tables, embedded as a generated C file (POSIX od + awk).
+KN_JSON  = $(sort $(wildcard knowledge/vllm-ascend-*.json))
+LIB_OBJ  = $(LIB_SRC:%.c=$(B)/%.o) $(B)/gen/knowledge_data.o
 CMD_OBJ  = $(CMD_SRC:%.c=$(B)/%.o)
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/t/%.t)
@@ -37,6 +39,13 @@ deps:
 $(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(V4_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(B)/gen/knowledge_data.c: $(KN_JSON) tools/embed-knowledge.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-knowledge.sh $@ $(KN_JSON)
+
+$(B)/gen/knowledge_data.o: $(B)/gen/knowledge_data.c checks/support/knowledge.h | deps
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(V4_CFLAGS) -c -o $@ $<
 
 # Written afresh: an object of a removed source must not linger in the archive.
 # Written afresh (rm first): an object removed from the tree must not linger.
@@ -134,7 +143,7 @@ FUZZ_FLAGS    = -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefin
                 -fno-sanitize-recover=undefined
 FUZZ_SRC      = $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_TARGETS ?= $(FUZZ_SRC:tests/fuzz/%.c=%)
-FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FB)/%.o)
+FUZZ_LIB_OBJ  = $(LIB_SRC:%.c=$(FB)/%.o) $(FB)/gen/knowledge_data.o
 # -max_len per target (bytes); default 64 KiB.
 FUZZ_MAXLEN_fuzz_hostrange = 256
 FUZZ_MAXLEN_fuzz_versions  = 1024
@@ -144,6 +153,13 @@ FUZZ_ENV      = ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print
 $(FB)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(FB)/gen/knowledge_data.c: $(KN_JSON) tools/embed-knowledge.sh
+	@mkdir -p $(dir $@)
+	sh tools/embed-knowledge.sh $@ $(KN_JSON)
+
+$(FB)/gen/knowledge_data.o: $(FB)/gen/knowledge_data.c | deps
+	$(FUZZ_CC) $(FUZZ_FLAGS) $(V4_CFLAGS) -c -o $@ $<
 
 $(FB)/libv4.a: $(FUZZ_LIB_OBJ)
 	$(AR) rcs $@ $^

@@ -12,6 +12,8 @@
 
 #include "common.h"
 #include "netcfg.h"
+#include "knowledge.h"
+#include "serve_source.h"
 
 #define P_PRELOAD "container-preload"
 #define GIB 1073741824.0
@@ -25,10 +27,13 @@
 	F(SHM_SMALL, FAIL, "the container's /dev/shm is smaller than the shm_gb parameter")                 \
 	F(DEVICE_MISSING, FAIL, "a davinci, davinci_manager, devmm_svm or hisi_hdc device is not passed")   \
 	F(MOUNT_MISSING, FAIL, "a deployment mount (dcmi, hccn.conf, driver, /data) is missing")            \
-	F(CONTAINER_ENV_MISSING, FAIL, "a deployment environment variable is not set in the container")     \
+	F(CONTAINER_ENV_MISSING, FAIL, "a docker run variable of the deployment is not in the vLLM "      \
+	  "processes' environment (running), nor in docker run -e or the serve script's exports")          \
 	F(CONTAINER_ENV_WRONG, FAIL, "a deployment environment variable has another value (timeouts: "      \
 	  "lower)")                                                                                         \
 	F(PRELOAD_MISSING, FAIL, "LD_PRELOAD names a library that does not exist in the container")         \
+	F(PRELOAD_UNSET, WARN, "the vLLM processes get no LD_PRELOAD (the image sets jemalloc's only in "    \
+	  "~/.bashrc, which docker exec and docker run commands do not read)")                          \
 	F(CONTAINER_CONFIG_INVALID, ERROR, "deployment.container or deployment.container_env is malformed") \
 	F(PROBE_FAILED, ERROR, "docker inspect could not be run or read")
 V4_FINDINGS(FINDINGS);
@@ -38,20 +43,28 @@ static const struct v4_param params[] = {
 	{NULL, 0, NULL},
 };
 
-/* The deployment's environment; timeouts are minimums. LD_PRELOAD: "*" = any
- * value (its files must exist). deployment.container_env overrides or adds
- * names; null drops one. */
+/* The environment the deployment's docker run gives (its five -e variables;
+ * the notes export the others in the shell before vllm serve, and each of
+ * those is judged by the check it concerns: HCCL_CONNECT_TIMEOUT by
+ * init-timeout, the interface variables by netif; ASCEND_CONNECT_TIMEOUT and
+ * VLLM_RPC_TIMEOUT are read by nothing at v0.21.0rc1 and not judged). Each is
+ * judged where it takes effect: the running vLLM processes' environment, else
+ * docker run's -e under the serve script's exports. Timeouts are minimums.
+ * deployment.container_env overrides or adds names; null drops one. */
 static const char *const default_env[][2] = {
 	{"HCCL_OP_EXPANSION_MODE", "AIV"},
 	{"TASK_QUEUE_ENABLE", "1"},
 	{"HCCL_BUFFSIZE", "512"},
 	{"VLLM_ASCEND_ENABLE_FLASHCOMM1", "1"},
 	{"PYTORCH_NPU_ALLOC_CONF", "expandable_segments:True"},
-	{"ACL_OP_INIT_MODE", "1"},
-	{"HCCL_CONNECT_TIMEOUT", "7200"},
-	{"ASCEND_CONNECT_TIMEOUT", "10000"},
-	{"VLLM_RPC_TIMEOUT", "1800000"},
-	{"LD_PRELOAD", "*"},
+};
+
+/* Where a variable's value is read: the processes, else the container's
+ * Config.Env under the serve script's exports, else Config.Env alone. */
+struct ctenv {
+	const cJSON *insp;
+	struct serve_cmd cmd;
+	int have_cmd, from_process;
 };
 
 static const char *const default_mounts[] = {"/usr/local/dcmi", "/etc/hccn.conf",
@@ -93,6 +106,45 @@ static const char *env_get(const cJSON *insp, const char *k)
 	return v4_docker_env(insp, k);
 }
 
+/* The node's environment view; -1 while the running server's environment
+ * has not been read yet (probing is not done). */
+static int ctenv_read(const struct v4_node *n, const struct v4_ctx *ctx, const cJSON *insp,
+		      struct ctenv *ce)
+{
+	char *why = NULL;
+	memset(ce, 0, sizeof *ce);
+	ce->insp = insp;
+	ce->have_cmd = node_serve(n, ctx, &ce->cmd, &ce->from_process, &why) == 0;
+	free(why);
+	if (ce->have_cmd && ce->from_process && !ce->cmd.nenv) {
+		serve_free(&ce->cmd);
+		return -1;
+	}
+	return 0;
+}
+
+/* A variable's value as the vLLM processes get it, or NULL. */
+static const char *ctenv_get(const struct ctenv *ce, const char *k)
+{
+	if (ce->have_cmd)
+		return serve_env(&ce->cmd, k);
+	return env_get(ce->insp, k);
+}
+
+/* Where ctenv_get read, for messages. */
+static const char *ctenv_where(const struct ctenv *ce)
+{
+	return ce->from_process ? "the running vLLM processes' environment"
+	       : ce->have_cmd	 ? "docker run -e and the serve script's exports"
+				 : "the container's environment (docker run -e)";
+}
+
+static void ctenv_free(struct ctenv *ce)
+{
+	if (ce->have_cmd)
+		serve_free(&ce->cmd);
+}
+
 static void ct_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		      struct v4_probes *ps)
 {
@@ -103,8 +155,14 @@ static void ct_probes(const struct v4_check *c, const struct v4_node *n, const s
 	if (!word_ok(ct))
 		return;
 	want_inspect(ps, ct);
+	serve_probes(n, ctx, ps);
 	cJSON *insp = read_inspect(n, &absent, &why);
-	size_t np = insp ? v4_preload_paths(env_get(insp, "LD_PRELOAD"), paths, MAX_PRELOAD) : 0;
+	struct ctenv ce;
+	size_t np = 0;
+	if (insp && v4_fact(n, P_PROCS) && ctenv_read(n, ctx, insp, &ce) == 0) {
+		np = v4_preload_paths(ctenv_get(&ce, "LD_PRELOAD"), paths, MAX_PRELOAD);
+		ctenv_free(&ce);
+	}
 	struct sbuf cmd = {0};
 	for (size_t i = 0; i < np; i++)
 		if (path_ok(paths[i]))
@@ -248,14 +306,14 @@ static int is_timeout(const char *name)
 }
 
 /* Judges one expected variable. */
-static void judge_var(const struct v4_rep *h, const cJSON *insp, const char *name, const char *want,
+static void judge_var(const struct v4_rep *h, const struct ctenv *ce, const char *name, const char *want,
 		      int *bad)
 {
-	const char *v = env_get(insp, name);
+	const char *v = ctenv_get(ce, name);
 	char *end = NULL;
 	if (!v) {
-		v4_say(h, CONTAINER_ENV_MISSING, NULL, "%s is not set (-e %s=%s)", name, name,
-		       strcmp(want, "*") ? want : "...");
+		v4_say(h, CONTAINER_ENV_MISSING, NULL, "%s is not set in %s (-e %s=%s)", name,
+		       ctenv_where(ce), name, strcmp(want, "*") ? want : "...");
 		*bad = 1;
 		return;
 	}
@@ -266,14 +324,14 @@ static void judge_var(const struct v4_rep *h, const cJSON *insp, const char *nam
 		if (end != v && *end == 0 && got >= exp)
 			return;
 	}
-	v4_say(h, CONTAINER_ENV_WRONG, NULL, "%s=%s, expected %s%s", name, v,
+	v4_say(h, CONTAINER_ENV_WRONG, NULL, "%s=%s in %s, expected %s%s", name, v, ctenv_where(ce),
 	       is_timeout(name) ? "at least " : "", want);
 	*bad = 1;
 }
 
 /* The expected environment: defaults, then deployment.container_env. -1 when
  * that is not an object of strings / nulls. */
-static int judge_env(const struct v4_rep *h, const cJSON *insp, int *bad)
+static int judge_env(const struct v4_rep *h, const struct ctenv *ce, int *bad)
 {
 	const cJSON *ov = v4_cfg_get(h->ctx->cfg, "deployment.container_env"), *x;
 	if (ov && !cJSON_IsObject(ov))
@@ -283,20 +341,28 @@ static int judge_env(const struct v4_rep *h, const cJSON *insp, int *bad)
 			return -1;
 	for (size_t i = 0; i < V4_ARRAY_LEN(default_env); i++)
 		if (!cJSON_GetObjectItemCaseSensitive(ov, default_env[i][0]))
-			judge_var(h, insp, default_env[i][0], default_env[i][1], bad);
+			judge_var(h, ce, default_env[i][0], default_env[i][1], bad);
 	cJSON_ArrayForEach(x, ov)
 		if (cJSON_IsString(x))
-			judge_var(h, insp, x->string, x->valuestring, bad);
+			judge_var(h, ce, x->string, x->valuestring, bad);
 	return 0;
 }
 
 /* LD_PRELOAD's files exist in the container (the ls -dL fact). */
-static void judge_preload(const struct v4_rep *h, const struct v4_node *n, const cJSON *insp,
+static void judge_preload(const struct v4_rep *h, const struct v4_node *n, const struct ctenv *ce,
 			  int *bad)
 {
 	char paths[MAX_PRELOAD][256], *why = NULL;
-	const char *v = env_get(insp, "LD_PRELOAD");
+	const char *v = ctenv_get(ce, "LD_PRELOAD");
 	size_t np = v4_preload_paths(v, paths, MAX_PRELOAD);
+	if (!v && (ce->have_cmd || !cJSON_GetObjectItemCaseSensitive(
+						  v4_cfg_get(h->ctx->cfg, "deployment.container_env"), "LD_PRELOAD"))) {
+		v4_say(h, PRELOAD_UNSET, NULL,
+		       "no LD_PRELOAD in %s: the image sets jemalloc's LD_PRELOAD only in ~/.bashrc "
+		       "(%s), which a docker exec shell or docker run command does not read; export it "
+		       "before vllm serve", ctenv_where(ce), kn_src(kn_table("v0.21.0rc1"), "env", "LD_PRELOAD"));
+		*bad = 1;
+	}
 	for (size_t i = 0; i < np; i++)
 		if (!path_ok(paths[i])) {
 			v4_say(h, PRELOAD_MISSING, NULL,
@@ -336,11 +402,17 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 	int stopped = judge_basics(h, insp, &bad);
 	judge_devices(h, insp, &bad);
 	judge_mounts(h, insp, &bad);
-	if (judge_env(h, insp, &bad))
+	struct ctenv ce;
+	if (ctenv_read(n, ctx, insp, &ce) != 0) {
+		memset(&ce, 0, sizeof ce);
+		ce.insp = insp;
+	}
+	if (judge_env(h, &ce, &bad))
 		v4_say(h, CONTAINER_CONFIG_INVALID, NULL,
 		       "deployment.container_env must be an object of strings (null drops a name)");
 	else if (!stopped)
-		judge_preload(h, n, insp, &bad);
+		judge_preload(h, n, &ce, &bad);
+	ctenv_free(&ce);
 	if (!bad)
 		v4_say(h, OK, NULL,
 		       "%s runs %s with --net=host, shm %.0fg, %d NPUs + 3 control devices, mounts and env "
@@ -376,16 +448,25 @@ const struct v4_check v4_check_container = {
 		"    -v /usr/local/dcmi:/usr/local/dcmi -v /etc/hccn.conf:/etc/hccn.conf \\\n"
 		"    -v /usr/local/Ascend/driver:/usr/local/Ascend/driver -v /data:/data \\\n"
 		"    -e HCCL_OP_EXPANSION_MODE=AIV -e TASK_QUEUE_ENABLE=1 -e HCCL_BUFFSIZE=512 \\\n"
-		"    -e VLLM_ASCEND_ENABLE_FLASHCOMM1=1 -e ACL_OP_INIT_MODE=1 \\\n"
-		"    -e PYTORCH_NPU_ALLOC_CONF=expandable_segments:True -e HCCL_CONNECT_TIMEOUT=7200 \\\n"
-		"    -e ASCEND_CONNECT_TIMEOUT=10000 -e VLLM_RPC_TIMEOUT=1800000 \\\n"
-		"    -e LD_PRELOAD=/usr/lib/aarch64-linux-gnu/libjemalloc.so.2 IMAGE\n"
+		"    -e VLLM_ASCEND_ENABLE_FLASHCOMM1=1 \\\n"
+		"    -e PYTORCH_NPU_ALLOC_CONF=expandable_segments:True IMAGE\n"
+		"  and export the rest in the shell before vllm serve, as the notes do.\n"
+		"Where judged: these five variables where they take effect: the environment of\n"
+		"  the running vLLM processes (/proc/PID/environ), else docker run's -e under the\n"
+		"  serve script's exports; a value the script exports needs no -e. The other\n"
+		"  variables the notes export are judged by the check they concern\n"
+		"  (HCCL_CONNECT_TIMEOUT: init-timeout; the interface variables: netif);\n"
+		"  ASCEND_CONNECT_TIMEOUT and VLLM_RPC_TIMEOUT are read by nothing at v0.21.0rc1\n"
+		"  (https://github.com/vllm-project/vllm/pull/44128) and not judged. LD_PRELOAD:\n"
+		"  the image writes jemalloc's only into ~/.bashrc (vllm-project/vllm-ascend@\n"
+		"  v0.21.0rc1 Dockerfile:76), which a docker exec shell does not read: WARN when\n"
+		"  the processes get none; its files must exist in the container.\n"
 		"  deployment.container_env ({\"NAME\": \"value\"}, null drops one) and\n"
 		"  deployment.container_mounts (destinations) change what is expected; timeouts\n"
 		"  are minimums. No automatic fix.",
 	.probes_doc = "docker inspect CONTAINER (JSON: State, Config.Image/Env, HostConfig.NetworkMode, "
 		      "ShmSize, Devices, Binds, Mounts); docker exec CONTAINER ls -dL PATH... for the "
-		      "LD_PRELOAD entries (each checked: absolute, plain characters, no ..)",
+		      "LD_PRELOAD entries (each checked: absolute, plain characters, no ..); " SERVE_PROBES_DOC,
 	.fix_doc = NULL,
 	.findings = findings,
 	.params = params,

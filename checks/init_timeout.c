@@ -1,117 +1,127 @@
-/* init-timeout: nothing in the serve command makes engine start-up die on a
- * timeout before DeepSeek-V4-Pro + MTP has loaded.
+/* init-timeout: what the serve command does to engine start-up, judged by the
+ * knowledge table of the node's vllm-ascend version (knowledge.h).
  *
  * Failure 5 of the reference deployment: with enable_balance_scheduling the
- * engine init died after 5 minutes: the front end waits 5 minutes, loading
- * V4 + MTP takes 7. Loads took 7-10 minutes, at or over the 600 s default of
- * VLLM_ENGINE_READY_TIMEOUT_S (the tutorial sets 3600). */
+ * engine init died after 5 minutes. No code path at v0.21.0rc1 ties balance
+ * scheduling to a start-up timer (the BalanceScheduler is a scheduler patch;
+ * the only 5-minute timer, HANDSHAKE_TIMEOUT_MINS, ends before the model
+ * loads), so this is reported as the deployment's observation (WARN), never
+ * with a mechanism. VLLM_ENGINE_READY_TIMEOUT_S does not bound the load and
+ * VLLM_RPC_TIMEOUT is read by nothing: neither is judged. HCCL_CONNECT_TIMEOUT
+ * must lie in CANN's documented range [120, 7200]. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "knowledge.h"
 #include "serve_source.h"
 
 #define FINDINGS(F)                                                                                 \
-	F(OK, PASS, "no balance scheduling; timeouts cover the expected load time")                 \
-	F(BALANCE_SCHEDULING, FAIL, "enable_balance_scheduling is on: init dies after 5 minutes")   \
-	F(READY_TIMEOUT_SHORT, WARN, "VLLM_ENGINE_READY_TIMEOUT_S is below the expected load time") \
-	F(HCCL_CONNECT_TIMEOUT_SHORT, WARN, "HCCL_CONNECT_TIMEOUT is below the minimum")            \
-	F(RPC_TIMEOUT_SHORT, WARN, "VLLM_RPC_TIMEOUT is below the minimum")                         \
-	F(TIMEOUT_INVALID, WARN, "a timeout variable is not a positive integer")                    \
+	F(OK, PASS, "no balance scheduling; HCCL_CONNECT_TIMEOUT within CANN's range")              \
+	F(BALANCE_SCHEDULING, WARN, "enable_balance_scheduling is on: the reference deployment "    \
+	  "saw engine init die after 5 minutes with it (an observation: no code path explains it)") \
+	F(HCCL_CONNECT_TIMEOUT_RANGE, WARN, "HCCL_CONNECT_TIMEOUT is not an integer in CANN's "     \
+	  "documented range [120, 7200] s")                                                          \
+	F(TIMEOUT_INVALID, WARN, "VLLM_ENGINE_READY_TIMEOUT_S is not a positive integer (vLLM "     \
+	  "parses it with int())")                                                                   \
 	F(INIT_CONFIG_INVALID, FAIL, "--additional-config is not a JSON object")                    \
 	SERVE_FINDINGS(F)
 V4_FINDINGS(FINDINGS);
 
-static const struct v4_param params[] = {
-	{"expected_load_s", 600, "expected model load time, s (the deployment's loads took 7-10 min)"},
-	{"hccl_connect_min_s", 600, "lowest sensible HCCL_CONNECT_TIMEOUT, s (tutorials: 1200-7200)"},
-	{"rpc_timeout_min_ms", 600000, "lowest sensible VLLM_RPC_TIMEOUT, ms (vLLM default 10000; "
-				       "tutorials 1800000-3600000)"},
-	{NULL, 0, NULL},
-};
+#define HCCL_MIN 120
+#define HCCL_MAX 7200
 
-/* One timeout variable and how it is judged. */
-struct timeout {
-	const char *name;
-	int code; /* its finding when below the minimum */
-	const char *param, *unit;
-	double def;       /* the default in force when unset */
-	int unset;        /* judge when unset: 0 never, 1 running process only, 2 always */
-	const char *hint; /* what to do */
-};
+/* 1 when the table's tag is newer than v0.21.0rc1, where the environment
+ * variable alone switches the BalanceScheduler on (v0.23.0
+ * patch_balance_schedule.py:34-46; at v0.21.0rc1 only the key does). */
+static int env_switches_scheduler(const cJSON *t)
+{
+	const cJSON *x = cJSON_GetObjectItemCaseSensitive(t, "vllm_ascend");
+	return cJSON_IsString(x) && v4_version_cmp(x->valuestring + (x->valuestring[0] == 'v'), "0.21.0rc1") > 0;
+}
 
-static const struct timeout timeouts[] = {
-	{"VLLM_ENGINE_READY_TIMEOUT_S", READY_TIMEOUT_SHORT, "expected_load_s", "s", 600, 2,
-	 "loading V4-Pro + MTP took 7-10 minutes; set it to 3600 as the tutorial does (vllm-ascend "
-	 "v0.21.0rc1 docs/source/tutorials/models/DeepSeek-V4-Pro.md)"},
-	{"HCCL_CONNECT_TIMEOUT", HCCL_CONNECT_TIMEOUT_SHORT, "hccl_connect_min_s", "s", 0, 0,
-	 "link set-up waits for the slowest rank; the deployment exports 7200"},
-	{"VLLM_RPC_TIMEOUT", RPC_TIMEOUT_SHORT, "rpc_timeout_min_ms", "ms", 10000, 1,
-	 "the deployment exports 1800000 (tutorials up to 3600000)"},
-};
+/* 1 when an environment value is an integer other than 0 (bool(int(value))). */
+static int env_int_true(const char *v)
+{
+	char *end = NULL;
+	long x = v ? strtol(v, &end, 10) : 0;
+	return v && end != v && *end == 0 && x != 0;
+}
 
-/* Where balance scheduling is switched on, or NULL. */
-static const char *balance_on(const struct serve_cmd *cmd, const cJSON *ac)
+/* Where balance scheduling is switched on for the table t, or NULL; *src its source. */
+static const char *balance_on(const cJSON *t, const struct serve_cmd *cmd, const cJSON *ac,
+			      const char **src)
 {
 	const char *env = serve_env(cmd, "VLLM_ASCEND_BALANCE_SCHEDULING");
-	if (json_truthy(json_path(ac, "enable_balance_scheduling")))
-		return "--additional-config enable_balance_scheduling";
-	if (json_truthy(json_path(ac, "scheduler_config.enable_balance_scheduling")))
-		return "--additional-config scheduler_config.enable_balance_scheduling";
-	if (env && (strcmp(env, "1") == 0 || strcmp(env, "true") == 0 || strcmp(env, "True") == 0))
-		return "VLLM_ASCEND_BALANCE_SCHEDULING=1";
+	*src = kn_src(t, "additional_config", "enable_balance_scheduling");
+	if (kn_key_read(t, "scheduler_config.enable_balance_scheduling") == 1) {
+		const cJSON *nested = json_path(ac, "scheduler_config.enable_balance_scheduling");
+		*src = kn_src(t, "additional_config", "scheduler_config.enable_balance_scheduling");
+		if (nested)
+			return json_truthy(nested) ? "--additional-config scheduler_config.enable_balance_scheduling" : NULL;
+	}
+	const cJSON *top = json_path(ac, "enable_balance_scheduling");
+	if (top)
+		return json_truthy(top) ? "--additional-config enable_balance_scheduling" : NULL;
+	if (env_switches_scheduler(t) && env_int_true(env))
+		return "VLLM_ASCEND_BALANCE_SCHEDULING (no additional-config key)";
 	return NULL;
 }
 
-/* Parses a positive integer; 0 when it is not one. */
-static int positive(const char *s, double *v)
+/* Parses an integer; 0 when it is not one. */
+static int integer(const char *s, long long *v)
 {
 	char *end = NULL;
-	long long x = s ? strtoll(s, &end, 10) : 0;
-	*v = (double)x;
-	return s && end != s && !*end && x > 0;
+	*v = s ? strtoll(s, &end, 10) : 0;
+	return s && end != s && !*end;
 }
 
-/* Judges one timeout variable; returns findings added. */
-static int judge_timeout(const struct v4_rep *h, const struct timeout *t, const struct serve_cmd *cmd,
-			 int fp, cJSON *vals, cJSON **ev)
+/* HCCL_CONNECT_TIMEOUT in CANN's range, and VLLM_ENGINE_READY_TIMEOUT_S an
+ * integer; the values go into evidence. Returns findings added. */
+static int judge_timeouts(const struct v4_rep *h, const cJSON *t, const struct serve_cmd *cmd,
+			  cJSON *vals, cJSON **ev)
 {
-	const struct v4_check *c = h->check;
-	const char *s = serve_env(cmd, t->name);
-	double v = t->def, min = v4_param(h->ctx, c, t->param);
-	if (s && !positive(s, &v)) {
-		cJSON_AddStringToObject(vals, t->name, s);
+	const char *hc = serve_env(cmd, "HCCL_CONNECT_TIMEOUT");
+	const char *rt = serve_env(cmd, "VLLM_ENGINE_READY_TIMEOUT_S");
+	const char *ex = serve_env(cmd, "VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS");
+	long long v;
+	int bad = 0;
+	cJSON_AddStringToObject(vals, "HCCL_CONNECT_TIMEOUT", hc ? hc : "unset (120 s)");
+	cJSON_AddStringToObject(vals, "VLLM_ENGINE_READY_TIMEOUT_S",
+				rt ? rt : "unset (600 s; bounds only the wait after wait_for_engine_startup(), not the load)");
+	cJSON_AddStringToObject(vals, "VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS",
+				ex ? ex : env_switches_scheduler(t)
+						  ? "unset (vllm-ascend raises it to 3000)"
+						  : "unset (vLLM's 300 s: vllm-ascend raises it only from v0.23.0)");
+	if (hc && (!integer(hc, &v) || v < HCCL_MIN || v > HCCL_MAX) && ++bad)
+		v4_say(h, HCCL_CONNECT_TIMEOUT_RANGE, take_json(ev),
+		       "HCCL_CONNECT_TIMEOUT=%s is outside CANN's documented range: an integer in [%d, %d] "
+		       "s (%s)", hc, HCCL_MIN, HCCL_MAX, kn_src(t, "env", "HCCL_CONNECT_TIMEOUT"));
+	if (rt && (!integer(rt, &v) || v <= 0) && ++bad)
 		v4_say(h, TIMEOUT_INVALID, take_json(ev),
-		       "%s=%s is not a positive integer (%s)", t->name, s, t->unit);
-		return 1;
-	}
-	if (!s && (t->unset == 0 || (t->unset == 1 && !fp))) {
-		cJSON_AddNullToObject(vals, t->name); /* not in force here, or not known */
-		return 0;
-	}
-	cJSON_AddNumberToObject(vals, t->name, v);
-	if (v >= min)
-		return 0;
-	v4_say(h, t->code, take_json(ev),
-	       "%s is %.0f %s%s, below %.0f %s (checks.%s.%s): %s", t->name, v, t->unit,
-	       s ? "" : " (default: not set)", min, t->unit, c->id, t->param, t->hint);
-	return 1;
+		       "VLLM_ENGINE_READY_TIMEOUT_S=%s is not a positive integer: vLLM's int() fails on "
+		       "it (%s)", rt, kn_src(t, "env", "VLLM_ENGINE_READY_TIMEOUT_S"));
+	return bad;
 }
 
 /* Balance scheduling and config validity; returns findings added. */
-static int judge_balance(const struct v4_rep *h, const struct serve_cmd *cmd, cJSON **ev)
+static int judge_balance(const struct v4_rep *h, const cJSON *t, const struct serve_cmd *cmd, cJSON **ev)
 {
 	cJSON *ac = NULL;
 	char *err = NULL;
+	const char *src;
 	int bad = 0;
 	if (serve_json_opt(cmd, "--additional-config", &ac, &err) < 0 && ++bad)
 		v4_say(h, INIT_CONFIG_INVALID, take_json(ev), "%s", err);
-	const char *where = balance_on(cmd, ac);
+	const char *where = balance_on(t, cmd, ac, &src);
+	const cJSON *obs = kn_entry(t, "observations", "balance_scheduling_init_5min");
 	if (where && ++bad)
 		v4_say(h, BALANCE_SCHEDULING, take_json(ev),
-		       "%s: engine init dies after 5 minutes (the front end waits 5 minutes, loading "
-		       "V4 + MTP takes 7): remove it", where);
+		       "balance scheduling is on (%s, %s): the reference deployment saw engine init die "
+		       "after 5 minutes with it while V4 + MTP took 7 minutes to load (%s); no code path "
+		       "at vllm-ascend %s explains it. Watch start-up, or leave it off",
+		       where, src, kn_str(obs, "source") ? kn_str(obs, "source") : "observed", kn_str(t, "vllm_ascend"));
 	cJSON_Delete(ac);
 	free(err);
 	return bad;
@@ -124,19 +134,20 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	int fp;
 	if (serve_for_check(h, n, &cmd, &fp))
 		return;
+	struct kn_pick kp;
+	kn_pick_node(n, h->ctx, &kp);
 	cJSON *ev = serve_evidence(&cmd, fp), *vals = cJSON_CreateObject();
 	cJSON_AddItemToObject(ev, "timeouts", vals);
-	int bad = judge_balance(h, &cmd, &ev);
-	for (size_t i = 0; i < V4_ARRAY_LEN(timeouts); i++)
-		bad += judge_timeout(h, &timeouts[i], &cmd, fp, vals, &ev);
+	cJSON_AddStringToObject(ev, "knowledge_table", kp.tag);
+	int bad = judge_balance(h, kp.t, &cmd, &ev);
+	bad += judge_timeouts(h, kp.t, &cmd, vals, &ev);
+	const char *hc = serve_env(&cmd, "HCCL_CONNECT_TIMEOUT");
 	if (!bad)
-		v4_say(h, OK, take_json(&ev),
-		       "no balance scheduling; engine-ready timeout %s s covers the expected %.0f s load",
-		       serve_env(&cmd, "VLLM_ENGINE_READY_TIMEOUT_S") ? serve_env(&cmd, "VLLM_ENGINE_READY_TIMEOUT_S")
-								      : "600 (default)",
-		       v4_param(h->ctx, h->check, "expected_load_s"));
+		v4_say(h, OK, take_json(&ev), "no balance scheduling; HCCL_CONNECT_TIMEOUT %s within [%d, %d] s",
+		       hc ? hc : "120 (default)", HCCL_MIN, HCCL_MAX);
 	cJSON_Delete(ev);
 	serve_free(&cmd);
+	kn_pick_free(&kp);
 }
 
 /* The serve command probes. */
@@ -144,34 +155,46 @@ static void init_probes(const struct v4_check *c, const struct v4_node *n, const
 			struct v4_probes *ps)
 {
 	serve_probes(n, ctx, ps);
+	kn_probes(n, ctx, ps);
 }
 
 const struct v4_check v4_check_init_timeout = {
 	.id = "init-timeout",
 	.title = "engine start-up outlives the model load (no balance scheduling, long enough timeouts)",
 	.explain =
-		"Symptom: engine init dies after about 5 minutes (\"Did not receive response from\n"
-		"  front-end process within 5 minutes\") or after 600 s (\"Timed out waiting for engine\n"
-		"  core processes to start ... VLLM_ENGINE_READY_TIMEOUT_S\"), failure 5 of the\n"
-		"  reference deployment.\n"
-		"Cause: with enable_balance_scheduling (top level or scheduler_config in\n"
-		"  --additional-config, or VLLM_ASCEND_BALANCE_SCHEDULING=1) the front end waits 5\n"
-		"  minutes while loading V4 + MTP takes 7; no config check rejects it on PD-mixed\n"
-		"  (vllm-ascend v0.21.0rc1 vllm_ascend/platform.py refuses it only with a KV-transfer\n"
-		"  role other than kv_both), so this is the deployment's empirical rule. Loads took\n"
-		"  7-10 minutes, at or over VLLM_ENGINE_READY_TIMEOUT_S's 600 s default (the\n"
-		"  tutorial sets 3600).\n"
-		"Minimums judged: VLLM_ENGINE_READY_TIMEOUT_S >= expected_load_s (600 s); explicitly\n"
-		"  set HCCL_CONNECT_TIMEOUT >= 600 s (tutorials 1200-7200; link set-up waits for the\n"
-		"  slowest rank); VLLM_RPC_TIMEOUT >= 600000 ms (vLLM default 10000; tutorials\n"
-		"  1800000-3600000; unset counts as 10000 only for a running process, whose\n"
-		"  environment is known).\n"
-		"Fix: remove enable_balance_scheduling; export VLLM_ENGINE_READY_TIMEOUT_S=3600 and the\n"
-		"  deployment's HCCL_CONNECT_TIMEOUT=7200 VLLM_RPC_TIMEOUT=1800000 before vllm serve.",
+		"Symptom: engine init dies after about 5 minutes with enable_balance_scheduling\n"
+		"  (failure 5 of the reference deployment), or HCCL link set-up gives up.\n"
+		"Balance scheduling (WARN, an observation): the reference deployment saw engine\n"
+		"  init die after 5 minutes with enable_balance_scheduling while V4 + MTP took 7\n"
+		"  minutes to load. No code path at vllm-ascend v0.21.0rc1 explains it: the\n"
+		"  BalanceScheduler is a scheduler patch (vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/patch/platform/patch_balance_schedule.py:31-33), and the only\n"
+		"  5-minute timer, HANDSHAKE_TIMEOUT_MINS, is an engine core's wait for the front\n"
+		"  end's reply before the model loads. At v0.21.0rc1 only the top-level key\n"
+		"  switches the scheduler on (scheduler_config.* is not read; the variable\n"
+		"  VLLM_ASCEND_BALANCE_SCHEDULING=1 alone does not, ascend_config.py:77-82; from\n"
+		"  v0.23.0 it does; at v0.25.1rc1 scheduler_config.enable_balance_scheduling wins\n"
+		"  over the legacy top-level key). Its crashes (PD roles, a non-integer variable)\n"
+		"  are serve-args'.\n"
+		"HCCL_CONNECT_TIMEOUT (WARN): CANN documents an integer in [120, 7200] s, default\n"
+		"  120 (https://www.hiascend.com/document/detail/zh/CANNCommunityEdition/900beta2/\n"
+		"  maintenref/envvar/envref_07_0077.html), read by HCCL in the workers: judged in\n"
+		"  the processes' environment (pre-deploy: the script's exports over the\n"
+		"  container's env). The deployment exports 7200.\n"
+		"Not judged: VLLM_ENGINE_READY_TIMEOUT_S bounds only the wait after\n"
+		"  wait_for_engine_startup(), which has no deadline and covers the load\n"
+		"  (https://github.com/vllm-project/vllm/issues/48031): its value is evidence\n"
+		"  only (a non-integer is TIMEOUT_INVALID: vLLM's int() fails). VLLM_RPC_TIMEOUT\n"
+		"  is read by nothing (https://github.com/vllm-project/vllm/pull/44128).\n"
+		"  VLLM_EXECUTE_MODEL_TIMEOUT_SECONDS (vLLM 300 s) is evidence: vllm-ascend raises\n"
+		"  it to 3000 only from v0.23.0 (vllm-project/vllm-ascend@v0.23.0\n"
+		"  vllm_ascend/platform.py:1274-1281).\n"
+		"Fix: leave enable_balance_scheduling off, or watch start-up when it is on; keep\n"
+		"  HCCL_CONNECT_TIMEOUT within [120, 7200].",
 	.probes_doc = SERVE_PROBES_DOC,
 	.fix_doc = NULL,
 	.findings = findings,
-	.params = params,
+	.params = NULL,
 	.probes = init_probes,
 	.evaluate_node = judge_node,
 	.fix = NULL,

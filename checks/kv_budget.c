@@ -39,6 +39,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "knowledge.h"
 #include "serve_source.h"
 
 #define P_LOG "serve-log"
@@ -47,7 +48,8 @@
 	F(OK, PASS, "the memory plan leaves room for HCCL, graphs and the runtime peak")                    \
 	F(KV_HEADROOM_SHORT, FAIL, "what util leaves outside the pool cannot hold HCCL + graphs + runtime " \
 	  "peak")                                                                                           \
-	F(KV_NZ_CRASH, FAIL, "enable_kv_nz is set: vllm-ascend raises at start outside a PD decode node")   \
+	F(KV_NZ_CRASH, FAIL, "enable_kv_nz (top level) is on where vllm-ascend raises at start: every "    \
+	  "node for DeepSeek-V4 / V3.2 (index_topk), else outside a PD decode node")                       \
 	F(KV_POOL_SHORT, WARN, "the estimated KV pool is smaller than max-model-len needs")                 \
 	F(KV_LOG_SHORT, FAIL, "the engine log's KV cache cannot hold one max-model-len request")            \
 	F(KV_MODEL_DRIFT, WARN, "the engine log's KV memory differs from the profile: recalibrate")         \
@@ -86,7 +88,7 @@ static double buffsize(const struct v4_check *c, const struct v4_ctx *ctx, const
 	char *end = NULL;
 	double d = v ? strtod(v, &end) : 0;
 	if (v && end != v && !*end && d > 0) {
-		*src = fp ? "process environment" : "command exports";
+		*src = fp ? "process environment" : "serve script's exports over the container's env";
 		return d;
 	}
 	*src = fp ? "CANN default (not in the process environment)" : "checks.kv-budget.hccl_buffsize_mb";
@@ -94,11 +96,13 @@ static double buffsize(const struct v4_check *c, const struct v4_ctx *ctx, const
 }
 
 /* Fills the options part of the plan; -1 with *why when one is not a number. */
-static int plan_options(const struct serve_cmd *cmd, struct plan *p, char **why)
+static int plan_options(const struct serve_cmd *cmd, const cJSON *t, struct plan *p, char **why)
 {
 	double kvb = 0;
+	/* unset: 2048 on devices under 70 GiB (vLLM's default; defaults/max_num_batched_tokens_unset) */
+	double batched_unset = kn_default_num(t, "max_num_batched_tokens_unset", 2048);
 	if (serve_num_or(cmd, "--gpu-memory-utilization", 0.9, &p->util) ||
-	    serve_num_or(cmd, "--max-num-batched-tokens", 8192, &p->batched) ||
+	    serve_num_or(cmd, "--max-num-batched-tokens", batched_unset, &p->batched) ||
 	    serve_num_or(cmd, "--max-model-len", 0, &p->max_len) ||
 	    serve_num_or(cmd, "--kv-cache-memory", 0, &kvb) || p->util <= 0 || p->util > 1) {
 		*why = xstrdup("--gpu-memory-utilization, --max-num-batched-tokens, --max-model-len or "
@@ -111,12 +115,12 @@ static int plan_options(const struct serve_cmd *cmd, struct plan *p, char **why)
 }
 
 /* Computes the plan from the command and the profile; -1 with *why. */
-static int make_plan(const struct v4_check *c, const struct v4_ctx *ctx, const struct serve_cmd *cmd,
-		     int fp, struct plan *p, char **why)
+static int make_plan(const struct v4_check *c, const struct v4_ctx *ctx, const cJSON *t,
+		     const struct serve_cmd *cmd, int fp, struct plan *p, char **why)
 {
 	memset(p, 0, sizeof *p);
 	p->log_kv_gib = p->log_tokens = -1;
-	if (plan_options(cmd, p, why))
+	if (plan_options(cmd, t, p, why))
 		return -1;
 	p->total = v4_param(ctx, c, "hbm_torch_mib");
 	p->weights = v4_param(ctx, c, "weights_gib") * 1024;
@@ -201,41 +205,53 @@ static void add_evidence(cJSON *ev, const struct plan *p)
 		cJSON_AddStringToObject(ev, "log", p->log_why);
 }
 
-/* The key path of a true enable_kv_nz anywhere in j, or 0. */
-static int find_kv_nz(const cJSON *j, struct sbuf *path)
+/* 1 when the model has index_topk (DeepSeek-V4, V3.2) by path or tokenizer
+ * mode; 0 for another DeepSeek (MLA without index_topk); -1 not DeepSeek. */
+static int model_kind(const struct serve_cmd *c)
 {
-	for (const cJSON *x = j ? j->child : NULL; x; x = x->next) {
-		if (x->string && strcmp(x->string, "enable_kv_nz") == 0 && json_truthy(x)) {
-			sbuf_adds(path, x->string);
-			return 1;
-		}
-		if (cJSON_IsObject(x) && find_kv_nz(x, path)) {
-			char *inner = sbuf_take(path);
-			sbuf_printf(path, "%s.%s", x->string ? x->string : "?", inner);
-			free(inner);
-			return 1;
-		}
-	}
-	return 0;
+	const char *m = c->model ? c->model : serve_get(c, "--model");
+	const char *tm = serve_get(c, "--tokenizer-mode");
+	if ((m && (strcasestr(m, "deepseek-v4") || strcasestr(m, "deepseek_v4") || strcasestr(m, "v3.2"))) ||
+	    (tm && strcmp(tm, "deepseek_v4") == 0))
+		return 1;
+	return (m && strcasestr(m, "deepseek")) ? 0 : -1;
 }
 
-/* KV_NZ_CRASH or KV_CONFIG_INVALID from --additional-config; returns findings added. */
-static int judge_kv_nz(const struct v4_rep *h, const struct serve_cmd *cmd, cJSON **ev)
+/* 1 when --kv-transfer-config makes the node a kv_consumer. */
+static int is_consumer(const struct serve_cmd *cmd)
+{
+	cJSON *j = NULL;
+	char *err = NULL;
+	int r = serve_json_opt(cmd, "--kv-transfer-config", &j, &err) > 0;
+	const cJSON *role = cJSON_GetObjectItemCaseSensitive(j, "kv_role");
+	r = r && cJSON_IsString(role) && strcmp(role->valuestring, "kv_consumer") == 0;
+	cJSON_Delete(j);
+	free(err);
+	return r;
+}
+
+/* KV_NZ_CRASH or KV_CONFIG_INVALID from --additional-config, by the table: only
+ * the top-level key is read; on a model with index_topk (or not DeepSeek MLA)
+ * RuntimeError on every node, else NotImplementedError off a kv_consumer.
+ * Returns findings added. */
+static int judge_kv_nz(const struct v4_rep *h, const cJSON *t, const struct serve_cmd *cmd, cJSON **ev)
 {
 	cJSON *ac = NULL;
 	char *err = NULL;
-	struct sbuf path = {0};
 	int bad = 0, rc = serve_json_opt(cmd, "--additional-config", &ac, &err);
+	int kind = model_kind(cmd);
+	const char *id = kind != 0 ? "kv_nz_index_topk" : "kv_nz_not_consumer";
+	const cJSON *e = kn_entry(t, "crashes", id);
 	if (rc < 0 && ++bad)
 		v4_say(h, KV_CONFIG_INVALID, take_json(ev), "%s", err);
-	else if (rc > 0 && find_kv_nz(ac, &path) && ++bad)
+	else if (rc > 0 && json_truthy(cJSON_GetObjectItemCaseSensitive(ac, "enable_kv_nz")) &&
+		 (kind != 0 || !is_consumer(cmd)) && ++bad)
 		v4_say(h, KV_NZ_CRASH, take_json(ev),
-		       "--additional-config sets %s: vllm-ascend raises NotImplementedError (\"only "
-		       "supported in pd scenario and can only be used in D node\") on a PD-mixed "
-		       "deployment, and V4's compressed attention is not pure MLA (vllm-ascend "
-		       "v0.21.0rc1 vllm_ascend/ascend_config.py): "
-		       "remove it", path.s);
-	sbuf_free(&path);
+		       "--additional-config enable_kv_nz: vllm-ascend %s raises %s (\"%s\") at start%s "
+		       "(%s): remove it", kn_str(t, "vllm_ascend"), kn_str(e, "exception"), kn_str(e, "message"),
+		       kind == 1 ? " on every node for a model with index_topk (DeepSeek-V4, V3.2), kv_consumer too"
+		       : kind < 0 ? " for a model that is not DeepSeek MLA" : " outside a PD decode (kv_consumer) node",
+		       kn_src(t, "crashes", id));
 	cJSON_Delete(ac);
 	free(err);
 	return bad;
@@ -290,8 +306,10 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	if (serve_for_check(h, n, &cmd, &fp))
 		return;
 	cJSON *ev = serve_evidence(&cmd, fp);
-	int bad = judge_kv_nz(h, &cmd, &ev);
-	if (make_plan(h->check, h->ctx, &cmd, fp, &p, &why) == 0) {
+	struct kn_pick kp;
+	kn_pick_node(n, h->ctx, &kp);
+	int bad = judge_kv_nz(h, kp.t, &cmd, &ev);
+	if (make_plan(h->check, h->ctx, kp.t, &cmd, fp, &p, &why) == 0) {
 		read_log(n, &p);
 		add_evidence(ev, &p);
 		bad += judge_plan(h, &p, &ev) + judge_log(h, &p, &ev);
@@ -308,6 +326,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	cJSON_Delete(ev);
 	free(why);
 	serve_free(&cmd);
+	kn_pick_free(&kp);
 }
 
 /* 1 when a vLLM API server runs on the node (per the listing). */
@@ -327,6 +346,7 @@ static void kv_probes(const struct v4_check *c, const struct v4_node *n, const s
 {
 	const char *ct = v4_cfg_str(ctx->cfg, "deployment.container", NULL);
 	serve_probes(n, ctx, ps);
+	kn_probes(n, ctx, ps);
 	if (ct && word_ok(ct) && serving(n))
 		v4_probe_add(ps, P_LOG, -1, 0, "docker logs --tail 2000 %s 2>&1", ct);
 }
@@ -345,8 +365,15 @@ const struct v4_check v4_check_kv_budget = {
 		"  vllm_ascend/worker/worker.py) are allocated later from the (1 - u) rest, and the\n"
 		"  runtime peak must still fit. At 0.97 the 1M-token KV (16.6 GB per NPU) fills the\n"
 		"  card and only 136 MB stays free; 0.93 with --max-num-batched-tokens 2048 holds.\n"
-		"  enable_kv_nz raises NotImplementedError outside a PD decode node\n"
-		"  (vllm_ascend/ascend_config.py).\n"
+		"  enable_kv_nz (only the top-level key is read) raises RuntimeError \"enable_kv_nz is\n"
+		"  only supported for mla currently.\" on every node, kv_consumer too, for models with\n"
+		"  index_topk (DeepSeek-V4, V3.2; vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/ascend_config.py:232-243), NotImplementedError outside a PD decode node\n"
+		"  for other DeepSeek MLA models (:244-247). --max-num-batched-tokens unset is 2048\n"
+		"  on devices under 70 GiB (vLLM's default, from the knowledge table). HCCL_BUFFSIZE\n"
+		"  is read where it takes effect: the vLLM processes' environment, else the serve\n"
+		"  script's exports over the container's env (CANN, https://www.hiascend.com/\n"
+		"  document/detail/zh/canncommercial/latest/maintenref/envvar/envref_07_0080.html).\n"
 		"The profile (DeepSeek-V4-Pro-w4a8, 910B2; all overridable as checks.kv-budget.*):\n"
 		"  60.96 GiB total, 28 GiB weights, 16.6 KiB KV per token, HCCL_BUFFSIZE 512,\n"
 		"  graphs 713 MiB (from 136 MB at 0.97), runtime peak 512 MiB + 0.75 MiB per batched\n"

@@ -3,10 +3,15 @@
  * Failure 3 of the reference deployment: cross-node gloo failed on the
  * 127.0.0.1 loopback because the DP engine-core processes had no interface
  * variables. bond1 must exist, be up (slaves too) and hold the node's
- * address; HCCL_IF_IP and the *_SOCKET_IFNAME variables must name it in the
- * container and in every running vLLM process (sitecustomize.py puts them
- * back); the hostname must not resolve to loopback. (--data-parallel-address
- * is serve-args' to judge: ARGS_DP_ADDRESS.) */
+ * address; HCCL_IF_IP, HCCL_SOCKET_IFNAME and GLOO_SOCKET_IFNAME must select
+ * it where they take effect: in every running vLLM process (engine cores and
+ * workers inherit the server's environment), else before deploy in the serve
+ * script's exports over the container's env. HCCL_SOCKET_IFNAME is resolved
+ * against the node's interfaces (prefixes, =name, ^exclusions; HCCL_IF_IP
+ * wins over it); TP_SOCKET_IFNAME is read by nothing in this stack and not
+ * judged. sitecustomize.py is deployment policy: WARN only when a process
+ * lacks a variable. The hostname must not resolve to loopback.
+ * (--data-parallel-address is serve-args' to judge: ARGS_DP_ADDRESS.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,10 +38,13 @@
 	  "an interface variable is neither in the environment nor set by sitecustomize.py") \
 	F(IFNAME_ENV_WRONG, FAIL,                                                            \
 	  "HCCL_IF_IP or a *_SOCKET_IFNAME variable names another address or interface")     \
-	F(SITECUSTOMIZE_MISSING, FAIL,                                                       \
-	  "sitecustomize.py is not in the container's site-packages")                        \
+	F(IFNAME_LIST, WARN,                                                                 \
+	  "GLOO_SOCKET_IFNAME lists several interfaces: gloo uses each in turn, so each "      \
+	  "must reach the other nodes")                                                      \
+	F(SITECUSTOMIZE_MISSING, WARN,                                                       \
+	  "a process lacks an interface variable and no sitecustomize.py sets it (policy)")  \
 	F(SITECUSTOMIZE_INCOMPLETE, WARN,                                                    \
-	  "sitecustomize.py does not set every interface variable")                          \
+	  "a process lacks an interface variable sitecustomize.py does not set (policy)")    \
 	F(HOSTNAME_LOOPBACK, FAIL,                                                           \
 	  "the hostname resolves to a loopback address (gloo binds to it)")                  \
 	F(HOSTNAME_UNRESOLVED, WARN,                                                         \
@@ -54,7 +62,6 @@ static const struct {
 } env_vars[] = {
 	{"HCCL_IF_IP", 1},
 	{"GLOO_SOCKET_IFNAME", 0},
-	{"TP_SOCKET_IFNAME", 0},
 	{"HCCL_SOCKET_IFNAME", 0},
 };
 #define NVARS V4_ARRAY_LEN(env_vars)
@@ -230,27 +237,100 @@ static const char *want_of(size_t i, const char *addr, const char *bif)
 /* What judge_env reports. */
 enum { ENV_WRONG_ONLY = 1, ENV_MISSING_ONLY = 2, ENV_BOTH = 3 };
 
-/* Judges one environment (container, config script or process) against the
- * variables: wrong values, and/or missing ones that sitecustomize.py does not
- * set right. */
+/* 1 when interface name matches one HCCL_SOCKET_IFNAME entry ("=name"
+ * exact, else a prefix). */
+static int hccl_entry_match(const char *ent, size_t el, const char *name)
+{
+	if (el && ent[0] == '=')
+		return strlen(name) == el - 1 && strncmp(name, ent + 1, el - 1) == 0;
+	return el && strncmp(name, ent, el) == 0;
+}
+
+/* The interface HCCL_SOCKET_IFNAME v selects on this node (CANN: a comma
+ * list of prefixes or =names, the first match used; ^ excludes), or NULL. */
+static const char *hccl_selects(const char *v, const struct v4_iplinks *links)
+{
+	int excl = v[0] == '^';
+	const char *list = v + excl;
+	if (excl) { /* the first interface not excluded, loopback aside */
+		for (size_t i = 0; i < links->n; i++) {
+			const char *nm = links->v[i].ifname;
+			if (strcmp(nm, "lo") == 0)
+				continue;
+			int out = 0;
+			for (const char *p = list; *p && !out; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+				out = hccl_entry_match(p, strcspn(p, ","), nm);
+			if (!out)
+				return nm;
+		}
+		return NULL;
+	}
+	for (const char *p = list; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ','))
+		for (size_t i = 0; i < links->n; i++)
+			if (hccl_entry_match(p, strcspn(p, ","), links->v[i].ifname))
+				return links->v[i].ifname;
+	return NULL;
+}
+
+/* GLOO_SOCKET_IFNAME v: 0 right (bif alone), 1 a list holding bif whose names
+ * all exist, -1 wrong. */
+static int gloo_judge(const char *v, const struct v4_iplinks *links, const char *bif)
+{
+	int has = 0, n = 0;
+	if (strcmp(v, bif) == 0)
+		return 0;
+	for (const char *p = v; *p; p += strcspn(p, ",") + (p[strcspn(p, ",")] == ',')) {
+		char name[64];
+		size_t k = strcspn(p, ",");
+		if (!k || k >= sizeof name)
+			return -1;
+		memcpy(name, p, k);
+		name[k] = 0;
+		if (!v4_ip_link(links, name))
+			return -1;
+		has |= strcmp(name, bif) == 0;
+		n++;
+	}
+	return has && n > 1 ? 1 : -1;
+}
+
+/* Judges one environment (config script or process) against the variables:
+ * wrong values, and/or missing ones that sitecustomize.py does not set right
+ * (counted in *missing). */
 static void judge_env(const struct v4_rep *h, const char *where,
 		      const char *(*get)(const void *, const char *), const void *env, int what,
-		      const struct netif *x, const char *bif, int *bad)
+		      const struct netif *x, const char *bif, int *bad, int *missing)
 {
+	const char *ip = get(env, "HCCL_IF_IP");
+	int ip_ok = ip && x->addr && strcmp(ip, x->addr) == 0;
 	for (size_t i = 0; i < NVARS; i++) {
-		const char *want = want_of(i, x->addr, bif), *v = get(env, env_vars[i].name);
+		const char *name = env_vars[i].name, *want = want_of(i, x->addr, bif), *v = get(env, name);
 		if (!want)
 			continue; /* address unknown */
-		char *sc = x->sitecust ? v4_sitecust_value(x->sitecust, env_vars[i].name) : NULL;
-		if (v && strcmp(v, want) && (what & ENV_WRONG_ONLY)) {
-			v4_say(h, IFNAME_ENV_WRONG, NULL, "%s: %s=%s, expected %s", where,
-			       env_vars[i].name, v, want);
+		if (ip_ok && strcmp(name, "HCCL_SOCKET_IFNAME") == 0)
+			continue; /* HCCL_IF_IP takes precedence over it (CANN) */
+		char *sc = x->sitecust ? v4_sitecust_value(x->sitecust, name) : NULL;
+		const char *sel = v && strcmp(name, "HCCL_SOCKET_IFNAME") == 0 ? hccl_selects(v, &x->links) : NULL;
+		int g = v && strcmp(name, "GLOO_SOCKET_IFNAME") == 0 ? gloo_judge(v, &x->links, bif) : 0;
+		int wrong = v && (env_vars[i].is_ip ? strcmp(v, want) != 0
+				  : strcmp(name, "HCCL_SOCKET_IFNAME") == 0 ? !sel || strcmp(sel, bif) != 0
+				  : g < 0);
+		if (wrong && (what & ENV_WRONG_ONLY)) {
+			if (strcmp(name, "HCCL_SOCKET_IFNAME") == 0)
+				v4_say(h, IFNAME_ENV_WRONG, NULL, "%s: %s=%s selects %s, expected %s", where,
+				       name, v, sel ? sel : "no interface of the node", want);
+			else
+				v4_say(h, IFNAME_ENV_WRONG, NULL, "%s: %s=%s, expected %s", where, name, v, want);
 			*bad = 1;
+		} else if (v && g == 1 && (what & ENV_WRONG_ONLY)) {
+			v4_say(h, IFNAME_LIST, NULL, "%s: %s=%s: gloo uses each listed interface in turn, "
+			       "so each must reach the other nodes; %s alone is the deployment's", where, name, v, bif);
 		} else if (!v && (what & ENV_MISSING_ONLY) && (!sc || strcmp(sc, want)) && x->sitecust_known) {
 			v4_say(h, IFNAME_ENV_MISSING, NULL,
-			       "%s: %s is not set and sitecustomize.py does not set it to %s", where,
-			       env_vars[i].name, want);
+			       "%s: %s is not set%s", where, name,
+			       x->sitecust ? " and sitecustomize.py does not set it" : "");
 			*bad = 1;
+			(*missing)++;
 		}
 		free(sc);
 	}
@@ -356,7 +436,7 @@ static int judge_hostname(const struct v4_rep *h, const struct v4_node *n)
 
 /* The running processes' environments, strictly. */
 static void judge_procs(const struct v4_rep *h, const struct v4_node *n, const struct netif *x,
-			const char *bif, int *bad)
+			const char *bif, int *bad, int *missing)
 {
 	struct serve_procs sp;
 	char *why = NULL;
@@ -365,7 +445,7 @@ static void judge_procs(const struct v4_rep *h, const struct v4_node *n, const s
 			char where[96];
 			snprintf(where, sizeof where, "process %ld (%s)", sp.v[i].pid, sp.v[i].title);
 			if (sp.v[i].env_ok)
-				judge_env(h, where, get_proc, &sp.v[i].env, ENV_BOTH, x, bif, bad);
+				judge_env(h, where, get_proc, &sp.v[i].env, ENV_BOTH, x, bif, bad, missing);
 			else
 				v4_say(h, PROBE_FAILED, NULL, "%s: environ: %s",
 				       where, sp.v[i].why ? sp.v[i].why : "unreadable");
@@ -377,7 +457,7 @@ static void judge_procs(const struct v4_rep *h, const struct v4_node *n, const s
 /* The environments: running processes, else the config script over the
  * container env. Returns 1 when bad. */
 static int judge_serve(const struct v4_rep *h, const struct v4_node *n, const struct netif *x,
-		       const char *bif)
+		       const char *bif, int *missing)
 {
 	struct serve_cmd cmd;
 	int from_process = 0, bad = 0;
@@ -390,34 +470,35 @@ static int judge_serve(const struct v4_rep *h, const struct v4_node *n, const st
 		free(m);
 		bad = 1;
 	}
-	if (x->inspect)
-		judge_env(h, "container env", get_inspect, x->inspect, rc ? ENV_BOTH : ENV_WRONG_ONLY, x,
-			  bif, &bad);
-	if (rc == 0 && from_process) {
-		judge_procs(h, n, x, bif, &bad);
-	} else if (rc == 0) {
-		judge_env(h, "deployment.serve_command", get_script, &cmd, ENV_WRONG_ONLY, x, bif, &bad);
-		judge_env(h, "container env + deployment.serve_command", get_effective, &ee,
-			  ENV_MISSING_ONLY, x, bif, &bad);
-	}
+	if (rc == 0 && from_process)
+		judge_procs(h, n, x, bif, &bad, missing);
+	else if (rc == 0)
+		judge_env(h, "container env + deployment.serve_command", get_effective, &ee, ENV_BOTH, x,
+			  bif, &bad, missing);
+	else if (x->inspect)
+		judge_env(h, "container env", get_inspect, x->inspect, ENV_BOTH, x, bif, &bad, missing);
 	serve_free(&cmd);
 	free(why);
 	return bad;
 }
 
 /* sitecustomize.py present and complete. Returns 1 when bad. */
-static int judge_sitecust(const struct v4_rep *h, const struct netif *x, const char *bif)
+static int judge_sitecust(const struct v4_rep *h, const struct netif *x, const char *bif, int missing)
 {
 	if (!x->sitecust_known) {
 		v4_say(h, PROBE_FAILED, NULL, "sitecustomize.py: %s",
 		       x->why_site ? x->why_site : "unreadable");
 		return 1;
 	}
+	if (!missing)
+		return 0; /* every process has the variables: sitecustomize.py is not needed */
 	if (!x->sitecust) {
 		v4_say(h, SITECUSTOMIZE_MISSING, NULL,
-		       "no sitecustomize.py in the container's site-packages: processes started without "
-		       "the interface variables fall back to loopback");
-		return 1;
+		       "no sitecustomize.py in the container's site-packages, and a process lacks an "
+		       "interface variable: the deployment's remedy (engine cores inherit the server's "
+		       "environment, vllm-project/vllm-ascend@v0.21.0rc1 vllm_ascend/platform.py:140; "
+		       "export the variables before vllm serve)");
+		return 0;
 	}
 	struct sbuf miss = {0};
 	for (size_t i = 0; i < NVARS; i++) {
@@ -481,12 +562,13 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 		return;
 	x.addr = n->bond_ip ? n->bond_ip : (own = first_addr(&x.addrs, bif));
 	int bad = judge_bond(h, &x, bif);
+	int missing = 0;
 	read_sitecust(n, &x);
-	bad |= judge_sitecust(h, &x, bif);
 	if ((why = read_inspect(n, &x.inspect)) != NULL)
 		v4_say(h, PROBE_FAILED, NULL, "container env: %s", why);
 	bad |= judge_hostname(h, n);
-	bad |= judge_serve(h, n, &x, bif);
+	bad |= judge_serve(h, n, &x, bif, &missing);
+	bad |= judge_sitecust(h, &x, bif, missing);
 	if (!bad && h->out->n == before)
 		v4_say(h, OK, pass_evidence(&x, bif),
 		       "%s up with the node's address; interface variables name it; hostname not "
@@ -520,12 +602,23 @@ const struct v4_check v4_check_netif = {
 		"  gloo bound to what the hostname resolves to (loopback); or bond1 is down or\n"
 		"  lacks the node's address.\n"
 		"Fix: bond1 (deployment.bond_if) up, slaves up, holding the node's nodes[].bond1;\n"
-		"  HCCL_IF_IP=<own bond1 IP> and GLOO_SOCKET_IFNAME, TP_SOCKET_IFNAME,\n"
-		"  HCCL_SOCKET_IFNAME=bond1 in the container and in every vLLM process;\n"
-		"  sitecustomize.py in site-packages setting them; /etc/hosts not mapping the\n"
-		"  hostname to 127.x. Variables missing from a process are accepted when\n"
-		"  sitecustomize.py sets them. The serve command is read for its environment\n"
-		"  only: --data-parallel-address is judged by serve-args (ARGS_DP_ADDRESS).",
+		"  HCCL_IF_IP=<own bond1 IP>, GLOO_SOCKET_IFNAME=bond1 and HCCL_SOCKET_IFNAME=bond1\n"
+		"  exported before vllm serve; /etc/hosts not mapping the hostname to 127.x.\n"
+		"Where judged: each variable where it takes effect: the environment of every\n"
+		"  running vLLM process (server, EngineCore_DP*, workers: they inherit the\n"
+		"  server's environment, vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/platform.py:140); before deploy the serve script's exports over\n"
+		"  the container's env. A variable missing from a process is accepted when\n"
+		"  sitecustomize.py sets it; sitecustomize.py itself is the deployment's remedy\n"
+		"  (WARN, only when a process lacks a variable).\n"
+		"How read: HCCL_SOCKET_IFNAME is a comma list of prefixes or =names, the first\n"
+		"  match used, ^ excluding (CANN, https://www.hiascend.com/document/detail/zh/\n"
+		"  CANNCommunityEdition/83RC1/maintenref/envvar/envref_07_0075.html): resolved\n"
+		"  against the node's interfaces, it must select bond1; HCCL_IF_IP takes\n"
+		"  precedence over it. GLOO_SOCKET_IFNAME names interfaces; several are used in\n"
+		"  turn (IFNAME_LIST WARN). TP_SOCKET_IFNAME is read by nothing in this stack\n"
+		"  and not judged. The serve command is read for its environment only:\n"
+		"  --data-parallel-address is judged by serve-args (ARGS_DP_ADDRESS).",
 	.probes_doc = "ip -j -d link show; ip -j addr show; cat /proc/net/bonding/BOND (when present); "
 		      "hostname and getent ahosts \"$(hostname)\" (substituted on the node, quoted); "
 		      "docker inspect CONTAINER; docker exec CONTAINER python3 -c 'import site;"

@@ -15,6 +15,7 @@
 
 #include "common.h"
 #include "prom.h"
+#include "knowledge.h"
 #include "serve_source.h"
 
 #define FINDINGS(F)                                                                          \
@@ -52,9 +53,11 @@ static int default_on(const char *v)
 }
 
 /* Reads the prefix caching setting of the command. */
-static void read_pc(const struct serve_cmd *c, const struct v4_ctx *ctx, struct pc *p)
+static void read_pc(const struct serve_cmd *c, const struct kn_pick *kp, struct pc *p)
 {
-	const char *ver = v4_cfg_str(ctx->cfg, "deployment.versions.vllm", NULL);
+	const char *ver = kp->vllm && strcmp(kp->vllm, "missing") ? kp->vllm : kn_vllm(kp->t);
+	if (ver && (*ver == 'v' || *ver == 'V'))
+		ver++;
 	memset(p, 0, sizeof *p);
 	p->on = default_on(ver);
 	p->how = p->on ? "on by default in vLLM's V1 engine (no --no-enable-prefix-caching)"
@@ -65,8 +68,13 @@ static void read_pc(const struct serve_cmd *c, const struct v4_ctx *ctx, struct 
 		else if (strcmp(c->opts[i].name, "--no-enable-prefix-caching") == 0)
 			p->on = 0, p->how = "--no-enable-prefix-caching";
 	}
-	if (serve_num_or(c, "--block-size", 32, &p->block) || p->block <= 0)
-		p->block = 32; /* unset or not a number: taken as 32 */
+	/* unset: 128 for every model, V4 included; on V4 a size other than 32,
+	 * 64, 128 is replaced by 32 (defaults block_size_unset, _deepseek_v4_other) */
+	double unset = kn_default_num(kp->t, "block_size_unset", 128);
+	if (serve_num_or(c, "--block-size", unset, &p->block) || p->block <= 0)
+		p->block = unset;
+	if (is_v4(c) && p->block != 32 && p->block != 64 && p->block != 128)
+		p->block = kn_default_num(kp->t, "block_size_deepseek_v4_other", 32);
 	p->spec = serve_spec_tokens(c);
 	p->min_hit = (long)p->block * 128 * (p->spec ? 2 : 1);
 }
@@ -113,8 +121,11 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	int fp;
 	if (serve_for_check(h, n, &cmd, &fp))
 		return;
-	read_pc(&cmd, ctx, &p);
+	struct kn_pick kp;
+	kn_pick_node(n, ctx, &kp);
+	read_pc(&cmd, &kp, &p);
 	cJSON *ev = serve_evidence(&cmd, fp);
+	cJSON_AddStringToObject(ev, "knowledge_table", kp.tag);
 	cJSON_AddBoolToObject(ev, "prefix_caching", p.on);
 	cJSON_AddStringToObject(ev, "set_by", p.how);
 	cJSON_AddNumberToObject(ev, "block_size", p.block);
@@ -131,14 +142,16 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 		       "prefix caching is on (%s): DeepSeek-V4's compressed attention reuses blocks only "
 		       "for prefixes of at least %ld tokens (block %.0f x compression 128%s), the "
 		       "deployment saw 0%% hits; pass --no-enable-prefix-caching as the A2 tutorial does "
-		       "(vllm-ascend v0.21.0rc1 vllm_ascend/core/single_type_kv_cache_manager.py, "
-		       "docs/source/tutorials/models/DeepSeek-V4-Pro.md)%s", p.how, p.min_hit, p.block,
-		       p.spec ? " x 2 with speculative decoding" : "", live);
+		       "(%s; block size: %s)%s", p.how, p.min_hit, p.block,
+		       p.spec ? " x 2 with speculative decoding" : "",
+		       kn_src(kp.t, "defaults", "prefix_cache_min_hit_tokens"),
+		       kn_src(kp.t, "defaults", "block_size_unset"), live);
 	else
 		v4_say(h, OK, ev, "prefix caching %s%s", p.on ? "on" : "off",
 		       p.on ? " (not a DeepSeek-V4 model)" : "");
 	free(why);
 	serve_free(&cmd);
+	kn_pick_free(&kp);
 }
 
 /* The serve command probes. */
@@ -146,6 +159,7 @@ static void pc_probes(const struct v4_check *c, const struct v4_node *n, const s
 		      struct v4_probes *ps)
 {
 	serve_probes(n, ctx, ps);
+	kn_probes(n, ctx, ps);
 	want_metrics(n, ctx, ps);
 }
 
@@ -162,6 +176,14 @@ const struct v4_check v4_check_prefix_cache = {
 		"  vllm-project/vllm-ascend#10710). vLLM's V1 engine turns prefix caching on unless\n"
 		"  --no-enable-prefix-caching is given; the official A2 V4-Pro tutorial passes it\n"
 		"  (vllm-ascend v0.21.0rc1 docs/source/tutorials/models/DeepSeek-V4-Pro.md).\n"
+		"Block size (knowledge table): --block-size unset is 128 for every model at\n"
+		"  v0.21.0rc1, DeepSeek-V4 included (vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/utils.py:1257-1258); on DeepSeek-V4 a size other than 32, 64 or 128\n"
+		"  is replaced by 32 (utils.py:1266-1271). The V4 test reads the model path and\n"
+		"  --tokenizer-mode (a heuristic: vllm-ascend decides on config.json's model_type).\n"
+		"  The minimum hit is block_size x 128, x 2 with MTP\n"
+		"  (vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/core/single_type_kv_cache_manager.py:207-225).\n"
 		"Fix: pass --no-enable-prefix-caching (or accept no gain: this is a known limit, not\n"
 		"  a fault). The WARN is a report, not a failure.",
 	.probes_doc = SERVE_PROBES_DOC,

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "knowledge.h"
 #include "serve_source.h"
 
 #define FINDINGS(F)                                                                          \
@@ -40,66 +41,9 @@
 	SERVE_FINDINGS(F)
 V4_FINDINGS(FINDINGS);
 
-/* vllm-ascend eras with different --additional-config keys. */
-enum { ERA_013 = 1, ERA_023 = 2, ERA_MAIN = 4, ERA_ALL = 7 };
-
-/* A key vllm-ascend reads: 'b' boolean, anything else not type-checked. */
-struct key {
-	const char *name;
-	char type;
-	unsigned eras;
-};
-
-static const struct key top_keys[] = {
-	{"enable_kv_nz", 'b', ERA_ALL}, {"ascend_compilation_config", 'o', ERA_ALL},
-	{"enable_shared_expert_dp", 'b', ERA_ALL}, {"multistream_overlap_shared_expert", 'b', ERA_ALL},
-	{"enable_cpu_binding", 'b', ERA_ALL}, {"scheduler_config", 'o', ERA_ALL},
-	{"enable_balance_scheduling", 'b', ERA_ALL}, {"recompute_scheduler_enable", 'b', ERA_ALL},
-	{"enable_flashcomm1", 'b', ERA_013 | ERA_023}, {"enable_dsa_cp", 'b', ERA_ALL},
-	{"multistream_dsv4_dsa_overlap", 'b', ERA_ALL}, {"enable_fused_mc2", '?', ERA_ALL},
-	{"weight_nz_mode", '?', ERA_ALL}, {"enable_mlapo", 'b', ERA_ALL},
-	{"enable_mc2_hierarchy_comm", 'b', ERA_ALL}, {"finegrained_tp_config", 'o', ERA_ALL},
-	{"enable_sparse_sfa_c8", 'b', ERA_ALL}, {"enable_sparse_li_c8", 'b', ERA_ALL},
-	{"c8_enable_reshape_optim", 'b', ERA_ALL}, {"pa_shape_list", '?', ERA_ALL},
-	{"mega_moe_max_tokens", '?', ERA_ALL}, {"eplb_config", 'o', ERA_ALL},
-	{"rl_config", 'o', ERA_ALL}, {"dump_config", '?', ERA_ALL},
-	{"xlite_graph_config", '?', ERA_ALL}, {"dynamic_spec_config", '?', ERA_ALL},
-	{"rejection_sampler_config", '?', ERA_ALL}, {"sparse_kv_offload_config", '?', ERA_ALL},
-	{"mix_placement", 'b', ERA_ALL}, {"profiling_chunk_config", '?', ERA_ALL},
-	{"enable_npugraph_ex", 'b', ERA_013},
-	{NULL, 0, 0},
-};
-
-static const struct key acc_keys[] = {
-	{"enable_npugraph_ex", 'b', ERA_ALL}, {"enable_static_kernel", 'b', ERA_ALL},
-	{"fuse_norm_quant", 'b', ERA_ALL}, {"fuse_qknorm_rope", 'b', ERA_ALL},
-	{"fuse_muls_add", 'b', ERA_ALL}, {"fuse_allreduce_rms", 'b', ERA_013 | ERA_023},
-	{NULL, 0, 0},
-};
-
-/* Keys that were read once and are ignored now, and why. */
-static const char *const removed_keys[][2] = {
-	{"torchair_graph_config", "torchair was dropped (#4814, absent since v0.12.0rc1)"},
-	{"multistream_dsa_preprocess", "nothing reads it (older / 950DT tutorial configs)"},
-	{"dp_allreduce_on_npu", "nothing reads it (older / 950DT tutorial configs)"},
-	{"enable_flashcomm1", "FlashComm1 was removed on main (#13946): only a deprecation warning"},
-};
-
 /* Options left out of the flag comparison: per-rank by design, or judged on their own. */
 static const char *const per_rank_opts[] = {"--data-parallel-start-rank", "--data-parallel-rank",
 					    "--headless", "--served-model-name"};
-
-/* The era of the configured vllm-ascend version (unknown: v0.23-like). */
-static unsigned era_of(const struct v4_ctx *ctx)
-{
-	const char *v = v4_cfg_str(ctx->cfg, "deployment.versions.vllm_ascend", NULL);
-	int major = 0, minor = 0;
-	if (!v || sscanf(v[0] == 'v' ? v + 1 : v, "%d.%d", &major, &minor) != 2)
-		return ERA_023;
-	if (major == 0 && minor <= 13)
-		return ERA_013;
-	return major == 0 && minor <= 23 ? ERA_023 : ERA_MAIN;
-}
 
 /* Edit distance between a and b (Levenshtein), capped for long names. */
 static size_t edit_distance(const char *a, const char *b)
@@ -121,77 +65,129 @@ static size_t edit_distance(const char *a, const char *b)
 	return prev[lb];
 }
 
-/* The closest key of tab for name (distance <= 2 or a fifth of its length), or NULL. */
-static const char *suggest(const char *name, const struct key *tab, unsigned era)
+/* The entry id's last component when its parent path is prefix ("" top level,
+ * "a." for children of a), or NULL. */
+static const char *child_name(const char *id, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	if (strncmp(id, prefix, pl) != 0 || strchr(id + pl, '.'))
+		return NULL;
+	return id + pl;
+}
+
+/* The closest key read by the table under prefix for name (distance <= 2 or a
+ * fifth of its length), or NULL. */
+static const char *suggest(const cJSON *t, const char *prefix, const char *name)
 {
 	const char *best = NULL;
 	size_t bd = 99, lim = strlen(name) / 5 > 2 ? strlen(name) / 5 : 2;
-	for (const struct key *k = tab; k->name; k++) {
-		size_t d = edit_distance(name, k->name);
-		if ((k->eras & era) && d < bd)
-			bd = d, best = k->name;
+	const cJSON *e;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(t, "additional_config")) {
+		const char *id = kn_str(e, "id"), *c = id ? child_name(id, prefix) : NULL;
+		if (!c || cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(e, "read")))
+			continue;
+		size_t d = edit_distance(name, c);
+		if (d < bd)
+			bd = d, best = c;
 	}
 	return bd <= lim ? best : NULL;
 }
 
-/* The table entry of name for this era, or NULL. */
-static const struct key *find_key(const struct key *tab, const char *name, unsigned era)
+/* 1 when the table lists entries under path ("path.x"). */
+static int has_children(const cJSON *t, const char *path)
 {
-	for (const struct key *k = tab; k->name; k++)
-		if (strcmp(k->name, name) == 0 && (k->eras & era))
-			return k;
-	return NULL;
+	const cJSON *e;
+	size_t pl = strlen(path);
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(t, "additional_config")) {
+		const char *id = kn_str(e, "id");
+		if (id && strncmp(id, path, pl) == 0 && id[pl] == '.')
+			return 1;
+	}
+	return 0;
 }
 
-/* Why key name was removed, or NULL (enable_flashcomm1 only on main). */
-static const char *removed_why(const char *name, unsigned era)
+/* Adds one ARGS_CRASH for the table's crash entry id: its exception, message
+ * and source. */
+static void crash(const struct v4_rep *h, cJSON **ev, const cJSON *t, const char *id, const char *what)
 {
-	for (size_t i = 0; i < V4_ARRAY_LEN(removed_keys); i++)
-		if (strcmp(removed_keys[i][0], name) == 0 &&
-		    (strcmp(name, "enable_flashcomm1") != 0 || era == ERA_MAIN))
-			return removed_keys[i][1];
-	return NULL;
+	const cJSON *e = kn_entry(t, "crashes", id);
+	v4_say(h, ARGS_CRASH, take_json(ev), "%s: vllm-ascend %s raises %s \"%s\" at start (%s)", what,
+	       kn_str(t, "vllm_ascend"), kn_str(e, "exception") ? kn_str(e, "exception") : "an error",
+	       kn_str(e, "message") ? kn_str(e, "message") : id, kn_src(t, "crashes", id));
 }
 
-/* Where vllm-ascend reads the keys and raises on a rejected combination, at the
- * deployed tag. */
-#define AT_CONFIG "vllm-ascend v0.21.0rc1 vllm_ascend/ascend_config.py"
-#define AT_PLATFORM "vllm-ascend v0.21.0rc1 vllm_ascend/platform.py"
+/* A key the table does not list, under prefix; returns findings added. */
+static int lint_unknown(const struct v4_rep *h, const cJSON *t, const char *prefix, const char *strict,
+			const char *path, cJSON **ev)
+{
+	const char *name = path + strlen(prefix), *s = suggest(t, prefix, name);
+	if (strict && starts_with(strict, "raises")) {
+		char what[200];
+		snprintf(what, sizeof what, "--additional-config %.80s: %.*s does not take key %.40s", path,
+			 (int)(strlen(prefix) ? strlen(prefix) - 1 : 0), prefix, name);
+		crash(h, ev, t, "eplb_unknown_key", what);
+		return 1;
+	}
+	v4_say(h, ARGS_UNKNOWN_KEY, take_json(ev),
+	       "--additional-config %s is not a key vllm-ascend %s reads: ignored without a word "
+	       "(%s)%s%s%s", path, kn_str(t, "vllm_ascend"),
+	       kn_src(t, "additional_config", *prefix ? "ascend_compilation_config" : "enable_kv_nz"),
+	       s ? "; did you mean " : "", s ? s : "", s ? "?" : "");
+	return 1;
+}
 
-/* Lints one level of --additional-config (prefix "" or "ascend_compilation_config."). */
-static int lint_level(const struct v4_rep *h, const cJSON *obj, const char *prefix,
-		      const struct key *tab, const struct key *other, unsigned era, cJSON **ev)
+/* A key listed as not read by this version; returns findings added. */
+static int lint_not_read(const struct v4_rep *h, const cJSON *t, const cJSON *e, const char *prefix,
+			 const char *path, cJSON **ev)
+{
+	const char *name = path + strlen(prefix), *s = suggest(t, prefix, name);
+	const char *note = kn_str(e, "note");
+	if (s) /* a misspelling of a key that is read */
+		v4_say(h, ARGS_UNKNOWN_KEY, take_json(ev),
+		       "--additional-config %s is not a key vllm-ascend %s reads: ignored without a word "
+		       "(%s); did you mean %s?%s%s", path, kn_str(t, "vllm_ascend"), kn_str(e, "source"), s,
+		       note ? " " : "", note ? note : "");
+	else
+		v4_say(h, ARGS_REMOVED_KEY, take_json(ev), "--additional-config %s is not read by vllm-ascend "
+		       "%s: %s (%s)", path, kn_str(t, "vllm_ascend"), note ? note : "ignored", kn_str(e, "source"));
+	return 1;
+}
+
+/* Lints the members of obj under prefix against the table; returns findings added. */
+static int lint_level(const struct v4_rep *h, const cJSON *t, const cJSON *obj, const char *prefix,
+		      const char *strict, cJSON **ev)
 {
 	int w = 0;
 	for (const cJSON *x = obj ? obj->child : NULL; x; x = x->next) {
-		const struct key *k = find_key(tab, x->string, era);
-		const char *rm = removed_why(x->string, era), *s = NULL;
-		if (k && k->type == 'b' && cJSON_IsString(x) && ++w)
-			v4_say(h, ARGS_TYPE, take_json(ev),
-			       "--additional-config \"%s%s\": \"%s\" is a string: any non-empty string is "
-			       "true to vllm-ascend (\"false\" too); write a JSON boolean (" AT_CONFIG ")",
-			       prefix, x->string, x->valuestring);
-		if (k)
-			continue;
-		if (rm && ++w) {
-			v4_say(h, ARGS_REMOVED_KEY, take_json(ev),
-			       "--additional-config %s%s is ignored: %s", prefix, x->string, rm);
+		char path[160];
+		snprintf(path, sizeof path, "%s%s", prefix, x->string ? x->string : "");
+		const cJSON *e = kn_entry(t, "additional_config", path);
+		const char *type = kn_str(e, "type");
+		if (!e) {
+			w += lint_unknown(h, t, prefix, strict, path, ev);
 			continue;
 		}
-		s = suggest(x->string, tab, era);
-		int elsewhere = !s && other && find_key(other, x->string, era);
-		w++;
-		v4_say(h, ARGS_UNKNOWN_KEY, take_json(ev),
-		       "--additional-config %s%s is not a key vllm-ascend reads: ignored without a word "
-		       "(" AT_CONFIG ")%s%s%s%s", prefix, x->string, s ? "; did you mean " : "",
-		       s ? s : "", s ? "?" : "",
-		       elsewhere ? (*prefix ? "; it belongs at the top level" : "; it belongs under "
-						"ascend_compilation_config") : "");
+		if (cJSON_IsFalse(cJSON_GetObjectItemCaseSensitive(e, "read"))) {
+			w += lint_not_read(h, t, e, prefix, path, ev);
+			continue;
+		}
+		if (type && strcmp(type, "bool") == 0 && cJSON_IsString(x) && ++w)
+			v4_say(h, ARGS_TYPE, take_json(ev),
+			       "--additional-config \"%s\": \"%s\" is a string: vllm-ascend reads it without a type "
+			       "check (%s), so any non-empty string is true (\"false\" too); write a JSON boolean (%s)", path,
+			       x->valuestring, kn_str(e, "parse") ? kn_str(e, "parse") : "as written",
+			       kn_str(e, "source"));
+		if (cJSON_IsObject(x) && has_children(t, path) && strlen(path) < 120) {
+			char pre[160];
+			snprintf(pre, sizeof pre, "%s.", path);
+			w += lint_level(h, t, x, pre, kn_str(e, "strict"), ev);
+		}
 	}
 	return w;
 }
 
-/* The D-node / PD state from --kv-transfer-config: 0 none, 1 consumer, 2 other role. */
+/* The D-node / PD state from --kv-transfer-config: 0 none, 1 consumer, 2
+ * producer (or another role), 3 kv_both. */
 static int kv_role(const struct serve_cmd *cmd)
 {
 	cJSON *j = NULL;
@@ -208,84 +204,188 @@ static int kv_role(const struct serve_cmd *cmd)
 	return r;
 }
 
-/* Adds one ARGS_CRASH result; src names the upstream file that raises. */
-static void crash(const struct v4_rep *h, cJSON **ev, const char *what, const char *src)
+/* What the crash rules read of one command. */
+struct lintctx {
+	const cJSON *t, *ac;
+	const struct serve_cmd *cmd;
+	int role, ep, eager, spec, v4, deepseek; /* deepseek: a MoE model by its path */
+	double tp, pp;
+};
+
+/* An environment value as bool(int(value)): 1, 0, or -1 when int() fails. */
+static int env_bool_int(const char *v)
 {
-	v4_say(h, ARGS_CRASH, take_json(ev), "--additional-config %s (%s): vllm-ascend refuses to start",
-	       what, src);
+	char *end = NULL;
+	if (!v)
+		return 0;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	long x = strtol(v, &end, 10);
+	if (end == v)
+		return -1;
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	return *end ? -1 : x != 0;
 }
 
-/* The effective enable_npugraph_ex for the era. */
-static int npugraph_ex(const cJSON *ac, unsigned era)
+/* The key in force: at a version that reads scheduler_config, the nested key
+ * wins over the legacy top-level one; else the top-level key only. */
+static const cJSON *key_of(const struct lintctx *l, const char *name)
 {
-	const cJSON *v = era == ERA_013 ? json_path(ac, "enable_npugraph_ex")
-					: json_path(ac, "ascend_compilation_config.enable_npugraph_ex");
-	return v ? json_truthy(v) : era != ERA_013;
+	char nested[96];
+	snprintf(nested, sizeof nested, "scheduler_config.%s", name);
+	if (kn_key_read(l->t, nested) == 1 && json_path(l->ac, nested))
+		return json_path(l->ac, nested);
+	return json_path(l->ac, name);
 }
 
-/* The combinations vllm-ascend rejects at start; returns findings added. */
-static int lint_crashes(const struct v4_rep *h, const struct serve_cmd *cmd, const cJSON *ac,
-			unsigned era, cJSON **ev)
+/* A key, else its environment fallback (bool(int()) of the variable). */
+static int key_or_env(const struct lintctx *l, const char *name, const char *env)
 {
-	int role = kv_role(cmd), w = 0;
-#define T(p) json_truthy(json_path(ac, p))
-	if (T("enable_kv_nz") && role != 1 && ++w)
-		crash(h, ev, "enable_kv_nz outside a PD decode (kv_consumer) node", AT_CONFIG);
-	if ((T("recompute_scheduler_enable") || T("scheduler_config.recompute_scheduler_enable")) &&
-	    role == 0 && ++w)
-		crash(h, ev, "recompute_scheduler_enable on a PD-mixed deployment", AT_PLATFORM);
-	if (T("enable_fused_mc2") && T("enable_mc2_hierarchy_comm") && ++w)
-		crash(h, ev, "enable_fused_mc2 with enable_mc2_hierarchy_comm (mutually exclusive)",
-		      AT_PLATFORM);
-	if ((T("enable_shared_expert_dp") || T("multistream_overlap_shared_expert")) && T("mix_placement") && ++w)
-		crash(h, ev, "enable_shared_expert_dp / multistream_overlap_shared_expert with mix_placement",
-		      AT_CONFIG);
-	if (T("ascend_compilation_config.enable_static_kernel") && !npugraph_ex(ac, era) && ++w)
-		crash(h, ev, "enable_static_kernel without enable_npugraph_ex (\"Static kernel "
-			     "generation requires npugraph_ex to be enabled\")", AT_CONFIG);
-	if ((T("finegrained_tp_config.oproj_tensor_parallel_size") ||
-	     T("finegrained_tp_config.olora_tensor_parallel_size")) && role == 0 && ++w)
-		crash(h, ev, "finegrained_tp_config oproj/olora TP on a PD-mixed deployment", AT_CONFIG);
-	if ((T("enable_balance_scheduling") || T("scheduler_config.enable_balance_scheduling")) &&
-	    (role == 1 || role == 2) && ++w)
-		crash(h, ev, "enable_balance_scheduling with a kv_transfer_config role other than kv_both",
-		      AT_PLATFORM);
+	const cJSON *v = key_of(l, name);
+	if (v)
+		return json_truthy(v);
+	return env_bool_int(serve_env(l->cmd, env)) == 1;
+}
+
+/* 1 when the served model has index_topk (DeepSeek-V4, V3.2), by its path or
+ * tokenizer mode (pre-deploy heuristic; vllm-ascend reads hf_text_config). */
+static int model_index_topk(const struct serve_cmd *c)
+{
+	const char *m = c->model ? c->model : serve_get(c, "--model");
+	const char *tm = serve_get(c, "--tokenizer-mode");
+	return (m && (strcasestr(m, "deepseek-v4") || strcasestr(m, "deepseek_v4") ||
+		      strcasestr(m, "v3.2"))) || (tm && strcmp(tm, "deepseek_v4") == 0);
+}
+
+/* 1 when the served model is a DeepSeek (MoE) model by its path or tokenizer mode. */
+static int model_deepseek(const struct serve_cmd *c)
+{
+	const char *m = c->model ? c->model : serve_get(c, "--model");
+	const char *tm = serve_get(c, "--tokenizer-mode");
+	return (m && strcasestr(m, "deepseek")) || (tm && strncmp(tm, "deepseek", 8) == 0);
+}
+
+/* Sequence parallelism on: enable_flashcomm1, else its variable, or forced by
+ * an effective enable_shared_expert_dp (key, --enable-expert-parallel, TP > 1). */
+static int sp_on(const struct lintctx *l, int *forced)
+{
+	*forced = json_truthy(json_path(l->ac, "enable_shared_expert_dp")) && l->ep && l->tp > 1;
+	return key_or_env(l, "enable_flashcomm1", "VLLM_ASCEND_ENABLE_FLASHCOMM1") || *forced;
+}
+
+/* bool(int()) variables that int() does not take: ValueError at start. */
+static int lint_env_ints(const struct v4_rep *h, const struct lintctx *l, cJSON **ev)
+{
+	const cJSON *e;
+	int w = 0;
+	cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(l->t, "env")) {
+		const char *id = kn_str(e, "id"), *parse = kn_str(e, "parse");
+		const char *v = id ? serve_env(l->cmd, id) : NULL;
+		if (!v || !parse || !starts_with(parse, "bool(int(") || env_bool_int(v) >= 0)
+			continue;
+		char what[200];
+		snprintf(what, sizeof what, "%s=%.40s is not an integer (parsed %s, %s)", id, v, parse,
+			 kn_str(e, "source"));
+		crash(h, ev, l->t, "balance_scheduling_env_not_integer", what);
+		w++;
+	}
+	return w;
+}
+
+/* The sequence-parallelism, DSA CP, xlite and profiling-chunk crashes; returns findings added. */
+static int lint_sp_crashes(const struct v4_rep *h, const struct lintctx *l, cJSON **ev)
+{
+	int forced, sp = sp_on(l, &forced), w = 0;
+	int explicit_sp = key_or_env(l, "enable_flashcomm1", "VLLM_ASCEND_ENABLE_FLASHCOMM1");
+#define T(p) json_truthy(json_path(l->ac, p))
+	if (explicit_sp && l->tp <= 1 && ++w)
+		crash(h, ev, l->t, "sp_with_tp1", "sequence parallelism (enable_flashcomm1 / "
+		      "VLLM_ASCEND_ENABLE_FLASHCOMM1) with --tensor-parallel-size 1");
+	if (explicit_sp && l->tp > 1 && !l->ep && l->deepseek && ++w)
+		crash(h, ev, l->t, "sp_moe_without_ep", "sequence parallelism on a MoE model without "
+		      "--enable-expert-parallel");
+	if (T("enable_dsa_cp") && l->v4 && !sp && ++w)
+		crash(h, ev, l->t, "dsa_cp_without_sp", "enable_dsa_cp without sequence parallelism");
+	if (T("xlite_graph_config.enabled") && l->spec && ++w)
+		crash(h, ev, l->t, "xlite_with_speculative", "xlite_graph_config.enabled with --speculative-config");
+	if (T("xlite_graph_config.enabled") && l->pp > 1 && ++w)
+		crash(h, ev, l->t, "xlite_with_pp", "xlite_graph_config.enabled with pipeline parallelism");
+	if (T("profiling_chunk_config.enabled") && l->pp <= 1 && ++w)
+		crash(h, ev, l->t, "profiling_chunk_without_pp", "profiling_chunk_config.enabled without "
+		      "--pipeline-parallel-size > 1");
+	if (T("profiling_chunk_config.enabled") &&
+	    key_or_env(l, "enable_balance_scheduling", "VLLM_ASCEND_BALANCE_SCHEDULING") && ++w)
+		crash(h, ev, l->t, "profiling_chunk_with_balance_scheduling",
+		      "profiling_chunk_config.enabled with balance scheduling");
 #undef T
 	return w;
 }
 
-/* enable_shared_expert_dp silently off without EP or with TP 1; returns findings added. */
-static int lint_no_effect(const struct v4_rep *h, const struct serve_cmd *cmd, const cJSON *ac,
-			  cJSON **ev)
+/* The combinations vllm-ascend rejects at start, by the node's table
+ * (enable_kv_nz is kv-budget's); returns findings added. */
+static int lint_crashes(const struct v4_rep *h, const struct lintctx *l, cJSON **ev)
 {
-	double tp = 1;
-	serve_num_or(cmd, "--tensor-parallel-size", 1, &tp);
-	if (!json_truthy(json_path(ac, "enable_shared_expert_dp")) ||
-	    (serve_has(cmd, "--enable-expert-parallel") && tp > 1))
+	int w = 0, role = l->role;
+	int sedp = json_truthy(json_path(l->ac, "enable_shared_expert_dp")) && l->ep && l->tp > 1;
+#define T(p) json_truthy(json_path(l->ac, p))
+	if (json_truthy(key_of(l, "recompute_scheduler_enable")) && (role == 0 || role == 3) && ++w)
+		crash(h, ev, l->t, "recompute_scheduler_pd_mixed", role == 3
+		      ? "recompute_scheduler_enable with kv_role kv_both"
+		      : "recompute_scheduler_enable without --kv-transfer-config (PD-mixed)");
+	if (key_or_env(l, "enable_fused_mc2", "VLLM_ASCEND_ENABLE_FUSED_MC2") && T("enable_mc2_hierarchy_comm") && ++w)
+		crash(h, ev, l->t, "fused_mc2_with_hierarchy_comm",
+		      "enable_fused_mc2 (key or VLLM_ASCEND_ENABLE_FUSED_MC2) with enable_mc2_hierarchy_comm");
+	if ((sedp || T("multistream_overlap_shared_expert")) && T("mix_placement") && ++w)
+		crash(h, ev, l->t, "mix_placement_with_shared_expert",
+		      "effective enable_shared_expert_dp / multistream_overlap_shared_expert with mix_placement");
+	const cJSON *nx = json_path(l->ac, "ascend_compilation_config.enable_npugraph_ex");
+	if (T("ascend_compilation_config.enable_static_kernel") && nx && !json_truthy(nx) && ++w)
+		crash(h, ev, l->t, "static_kernel_without_npugraph_ex",
+		      "ascend_compilation_config.enable_static_kernel without enable_npugraph_ex");
+	if ((T("finegrained_tp_config.oproj_tensor_parallel_size") ||
+	     T("finegrained_tp_config.olora_tensor_parallel_size")) && (role != 1 || l->eager) && ++w)
+		crash(h, ev, l->t, "finegrained_oproj_olora", l->eager
+		      ? "finegrained_tp_config oproj/olora TP with --enforce-eager"
+		      : "finegrained_tp_config oproj/olora TP on a node that is not a kv_consumer");
+	if (key_or_env(l, "enable_balance_scheduling", "VLLM_ASCEND_BALANCE_SCHEDULING") &&
+	    (role == 1 || role == 2) && ++w)
+		crash(h, ev, l->t, "balance_scheduling_pd_disaggregated",
+		      "balance scheduling (key or VLLM_ASCEND_BALANCE_SCHEDULING) with a kv_role other than kv_both");
+#undef T
+	return w + lint_sp_crashes(h, l, ev) + lint_env_ints(h, l, ev);
+}
+
+/* enable_shared_expert_dp silently off without EP or with TP 1; returns findings added. */
+static int lint_no_effect(const struct v4_rep *h, const struct lintctx *l, cJSON **ev)
+{
+	if (!json_truthy(json_path(l->ac, "enable_shared_expert_dp")) || (l->ep && l->tp > 1))
 		return 0;
 	v4_say(h, ARGS_NO_EFFECT, take_json(ev),
 	       "enable_shared_expert_dp is silently off without --enable-expert-parallel or with "
-	       "tensor parallel size 1 (" AT_CONFIG ")");
+	       "tensor parallel size 1 (%s)", kn_src(l->t, "additional_config", "enable_shared_expert_dp"));
 	return 1;
 }
 
-/* Lints --additional-config; returns findings added. */
-static int lint_additional(const struct v4_rep *h, const struct serve_cmd *cmd, cJSON **ev)
+/* Lints --additional-config by the table t; returns findings added. */
+static int lint_additional(const struct v4_rep *h, const cJSON *t, const struct serve_cmd *cmd, cJSON **ev)
 {
 	cJSON *ac = NULL;
 	char *err = NULL;
-	unsigned era = era_of(h->ctx);
 	int w = 0, rc = serve_json_opt(cmd, "--additional-config", &ac, &err);
 	if (rc < 0) {
 		v4_say(h, ARGS_JSON_INVALID, take_json(ev), "%s", err);
 		free(err);
 		return 1;
 	}
-	w += lint_level(h, ac, "", top_keys, acc_keys, era, ev);
-	const cJSON *acc = json_path(ac, "ascend_compilation_config");
-	if (cJSON_IsObject(acc))
-		w += lint_level(h, acc, "ascend_compilation_config.", acc_keys, top_keys, era, ev);
-	w += lint_crashes(h, cmd, ac, era, ev) + lint_no_effect(h, cmd, ac, ev);
+	struct lintctx l = {.t = t, .ac = ac, .cmd = cmd, .role = kv_role(cmd),
+			    .ep = serve_has(cmd, "--enable-expert-parallel"),
+			    .eager = serve_has(cmd, "--enforce-eager"), .spec = serve_get(cmd, "--speculative-config") != NULL,
+			    .v4 = model_index_topk(cmd), .deepseek = model_deepseek(cmd)};
+	serve_num_or(cmd, "--tensor-parallel-size", 1, &l.tp);
+	serve_num_or(cmd, "--pipeline-parallel-size", 1, &l.pp);
+	w += lint_level(h, t, ac, "", NULL, ev);
+	w += lint_crashes(h, &l, ev) + lint_no_effect(h, &l, ev);
 	cJSON_Delete(ac);
 	free(err);
 	return w;
@@ -420,8 +520,12 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n, size_t n
 	memset(d, 0, sizeof *d);
 	if (serve_for_check(h, n, cmd, &fp))
 		return;
+	struct kn_pick kp;
+	kn_pick_node(n, h->ctx, &kp);
 	cJSON *ev = serve_evidence(cmd, fp);
-	w = lint_options(h, cmd, &ev) + lint_additional(h, cmd, &ev);
+	cJSON_AddStringToObject(ev, "knowledge_table", kp.tag);
+	w = lint_options(h, cmd, &ev) + lint_additional(h, kp.t, cmd, &ev);
+	kn_pick_free(&kp);
 	if (read_dp(cmd, d) == 0) {
 		cJSON_AddNumberToObject(ev, "data_parallel_size", d->dp);
 		cJSON_AddNumberToObject(ev, "tensor_parallel_size", d->tp);
@@ -602,6 +706,7 @@ static void args_probes(const struct v4_check *c, const struct v4_node *n, const
 			struct v4_probes *ps)
 {
 	serve_probes(n, ctx, ps);
+	kn_probes(n, ctx, ps);
 }
 
 /* Lints every node, then the cross-node rules. */
@@ -645,8 +750,31 @@ const struct v4_check v4_check_serve_args = {
 		"  0, and one explicit --data-parallel-address (rank 0's bond1; without it\n"
 		"  127.0.0.1) on all nodes. The start-up hash covers only the parallel config,\n"
 		"  so every other flag must be compared by hand.\n"
-		"Fix: correct the key (the suggestion names the closest known key for the\n"
-		"  configured vllm-ascend version), write JSON booleans, drop removed keys, and make\n"
+		"Knowledge: the keys, types and crashes come from the knowledge table of the node's\n"
+		"  vllm-ascend version (installed, else the image tag or deployment.versions): a key\n"
+		"  the table lists as read, at any depth (eplb_config is strict: an unknown key\n"
+		"  there raises); listed as not read (torchair_graph_config, scheduler_config at\n"
+		"  v0.21.0rc1) ARGS_REMOVED_KEY with the table's note; anything else\n"
+		"  ARGS_UNKNOWN_KEY with the closest read key. Crashes judged (each message cites\n"
+		"  the table's source, e.g. vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  vllm_ascend/platform.py:632-639): recompute_scheduler_pd_mixed (no\n"
+		"  kv-transfer-config or kv_both), fused_mc2_with_hierarchy_comm (key or\n"
+		"  VLLM_ASCEND_ENABLE_FUSED_MC2), mix_placement_with_shared_expert (effective\n"
+		"  shared-expert DP), static_kernel_without_npugraph_ex, finegrained_oproj_olora\n"
+		"  (not a kv_consumer, or --enforce-eager), balance_scheduling_pd_disaggregated (key\n"
+		"  or VLLM_ASCEND_BALANCE_SCHEDULING), sp_with_tp1, sp_moe_without_ep,\n"
+		"  dsa_cp_without_sp, xlite_with_speculative, xlite_with_pp,\n"
+		"  profiling_chunk_without_pp, profiling_chunk_with_balance_scheduling,\n"
+		"  eplb_unknown_key, and every bool(int()) variable int() does not take\n"
+		"  (balance_scheduling_env_not_integer). enable_kv_nz is kv-budget's. Not checked:\n"
+		"  eplb_dynamic_without_env, eplb_values, ascend_launch_blocking_graph,\n"
+		"  layer_sharding_not_producer, dump_config_conflict, hamming_sparse_incomplete,\n"
+		"  rejection_sampler_types, profiling_chunk_values, flashcomm2_constraints,\n"
+		"  finegrained_tp_model_or_dp. The DP rules (--headless, the 127.0.0.1 default\n"
+		"  address, the start-up hash) are vLLM's (vllm-project/vllm@v0.21.0\n"
+		"  vllm/v1/engine/utils.py, vllm/config/parallel.py; not read here).\n"
+		"Fix: correct the key (the suggestion names the closest key the node's\n"
+		"  vllm-ascend version reads), write JSON booleans, drop removed keys, and make\n"
 		"  every node's command identical apart from --data-parallel-start-rank $RANK and\n"
 		"  --headless.",
 	.probes_doc = SERVE_PROBES_DOC,

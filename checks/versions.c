@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "knowledge.h"
 
 #define FINDINGS(F)                                                                              \
 	F(OK, PASS, "every version is the configured one")                                       \
@@ -15,14 +16,18 @@
 	F(DRIVER_STALE, FAIL,                                                                    \
 	  "the installed driver (version.info) is not the loaded one (npu-smi): reboot pending") \
 	F(VERSION_INCONSISTENT, FAIL, "the nodes disagree on a version (CANN: HCCL EI0008)")     \
+	F(KNOWLEDGE_TABLE, WARN,                                                                 \
+	  "the installed vllm-ascend has no knowledge table of its own (or reports 0.0.0): the "  \
+	  "checks judge it by the nearest older table, named in the message")                    \
+	F(VLLM_PAIR, WARN, "the installed vllm is not the one the installed vllm-ascend pins")   \
 	F(PROBE_FAILED, ERROR, "a version source could not be read")
 V4_FINDINGS(FINDINGS);
 
 #define P_DRIVER "driver-version"
 #define P_FIRMWARE "firmware-version"
 #define P_CANN "cann-version"
-#define P_IMAGE "container-image"
-#define P_PKGS "container-versions"
+#define P_IMAGE P_KN_IMAGE
+#define P_PKGS P_KN_PKGS
 
 /* The versions compared, with their config key (NULL: across nodes only). */
 enum { I_DRIVER, I_LOADED, I_FIRMWARE, I_CANN, I_CCANN, I_IMAGE, I_VLLM, I_VASCEND, I_TORCH,
@@ -52,19 +57,6 @@ static const char *const pkg_keys[] = {"vllm", "vllm_ascend", "torch", "torch_np
 	"/usr/local/Ascend/cann/*-linux/ascend_toolkit_install.info; do [ -r \"$f\" ] || "    \
 	"continue; echo \"# file: $f\"; head -c 65536 \"$f\"; echo; done; exit 0"
 
-/* Package versions through importlib.metadata (no import of torch_npu: no NPU
- * initialisation); "missing" when absent; the container's CANN. */
-#define PY_CMD                                                                                \
-	"python3 -c 'import importlib.metadata as m, glob, platform\n"                        \
-	"for k in (\"vllm\", \"vllm_ascend\", \"torch\", \"torch_npu\"):\n"                   \
-	" try: print(k + \"=\" + m.version(k.replace(\"_\", \"-\")))\n"                      \
-	" except Exception: print(k + \"=missing\")\n"                                        \
-	"for f in glob.glob(\"/usr/local/Ascend/ascend-toolkit/latest/*-linux/ascend_toolkit_install.info\") + " \
-	"glob.glob(\"/usr/local/Ascend/cann/*-linux/ascend_toolkit_install.info\"):\n"        \
-	" for l in open(f):\n"                                                                \
-	"  l.startswith(\"version=\") and print(\"cann=\" + l[8:].strip())\n"                 \
-	"print(\"python=\" + platform.python_version())'"
-
 /* The container name when safe to use, else NULL. */
 static const char *container(const struct v4_ctx *ctx)
 {
@@ -80,10 +72,8 @@ static void ver_probes(const struct v4_check *c, const struct v4_node *n, const 
 	v4_probe_add(ps, P_DRIVER, -1, 0, "cat /usr/local/Ascend/driver/version.info");
 	v4_probe_add(ps, P_FIRMWARE, -1, 0, "cat /usr/local/Ascend/firmware/version.info");
 	v4_probe_add(ps, P_CANN, -1, 0, "%s", CANN_CMD);
-	if (ct) {
-		v4_probe_add(ps, P_IMAGE, -1, 0, "docker inspect -f '{{.Config.Image}}' %s", ct);
-		v4_probe_add(ps, P_PKGS, -1, 0, "docker exec %s %s", ct, PY_CMD);
-	}
+	if (ct)
+		kn_probes(n, ctx, ps); /* the same probes the knowledge table choice reads */
 }
 
 /* One node's versions (NULL: unknown) and whether anything was unreadable. */
@@ -199,6 +189,33 @@ static int ver_match(const char *a, const char *e, int exact)
 	return ok;
 }
 
+/* 1 for setuptools_scm's fallback 0.0.0 (a build without tag metadata,
+ * vllm-project/vllm-ascend@v0.21.0rc1 setup.py:452-457). */
+static int unknown_ascend(const char *v)
+{
+	char *x = norm(v);
+	int r = strcmp(x, "0.0.0") == 0;
+	free(x);
+	return r;
+}
+
+/* Reports which knowledge table judges the node when it is not the installed
+ * version's own, and an installed vllm that is not the table's; adds the
+ * choice to ev. */
+static void judge_knowledge(const struct v4_rep *h, const struct v4_node *n, cJSON *ev)
+{
+	struct kn_pick kp;
+	kn_pick_node(n, h->ctx, &kp);
+	cJSON *k = cJSON_AddObjectToObject(ev, "knowledge_table");
+	cJSON_AddStringToObject(k, "vllm_ascend", kp.tag ? kp.tag : "");
+	cJSON_AddStringToObject(k, "chosen_by", kp.from ? kp.from : "");
+	if (kp.warn)
+		v4_say(h, KNOWLEDGE_TABLE, cJSON_Duplicate(ev, 1), "%s", kp.warn);
+	if (kp.pair_warn)
+		v4_say(h, VLLM_PAIR, cJSON_Duplicate(ev, 1), "%s", kp.pair_warn);
+	kn_pick_free(&kp);
+}
+
 /* Appends "name value (expected e)" for each item not matching the config. */
 static void mismatches(const struct v4_ctx *ctx, const struct nodever *nv, struct sbuf *bad,
 		       struct sbuf *missing)
@@ -208,6 +225,8 @@ static void mismatches(const struct v4_ctx *ctx, const struct nodever *nv, struc
 		const char *a = nv->v[i];
 		if (!a)
 			continue;
+		if (i == I_VASCEND && unknown_ascend(a))
+			continue; /* 0.0.0: KNOWLEDGE_TABLE says which version judges it */
 		if (i >= I_VLLM && i < I_PYTHON && strcmp(a, "missing") == 0)
 			sbuf_printf(missing, "%s%s", missing->len ? ", " : "", items[i].name);
 		else if (e && *e && !ver_match(a, e, i == I_IMAGE))
@@ -240,6 +259,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct n
 		src_error(h, nv, "CANN", "no ascend_toolkit_install.info on the host or in the container");
 	ver_evidence(nv, ev);
 	mismatches(h->ctx, nv, &bad, &missing);
+	judge_knowledge(h, n, ev);
 	if (nv->v[I_DRIVER] && nv->v[I_LOADED] && !ver_match(nv->v[I_DRIVER], nv->v[I_LOADED], 0))
 		v4_say(h, DRIVER_STALE, cJSON_Duplicate(ev, 1),
 		       "driver %s installed but %s loaded (npu-smi): reboot to load it",
@@ -334,7 +354,16 @@ const struct v4_check v4_check_versions = {
 		"  the image must be equal. firmware and python are compared when\n"
 		"  deployment.versions.firmware / .python are set, and across nodes always.\n"
 		"  CANN is read on the host (ascend-toolkit/latest or cann layout; absent on\n"
-		"  the host is fine) and inside the container.",
+		"  the host is fine) and inside the container.\n"
+		"Knowledge tables: the checks judge vLLM / vllm-ascend settings by the table of\n"
+		"  the installed vllm_ascend (importlib.metadata in the container; 0.0.0, a\n"
+		"  build without tag metadata, vllm-project/vllm-ascend@v0.21.0rc1\n"
+		"  setup.py:452-457, counts as unknown: the image tag decides), else the image\n"
+		"  tag, else deployment.versions.vllm_ascend or deployment.image. A version\n"
+		"  without a table is judged by the nearest older one (KNOWLEDGE_TABLE WARN).\n"
+		"  The installed vllm must be the one the table pins (v0.21.0 for v0.21.0rc1,\n"
+		"  vllm-project/vllm-ascend@v0.21.0rc1 Dockerfile:50; installed as\n"
+		"  0.21.0+empty, the local part is dropped): else VLLM_PAIR WARN.",
 	.probes_doc = "cat /usr/local/Ascend/driver/version.info; cat /usr/local/Ascend/firmware/"
 		      "version.info; the ascend_toolkit_install.info files under /usr/local/Ascend/"
 		      "ascend-toolkit/latest/*-linux/ and /usr/local/Ascend/cann/*-linux/ (those that "

@@ -1,5 +1,7 @@
 /* The built-in configuration: the reference deployment (4 x Atlas 800I A2,
- * DP4 x TP8 + EP). Its addresses are used for evaluation only; v4check never
+ * DP4 x TP8 + EP), its serve command with the notes' export lines (step 2:
+ * run in the container's shell before vllm serve, so that before deploy each
+ * variable is judged where it takes effect). Its addresses are used for evaluation only; v4check never
  * connects to nodes it was not given with -H or a config file. */
 const char v4_default_config[] =
 "{\n"
@@ -25,7 +27,15 @@ const char v4_default_config[] =
 "    \"tensor_parallel_size\": 8,\n"
 "    \"versions\": {\"driver\": \"25.5.1\", \"cann\": \"9.0.0\", \"vllm\": \"0.21.0\",\n"
 "                 \"vllm_ascend\": \"0.21.0rc1\", \"torch\": \"2.10.0\", \"torch_npu\": \"2.10.0\"},\n"
-"    \"serve_command\": \"vllm serve /data/models/DeepSeek-V4-Pro-w4a8-mtp \\\\\\n"
+"    \"serve_command\": \""
+"export HCCL_IF_IP=<本机bond1> IFNAME=bond1\\n"
+"export GLOO_SOCKET_IFNAME=$IFNAME TP_SOCKET_IFNAME=$IFNAME HCCL_SOCKET_IFNAME=$IFNAME\\n"
+"export HCCL_BUFFSIZE=512 HCCL_OP_EXPANSION_MODE=AIV TASK_QUEUE_ENABLE=1\\n"
+"export VLLM_ASCEND_ENABLE_FLASHCOMM1=1 ACL_OP_INIT_MODE=1\\n"
+"export PYTORCH_NPU_ALLOC_CONF=expandable_segments:True\\n"
+"export HCCL_CONNECT_TIMEOUT=7200 ASCEND_CONNECT_TIMEOUT=10000 VLLM_RPC_TIMEOUT=1800000\\n"
+"export LD_PRELOAD=/usr/lib/aarch64-linux-gnu/libjemalloc.so.2\\n"
+"vllm serve /data/models/DeepSeek-V4-Pro-w4a8-mtp \\\\\\n"
 "--host 0.0.0.0 --port 10010 --api-key <key> \\\\\\n"
 "$([ $RANK != 0 ] && echo --headless) \\\\\\n"
 "--max-model-len 1048576 --max-num-batched-tokens 2048 --max-num-seqs 512 \\\\\\n"

@@ -78,6 +78,9 @@ void serve_probes(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_p
 	if (read_listing(n, &l, &why) == 0) {
 		const struct proc_entry *srv = pick_server(&l), *procs[SERVE_MAX_ENV_PROCS + 1];
 		size_t np = srv ? env_procs(&l, srv, procs, SERVE_MAX_ENV_PROCS + 1) : 0;
+		const char *ct = v4_cfg_str(ctx->cfg, "deployment.container", "vllm");
+		if (!srv && word_ok(ct)) /* the container's own env, under the script's exports */
+			v4_probe_add(ps, P_SERVE_INSPECT, -1, 0, "docker inspect %s", ct);
 		if (srv) {
 			proc_probe_id(id, sizeof id, "cmdline", srv->pid);
 			v4_probe_add(ps, id, -1, 0, "cat /proc/%ld/cmdline", srv->pid);
@@ -142,6 +145,33 @@ static int from_running(const struct v4_node *n, const struct proc_entry *srv,
 	return 0;
 }
 
+/* Adds the container's Config.Env (the image's ENV and docker run -e) under
+ * the script's exports: what a process started in it by the script gets. */
+static void overlay_container(const struct v4_node *n, struct serve_cmd *out)
+{
+	const struct v4_fact *f = v4_fact(n, P_SERVE_INSPECT);
+	if (!f || f->state != V4_FACT_OK || f->exit_code != 0)
+		return;
+	cJSON *arr = cJSON_ParseWithLength(f->out, f->out_len), *x;
+	const cJSON *env = cJSON_GetObjectItemCaseSensitive(
+		cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(arr, 0), "Config"), "Env");
+	cJSON_ArrayForEach(x, env)
+	{
+		const char *kv = cJSON_IsString(x) ? x->valuestring : NULL, *eq = kv ? strchr(kv, '=') : NULL;
+		if (!eq || eq == kv)
+			continue;
+		char *k = xstrndup(kv, (size_t)(eq - kv));
+		if (!serve_getenv(out, k)) {
+			grow(&out->env, &out->capenv, out->nenv + 1, sizeof *out->env);
+			out->env[out->nenv].name = k, k = NULL;
+			out->env[out->nenv].value = xstrdup(serve_secret_env(out->env[out->nenv].name) ? SERVE_MASK : eq + 1);
+			out->nenv++;
+		}
+		free(k);
+	}
+	cJSON_Delete(arr);
+}
+
 /* The node's own nodes[].serve_command (matched by name, else host), or NULL. */
 static const char *node_command(const struct v4_node *n, const struct v4_ctx *ctx)
 {
@@ -182,6 +212,7 @@ static int from_config(const struct v4_node *n, const struct v4_ctx *ctx, const 
 		free(err);
 		return -1;
 	}
+	overlay_container(n, out);
 	return 0;
 }
 
@@ -268,12 +299,32 @@ static int serve_finding(const struct v4_rep *h, const char *code)
 	return (int)(f - h->check->findings);
 }
 
+/* Options this model does not read: --config FILE (YAML options) and dotted
+ * JSON options (--compilation-config.cudagraph_mode X), which vLLM's parser
+ * accepts in recent versions (https://github.com/vllm-project/vllm/pull/41086):
+ * the first one, or NULL. */
+static const char *unread_option(const struct serve_cmd *c)
+{
+	for (size_t i = 0; i < c->nopts; i++) {
+		const char *nm = c->opts[i].name;
+		if (strcmp(nm, "--config") == 0 || (starts_with(nm, "--") && strchr(nm + 2, '.')))
+			return nm;
+	}
+	return NULL;
+}
+
 /* Reads the serve command, or reports SKIP/ERROR for the node and returns -1. */
 int serve_for_check(const struct v4_rep *h, const struct v4_node *n, struct serve_cmd *cmd,
 		    int *from_process)
 {
 	char *why = NULL;
 	int rc = node_serve(n, h->ctx, cmd, from_process, &why);
+	const char *un = rc == 0 ? unread_option(cmd) : NULL;
+	if (un) {
+		why = xasprintf("%s: options given in a --config file or as dotted JSON options are not "
+				"read by v4check, so the command is not judged without them", un);
+		rc = -1;
+	}
 	if (rc == 0)
 		return 0;
 	char *m = mask_secrets(why ? why : "?");

@@ -11,7 +11,10 @@
  * Else from the config: the node's own nodes[].serve_command when it has one
  * (a per-node variant: a node started differently, or a test injecting a
  * fault on one rank), else deployment.serve_command; evaluated for the node's
- * rank (RANK=n->rank) by serve_parse. Neither: the checks SKIP.
+ * rank (RANK=n->rank) by serve_parse, its environment the script's exports
+ * over the container's Config.Env (docker inspect, probe "docker-inspect":
+ * the image's ENV and docker run's -e), which is what a process the script
+ * starts in the container gets. Neither: the checks SKIP.
  *
  * The API key is never copied into evidence or messages: the model keeps it
  * masked in opts/env, and serve_evidence renders with serve_render. */
@@ -24,6 +27,7 @@
 #include "v4.h"
 
 #define P_SERVE_PS P_PROCS
+#define P_SERVE_INSPECT "docker-inspect" /* the container check's probe, same command */
 #define SERVE_NONE 1           /* node_serve: no serve command anywhere */
 #define SERVE_MAX_ENV_PROCS 12 /* engine cores and workers whose environ is read */
 
@@ -68,7 +72,8 @@ int serve_for_check(const struct v4_rep *h, const struct v4_node *n, struct serv
 /* Evidence object with "source" (process or config) and the masked command. */
 cJSON *serve_evidence(const struct serve_cmd *cmd, int from_process);
 
-/* An environment value: the process's when running, else the command's exports. */
+/* An environment value: the process's when running, else the command's
+ * exports over the container's Config.Env. */
 const char *serve_env(const struct serve_cmd *cmd, const char *name);
 
 /* Truth of a JSON value as Python would see it (strings: non-empty). */

@@ -102,7 +102,7 @@ expect graph-mode 3 FAIL GRAPH_EAGER "2 eager"
 sh "$FAKE/v4fake" fault "$(node_state 4)" sitecustomize-missing >/dev/null
 sh "$FAKE/v4fake" fault "$(node_state 4)" container-env-unset GLOO_SOCKET_IFNAME >/dev/null
 variant 4 '/^export GLOO_SOCKET_IFNAME/d'
-expect netif 4 FAIL SITECUSTOMIZE_MISSING "3 gloo/NIC env"
+expect netif 4 WARN SITECUSTOMIZE_MISSING "3 gloo/NIC env"
 like "$T/o" '^  FAIL +IFNAME_ENV_MISSING +node4: .*GLOO_SOCKET_IFNAME is not set' "3 gloo/NIC env: GLOO_SOCKET_IFNAME missing on node4"
 init_node 4
 cfg
@@ -122,9 +122,10 @@ expect kv-budget 1 FAIL KV_HEADROOM_SHORT "4 KV util 0.97"
 variant 2 's/"enable_cpu_binding": true/"enable_cpu_binding": true, "enable_kv_nz": true/'
 expect kv-budget 2 FAIL KV_NZ_CRASH "4 enable_kv_nz"
 
-# 5. enable_balance_scheduling on node2.
+# 5. enable_balance_scheduling on node2: the deployment's observation, a WARN
+#    (no code path at v0.21.0rc1 explains the 5-minute failure).
 variant 2 's/"enable_cpu_binding": true/"enable_cpu_binding": true, "enable_balance_scheduling": true/'
-expect init-timeout 2 FAIL BALANCE_SCHEDULING "5 balance scheduling"
+expect init-timeout 2 WARN BALANCE_SCHEDULING "5 balance scheduling"
 
 # 6. prefix caching on node4. The check WARNs by design: the deployment's
 #    rule is "known limit: expect no gain", not a start-up failure.

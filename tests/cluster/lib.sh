@@ -340,11 +340,7 @@ cluster_init_nodes() {
 cluster_reference_deploy() {
 	_i=1
 	while [ $_i -le "$V4_NNODES" ]; do
-		_st=$(node_state $_i)
-		sh "$V4_REPO/fixtures/fake/v4fake" init "$_st" --rank $((_i - 1)) \
-			--bond-ip "$(node_ip $_i)" >/dev/null
-		_reference_container_env >"$_st/container_env"
-		_reference_serve_files $_i "$_st" || return 1
+		reference_node $_i || return 1
 		_i=$((_i + 1))
 	done
 	_i=1
@@ -352,6 +348,35 @@ cluster_reference_deploy() {
 		node_serve $_i "$(node_state $_i)/serve.env" "$(node_state $_i)/serve.argv" || return 1
 		_i=$((_i + 1))
 	done
+}
+
+# reference_node i: node i's state as the reference deployment has it before
+# vllm serve starts (fake state, the container's env, the serve files).
+reference_node() {
+	_st=$(node_state $1)
+	sh "$V4_REPO/fixtures/fake/v4fake" init "$_st" --rank $(($1 - 1)) \
+		--bond-ip "$(node_ip $1)" >/dev/null
+	_reference_container_env >"$_st/container_env"
+	_reference_serve_files $1 "$_st"
+}
+
+# node_unserve i: stops node i's fake vLLM: every fake-vllm process in its
+# network namespace (host pids, matched by executable), nothing else.
+node_unserve() {
+	for _p in $(ip netns pids "${V4_NS}n$1" 2>/dev/null); do
+		[ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$V4_WORK/fake-vllm" ] && kill -KILL "$_p" 2>/dev/null
+	done
+	_n=0
+	while [ $_n -lt 100 ]; do
+		_left=0
+		for _p in $(ip netns pids "${V4_NS}n$1" 2>/dev/null); do
+			[ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$V4_WORK/fake-vllm" ] && _left=1
+		done
+		[ $_left = 0 ] && return 0
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	return 1
 }
 
 # Config.Env of the notes' container: the image's ENV, then the -e variables.

@@ -4,7 +4,7 @@
  *
  *   serve-args    ARGS_UNKNOWN_KEY  ascend_compilation_config.enable_npu_graph_ex
  *                                   ("did you mean enable_npugraph_ex?")
- *   loader        LOADER_STRING_BOOL, LOADER_STRATEGY_CONFLICT
+ *   loader        LOADER_STRING_BOOL, LOADER_STRATEGY_IGNORED
  *   prefix-cache  PREFIX_CACHE_ON
  *   graph-mode, kv-budget, init-timeout: PASS
  * and, on four running nodes, the API key appears in no message or evidence. */
@@ -43,13 +43,13 @@ static const char want[] =
 	"prefix-cache node3 WARN PREFIX_CACHE_ON\n"
 	"prefix-cache node4 WARN PREFIX_CACHE_ON\n"
 	"loader node1 WARN LOADER_STRING_BOOL\n"
-	"loader node1 WARN LOADER_STRATEGY_CONFLICT\n"
+	"loader node1 WARN LOADER_STRATEGY_IGNORED\n"
 	"loader node2 WARN LOADER_STRING_BOOL\n"
-	"loader node2 WARN LOADER_STRATEGY_CONFLICT\n"
+	"loader node2 WARN LOADER_STRATEGY_IGNORED\n"
 	"loader node3 WARN LOADER_STRING_BOOL\n"
-	"loader node3 WARN LOADER_STRATEGY_CONFLICT\n"
+	"loader node3 WARN LOADER_STRATEGY_IGNORED\n"
 	"loader node4 WARN LOADER_STRING_BOOL\n"
-	"loader node4 WARN LOADER_STRATEGY_CONFLICT\n"
+	"loader node4 WARN LOADER_STRATEGY_IGNORED\n"
 	"serve-args node1 WARN ARGS_UNKNOWN_KEY\n"
 	"serve-args node2 WARN ARGS_UNKNOWN_KEY\n"
 	"serve-args node3 WARN ARGS_UNKNOWN_KEY\n"

@@ -153,6 +153,19 @@ static void leftovers(const struct v4_check *c, const struct v4_node *n, const s
 	sbuf_free(&b);
 }
 
+/* Gives the first held finding since first the readings of all NPUs (o's
+ * "npus"), as the OK result has them (the HTML map and the Prometheus text
+ * show each NPU's HBM). Deletes o. */
+static void all_npus_to_held(struct v4_results *out, size_t first, cJSON *o)
+{
+	for (size_t k = first; k < out->n; k++)
+		if (cJSON_HasObjectItem(out->v[k].evidence, "hbm_used_mb")) {
+			cJSON_AddItemToObject(out->v[k].evidence, "npus", cJSON_DetachItemFromObject(o, "npus"));
+			break;
+		}
+	cJSON_Delete(o);
+}
+
 /* Judges one node. */
 static void judge(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		  struct v4_results *out)
@@ -168,6 +181,7 @@ static void judge(const struct v4_check *c, const struct v4_node *n, const struc
 	read_procs(n, &p);
 	cJSON *ev = cJSON_CreateArray();
 	int held = 0;
+	size_t first = out->n;
 	for (size_t i = 0; i < s.nnpu; i++)
 		held |= judge_npu(c, n, ctx, &s, &s.npus[i], &p, ev, out);
 	if (p.ok)
@@ -181,7 +195,7 @@ static void judge(const struct v4_check *c, const struct v4_node *n, const struc
 		v4_add(out, c->id, n->name, V4_PASS, "OK", o,
 		       "no HBM held without a live vLLM server on %zu NPUs", s.nnpu);
 	else
-		cJSON_Delete(o);
+		all_npus_to_held(out, first, o);
 	free_procs(&p);
 	v4_npusmi_free(&s);
 }

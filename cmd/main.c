@@ -11,7 +11,7 @@
 
 static const struct v4_cmd *const commands[] = {
 	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
-	&v4_cmd_config,
+	&v4_cmd_config, &v4_cmd_snapshot, &v4_cmd_diff,
 };
 
 static const char usage_text[] =
@@ -25,6 +25,8 @@ static const char usage_text[] =
 	"  config              print the configuration in force (the built-in one without -c)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
 	"  merge FILE...       judge per-node `--local -o json --facts` reports as one run\n"
+	"  snapshot save FILE  record a healthy cluster (versions, env, hccn.conf, ...) as JSON\n"
+	"  diff OLD NEW        what differs between two snapshots (drift findings)\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14])\n"
@@ -37,9 +39,11 @@ static const char usage_text[] =
 	"      --skip ID,...         leave these checks out\n"
 	"      --warn-only ID|CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
+	"      --baseline FILE       also report every difference from this snapshot (drift)\n"
 	"output:\n"
-	"  -o, --output FORMAT       text (default), json, prom, nagios or junit\n"
+	"  -o, --output FORMAT       text (default), json, prom, nagios, junit or html\n"
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
+	"      --html FILE           also write the HTML page (cluster map, findings) there\n"
 	"      --state FILE          report what changed since the run that wrote FILE\n"
 	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
 	"  -q, --quiet               only what is not PASS\n"
@@ -76,6 +80,7 @@ enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
+	O_HTML, O_BASELINE,
 };
 
 static const struct option long_opts[] = {
@@ -112,6 +117,8 @@ static const struct option long_opts[] = {
 	{"api-key-file", required_argument, NULL, O_API_KEY_FILE},
 	{"state", required_argument, NULL, O_STATE},
 	{"textfile", required_argument, NULL, O_TEXTFILE},
+	{"html", required_argument, NULL, O_HTML},
+	{"baseline", required_argument, NULL, O_BASELINE},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -205,6 +212,8 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 	case O_API_KEY_FILE: o->api_key_file = arg; return 0;
 	case O_STATE: o->state_file = arg; return 0;
 	case O_TEXTFILE: o->textfile = arg; return 0;
+	case O_HTML: o->html_file = arg; return 0;
+	case O_BASELINE: o->baseline = arg; return 0;
 	}
 	return 1;
 }
@@ -279,7 +288,7 @@ static int parse_all(struct v4_cli *cli, int argc, char **argv, const char **cmd
 /* Resolves -o into a format (collect takes it as a folder instead). */
 static int output_format(struct v4_cli *cli, const char *cmd)
 {
-	static const char *const names[] = {"text", "json", "prom", "nagios", "junit"};
+	static const char *const names[] = {"text", "json", "prom", "nagios", "junit", "html"};
 	if (!cli->out_arg || strcmp(cmd, "collect") == 0)
 		return 0;
 	for (size_t i = 0; i < V4_ARRAY_LEN(names); i++)
@@ -287,7 +296,7 @@ static int output_format(struct v4_cli *cli, const char *cmd)
 			cli->o.format = (enum v4_format)i;
 			return 0;
 		}
-	return usage_error("-o takes text, json, prom, nagios or junit, not '%s'", cli->out_arg);
+	return usage_error("-o takes text, json, prom, nagios, junit or html, not '%s'", cli->out_arg);
 }
 
 /* Checks option combinations that make no sense. */

@@ -171,6 +171,7 @@ struct v4_ctx {
 	time_t now;
 	int phase;  /* V4_PHASE_PRE (pre-deploy) or V4_PHASE_LIVE */
 	int fixing; /* --fix was given: checks may probe what only a fix plan needs */
+	const cJSON *baseline; /* --baseline: the snapshot drift compares with, or NULL */
 };
 enum { V4_PHASE_PRE, V4_PHASE_LIVE };
 
@@ -263,7 +264,7 @@ extern const struct v4_transport v4_transport_ssh;
 
 /* ---- options ---- */
 
-enum v4_format { V4_FMT_TEXT, V4_FMT_JSON, V4_FMT_PROM, V4_FMT_NAGIOS, V4_FMT_JUNIT };
+enum v4_format { V4_FMT_TEXT, V4_FMT_JSON, V4_FMT_PROM, V4_FMT_NAGIOS, V4_FMT_JUNIT, V4_FMT_HTML };
 
 struct v4_opts {
 	const struct v4_transport *transport;
@@ -297,6 +298,8 @@ struct v4_opts {
 	const char *api_key_file; /* --api-key-file: overrides api.key_file */
 	const char *state_file;   /* --state: changes since the last run */
 	const char *textfile;     /* --textfile: Prometheus text written atomically */
+	const char *html_file;    /* --html: the HTML page written atomically */
+	const char *baseline;     /* --baseline: snapshot the drift check compares with */
 };
 
 void v4_opts_defaults(struct v4_opts *o);

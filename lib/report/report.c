@@ -270,6 +270,7 @@ int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o)
 		return rc;
 	}
 	case V4_FMT_JUNIT: v4_report_junit(out, r); break;
+	case V4_FMT_HTML: v4_report_html(out, r); break;
 	default: v4_report_text(out, r, o); break;
 	}
 	fflush(out);

@@ -129,7 +129,7 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	v4_opts_defaults(&o);
 	o.transport = &v4_transport_replay;
 	o.replay_dir = dir;
-	struct v4_ctx ctx = {&cfg, 1798761600 /* 2027-01-01 */, V4_PHASE_PRE, 1};
+	struct v4_ctx ctx = {&cfg, 1798761600 /* 2027-01-01 */, V4_PHASE_PRE, 1, NULL};
 	char *np = xasprintf("%s/now", dir);
 	if (read_file(np, 64, &now, NULL) == 0)
 		ctx.now = (time_t)atoll(now);

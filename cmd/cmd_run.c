@@ -135,6 +135,9 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	size_t nn;
 	if (ids)
 		cli->o.only = ids;
+	for (char **p = ids; p && *p; p++)
+		if (strcmp(*p, "drift") == 0 && !cli->o.baseline)
+			return usage_error("drift compares with a snapshot: give --baseline FILE");
 	if (cli_setup(cli, &cfg, &nodes, &nn))
 		return V4_EXIT_USAGE;
 	api_url_option(&cfg, cli->o.api_url);

@@ -1,0 +1,158 @@
+#!/bin/sh
+# snapshot save, diff and --baseline (the drift check) on captures: the demo's
+# capture, with node4 running vLLM (its /proc listing, cmdline and environ),
+# and a copy where one node's driver, one NPU's hccn.conf entry and one
+# variable of the serving processes' environment changed.
+cd "$(dirname "$0")/../.." || exit 1
+. tests/cli/tap.sh
+T=$(mktemp -d "${TMPDIR:-/tmp}/v4snap.XXXXXX")
+trap 'rm -rf "$T"' EXIT INT TERM
+export NO_COLOR=1
+DEMO=fixtures/replay/reference-cluster
+
+# probe DIR NODE ID CMD: stdin as probe ID's output in the capture (exit 0).
+probe() {
+	cat > "$1/$2/$3.out"; : > "$1/$2/$3.err"
+	printf '{"cmd":"%s","state":"ok","exit":0,"ms":1,"truncated":false}\n' "$4" > "$1/$2/$3.json"
+}
+# serving DIR ENV: node4 of capture DIR runs vllm serve (server 7100, engine
+# core 7200, worker 7300) with environment ENV (one NAME=value a line).
+serving() {
+	{
+		printf 'P\t1\t0\tS\t1\tsystemd\t/sbin/init\001\n'
+		printf 'P\t7100\t1\tS\t1000\tvllm\t/usr/local/bin/vllm\001serve\001/data/models/DeepSeek-V4-Pro-w4a8-mtp\001--headless\001--data-parallel-start-rank\0013\001--api-key\001sk-snapshot-secret-7\001\n'
+		printf 'P\t7200\t7100\tS\t1100\tVLLM::EngineCor\tVLLM::EngineCore_DP3\001\n'
+		printf 'P\t7300\t7200\tS\t1200\tVLLM::Worker_DP\tVLLM::Worker_DP3_TP0\001\n'
+		printf 'END\n'
+	} | probe "$1" node4 proc-list '(PROC_LIST_CMD)'
+	printf '%s\n' /usr/local/bin/vllm serve /data/models/DeepSeek-V4-Pro-w4a8-mtp --headless \
+		--data-parallel-start-rank 3 --api-key sk-snapshot-secret-7 | tr '\n' '\000' |
+		probe "$1" node4 serve-cmdline.7100 'cat /proc/7100/cmdline'
+	for p in 7100 7200 7300; do
+		printf '%s\n' "$2" | tr '\n' '\000' | probe "$1" node4 serve-environ.$p "cat /proc/$p/environ"
+	done
+}
+ENV='HCCL_BUFFSIZE=512
+HCCL_CONNECT_TIMEOUT=7200
+GLOO_SOCKET_IFNAME=bond1
+SHLVL=1
+VLLM_API_KEY=sk-snapshot-secret-7'
+
+cp -r $DEMO $T/good; serving $T/good "$ENV"
+# the changed capture: node2's driver, node3 NPU 3's address in hccn.conf, node4's env
+cp -r $T/good $T/now
+sed -i 's/^Version=25.5.1/Version=25.5.2/' $T/now/node2/driver-version.out
+sed -i 's/^address_3=10.20.2.14/address_3=10.20.2.99/' $T/now/node3/hccn-conf.out
+serving $T/now "$(printf '%s\n' "$ENV" | sed 's/^HCCL_BUFFSIZE=512/HCCL_BUFFSIZE=1024/; s/^SHLVL=1/SHLVL=2/')"
+cmp -s $T/good/node2/driver-version.out $T/now/node2/driver-version.out && echo "# the driver edit changed nothing"
+cmp -s $T/good/node3/hccn-conf.out $T/now/node3/hccn-conf.out && echo "# the hccn.conf edit changed nothing"
+
+# --- snapshot save ---
+run $T/o "$V4CHECK" snapshot save $T/s.json --replay $DEMO; is $RC 2 "the demo is not healthy: nothing saved (2)"
+like $T/o 'snapshot not saved: the run is not healthy \(FAIL\)' "and says why"
+like $T/o 'TLS_MISMATCH +node3' "naming what fails"
+[ ! -e $T/s.json ]; ok $? "no file was written"
+run $T/o "$V4CHECK" snapshot save; is $RC 64 "snapshot without save FILE: usage error"
+W=--warn-only=tls,npu-mem,serve-args,netif,graph-mode,kv-budget,init-timeout,loader,prefix-cache
+run $T/o "$V4CHECK" snapshot save $T/s.json --replay $T/good $W; is $RC 0 "snapshot save of the accepted run: 0"
+like $T/o 'snapshot of 4 nodes .* written to ' "says what it wrote"
+is "$(stat -c %a $T/s.json)" 600 "the snapshot is mode 0600"
+python3 - $T/s.json <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+d = json.loads(text)
+assert d["snapshot"] == 1 and d["tool"].startswith("v4check ") and d["source"].startswith("replay of ")
+def natural(k): return [int(p) if p.isdigit() else p for p in re.split(r"(\d+)", k)]
+def walk(o, path):
+    if isinstance(o, list): raise AssertionError("an array at " + path)
+    if isinstance(o, dict):
+        assert list(o) == sorted(o, key=natural), "keys not sorted at " + path
+        for k, v in o.items(): walk(v, path + "." + k)
+walk(d, "")
+n = d["nodes"]
+assert sorted(n) == ["node1", "node2", "node3", "node4"]
+assert [n["node3"]["npus"][str(i)]["tls"] for i in range(8)] == [1] * 8
+assert n["node2"]["versions"]["driver"] == "25.5.1" and n["node2"]["versions"]["image"].startswith("quay.io/ascend/")
+assert n["node3"]["hccn_conf"]["address_3"] == "10.20.2.14"
+assert n["node3"]["npus"]["3"]["address"] == "10.20.2.14"
+assert n["node1"]["model"]["files"]["config.json"] > 0
+assert n["node1"]["container"]["env"]["HCCL_BUFFSIZE"] == "512" and n["node1"]["container"]["network_mode"] == "host"
+assert n["node4"]["serve"]["source"] == "running process"
+assert n["node4"]["serve"]["env"]["HCCL_BUFFSIZE"] == "512"
+assert n["node4"]["serve"]["env"]["VLLM_API_KEY"] == "***" and n["node4"]["serve"]["options"]["--api-key"] == "***"
+assert n["node1"]["serve"]["source"] == "deployment.serve_command"
+assert "unreadable" not in n["node1"]
+assert "sk-" not in text, "a secret in the snapshot"
+PY
+ok $? "the snapshot: versioned, keys sorted, no arrays (one value per line), values, secrets masked"
+
+# --- --baseline on the same capture, then on the changed one ---
+run $T/o "$V4CHECK" drift --replay $T/good --baseline $T/s.json; is $RC 0 "same capture: drift passes (0)"
+like $T/o 'PASS +OK +node\[1-4\]: as in the baseline of ' "all four nodes as in the baseline"
+run $T/o "$V4CHECK" drift --replay $T/now --baseline $T/s.json; is $RC 1 "changed capture: drift WARNs (1)"
+like $T/o '^  WARN +DRIFT_VERSION +node2: driver 25.5.2, baseline 25.5.1$' "node2's driver"
+like $T/o '^  WARN +DRIFT_HCCN_CONF +node3: NPU 3: /etc/hccn.conf address_3 10.20.2.99, baseline 10.20.2.14$' "node3 NPU 3's hccn.conf entry"
+like $T/o "^  WARN +DRIFT_ENV +node4: serving processes' HCCL_BUFFSIZE 1024, baseline 512$" "node4's serving environment"
+is "$(grep -c '^  WARN' $T/o)" 3 "nothing else (SHLVL is not compared)"
+like $T/o '^  PASS +OK +node1: ' "node1 unchanged"
+run $T/o "$V4CHECK" all --replay $T/now --baseline $T/s.json; is $RC 2 "all --baseline: the checks' own verdicts stay (2)"
+like $T/o 'FAIL +TLS_MISMATCH +node3' "beside them: tls"
+like $T/o 'WARN +DRIFT_VERSION +node2' "beside them: drift"
+run $T/o "$V4CHECK" all --replay $T/now --baseline $T/s.json --skip drift; unlike $T/o 'DRIFT_' "--skip drift leaves it out"
+"$V4CHECK" drift --replay $T/now --baseline $T/s.json -o json > $T/d.json
+python3 - $T/d.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+r = [x for c in d["checks"] if c["id"] == "drift" for x in c["results"] if x["status"] != "PASS"]
+h = [x for x in r if x["code"] == "DRIFT_HCCN_CONF"][0]["evidence"]
+assert h == {"field": "hccn_conf.address", "npu": 3, "baseline": "10.20.2.14", "now": "10.20.2.99"}, h
+e = [x for x in r if x["code"] == "DRIFT_ENV"][0]["evidence"]
+assert e["field"] == "serve.env.HCCL_BUFFSIZE" and "npu" not in e
+PY
+ok $? "JSON evidence: field, NPU, baseline and current value"
+
+# --- per-field severity (config checks.drift.fields) ---
+cfg() { "$V4CHECK" config | python3 -c 'import json,sys; c=json.load(sys.stdin); c.setdefault("checks",{})["drift"]={"fields":json.loads(sys.argv[1])}; print(json.dumps(c))' "$1" > $T/c.json; chmod 600 $T/c.json; }
+cfg '{"versions.driver": "FAIL", "serve.env": "ignore"}'
+run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json; is $RC 2 "versions.driver: FAIL (2)"
+like $T/o '^  FAIL +DRIFT_VERSION +node2: driver 25.5.2' "the driver change is a FAIL"
+unlike $T/o 'DRIFT_ENV' "serve.env: ignored"
+like $T/o 'WARN +DRIFT_HCCN_CONF +node3' "the rest stays WARN"
+cfg '{"DRIFT_HCCN_CONF": "ignore", "serve.env.SHLVL": "WARN"}'
+run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json
+unlike $T/o 'DRIFT_HCCN_CONF' "a finding code can be ignored"
+like $T/o "DRIFT_ENV +node4: serving processes' SHLVL 2, baseline 1" "a volatile variable is compared when configured"
+cfg '{"versions": "loud"}'
+run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json; is $RC 3 "an unknown severity word: ERROR (3)"
+like $T/o 'ERROR +CONFIG_INVALID +cluster: checks.drift.fields' "and says where"
+run $T/o "$V4CHECK" drift --replay $T/now --baseline $T/s.json --warn-only DRIFT_VERSION; is $RC 1 "--warn-only applies to drift codes"
+
+# --- diff OLD NEW ---
+"$V4CHECK" snapshot save $T/s2.json --replay $T/now $W --skip versions,roce > /dev/null; ok $? "a snapshot of the changed capture"
+run $T/o "$V4CHECK" diff $T/s.json $T/s2.json; is $RC 1 "diff: the differences are WARN (1)"
+is "$(grep -c '^  WARN' $T/o)" 3 "diff: the same three differences"
+like $T/o 'DRIFT_HCCN_CONF +node3: NPU 3: ' "diff names node3 NPU 3"
+run $T/o "$V4CHECK" diff $T/s.json $T/s.json; is $RC 0 "diff of a snapshot with itself: 0"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); del d["nodes"]["node4"]; json.dump(d, open(sys.argv[2], "w"))' $T/s.json $T/s3.json
+run $T/o "$V4CHECK" diff $T/s.json $T/s3.json; like $T/o 'WARN +DRIFT_NODE_MISSING node4' "a node gone"
+run $T/o "$V4CHECK" diff $T/s3.json $T/s.json; like $T/o 'WARN +DRIFT_NODE_NEW +node4' "a node new"
+run $T/o "$V4CHECK" diff $T/s.json; is $RC 64 "diff takes two files"
+echo '{"snapshot": 2, "nodes": {}}' > $T/v2.json
+run $T/o "$V4CHECK" diff $T/s.json $T/v2.json; is $RC 64 "diff of an unknown snapshot version: usage error"
+like $T/o 'snapshot version 2: this v4check reads version 1' "and says so"
+run $T/o "$V4CHECK" all --replay $T/now --baseline $T/nonexistent.json; is $RC 64 "a missing --baseline: usage error"
+like $T/o 'baseline .*nonexistent.json: No such file' "naming the file"
+run $T/o "$V4CHECK" drift --replay $T/now; is $RC 64 "drift without --baseline: usage error"
+like $T/o 'drift compares with a snapshot: give --baseline FILE' "says so"
+
+# --- the page marks what changed ---
+"$V4CHECK" all --replay $T/now --baseline $T/s.json -o html > $T/p.html
+like $T/p.html '<td class="npu s-fail changed" data-node="node3" data-npu="3"' "the map marks node3 NPU 3 changed"
+is "$(grep -o 'class="npu [a-z-]* changed"' $T/p.html | wc -l)" 1 "and no other cell"
+like $T/p.html '<tr class="s-fail changed" data-node="node2"' "node2's row is marked (the driver)"
+like $T/p.html '<tr class="s-[a-z]* changed" data-node="node4"' "node4's row is marked (the environment)"
+unlike $T/p.html '<tr class="[a-z-]* changed" data-node="node[13]"' "node1's and node3's rows are not"
+
+run $T/o "$V4CHECK" explain drift; like $T/o '^drift: ' "explain drift"
+like $T/o 'DRIFT_HCCN_CONF' "explain lists the drift codes"
+done_testing

@@ -95,7 +95,11 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	if (!cli->o.only)
 		cli->o.only = m->ids;
 	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
-	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase};
+	cJSON *baseline = NULL;
+	if (cli_baseline(cli, &baseline))
+		return V4_EXIT_USAGE;
+	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
+	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase, .baseline = baseline};
 	struct v4_results res = {0};
 	v4_evaluate(m->nodes, m->nn, checks, nc, &ctx, &cli->o, &res);
 	char *mode = xasprintf("merge of %d report%s", cli->nargs, cli->nargs == 1 ? "" : "s");
@@ -104,6 +108,7 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	int rc = v4_report(stdout, &r, &cli->o);
 	free(mode);
 	v4_results_free(&res);
+	cJSON_Delete(baseline);
 	return rc;
 }
 

@@ -155,4 +155,7 @@ unlike $T/p.html '<tr class="[a-z-]* changed" data-node="node[13]"' "node1's and
 
 run $T/o "$V4CHECK" explain drift; like $T/o '^drift: ' "explain drift"
 like $T/o 'DRIFT_HCCN_CONF' "explain lists the drift codes"
+for code in $(sed -n '/^Findings:/,$p' $T/o | awk 'NR > 1 {print $1}'); do
+	grep -q "^\.B $code\$" man/v4check-snapshot.7; ok $? "man/v4check-snapshot.7 documents $code"
+done
 done_testing

@@ -247,7 +247,7 @@ static void walk_key(struct walk *w, const cJSON *a, const cJSON *b, const char 
 static void walk(struct walk *w, const cJSON *a, const cJSON *b, const char **p, size_t n)
 {
 	const cJSON *x;
-	if (n && (under(w->ubase, p, n) || under(w->unow, p, n)))
+	if ((!a && !b) || (n && (under(w->ubase, p, n) || under(w->unow, p, n))))
 		return;
 	if (cJSON_IsObject(a) && cJSON_IsObject(b)) {
 		cJSON_ArrayForEach(x, a)

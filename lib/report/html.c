@@ -298,28 +298,66 @@ static void put_cell(FILE *out, const char *node, const struct cell *c)
 	fputs("</div></td>", out);
 }
 
-/* The node-level (or cluster-level) findings of a row, as a list. */
+/* One finding of a row's list. */
+static void put_other(FILE *out, const struct v4_result *x)
+{
+	fprintf(out, "<li class=\"s-%s\" data-check=\"", st_class(x->status));
+	esc(out, x->check);
+	fputs("\" data-code=\"", out);
+	esc(out, x->code);
+	fputs("\" title=\"", out);
+	esc(out, x->message);
+	fprintf(out, "\"><span aria-hidden=\"true\">%s</span> %s ", st_sym(x->status), v4_status_name(x->status));
+	esc(out, x->check);
+	fputs(" <code>", out);
+	esc(out, x->code);
+	fputs("</code></li>", out);
+}
+
+/* "▲ 4 WARN: loader, serve-args" per state, for a folded list. */
+static void put_tally(FILE *out, const struct v4_report *r, const struct row *w)
+{
+	static const enum v4_status order[] = {V4_FAIL, V4_UNREACHABLE, V4_ERROR, V4_WARN};
+	for (size_t s = 0, first = 1; s < V4_ARRAY_LEN(order); s++) {
+		size_t n = 0;
+		for (size_t k = 0; k < w->no; k++)
+			n += r->res->v[w->other[k]].status == order[s];
+		if (!n)
+			continue;
+		fprintf(out, "%s<span class=\"s-%s\">%s %zu %s:", first ? "" : " ", st_class(order[s]),
+			st_sym(order[s]), n, v4_status_name(order[s]));
+		first = 0;
+		for (size_t k = 0, shown = 0; k < w->no; k++) {
+			const struct v4_result *x = &r->res->v[w->other[k]];
+			int dup = 0;
+			for (size_t j = 0; j < k && !dup; j++)
+				dup = r->res->v[w->other[j]].status == order[s] &&
+				      strcmp(r->res->v[w->other[j]].check, x->check) == 0;
+			if (x->status != order[s] || dup)
+				continue;
+			fputs(shown++ ? ", " : " ", out);
+			esc(out, x->check);
+		}
+		fputs("</span>", out);
+	}
+}
+
+/* The node-level (or cluster-level) findings of a row: a list, folded
+ * behind a tally when there are more than two (rows stay short). */
 static void put_others(FILE *out, const struct v4_report *r, const struct row *w)
 {
 	fputs("<td class=\"others\">", out);
+	if (w->no > 2) {
+		fputs("<details><summary>", out);
+		put_tally(out, r, w);
+		fputs("</summary>", out);
+	}
 	if (w->no)
 		fputs("<ul>", out);
-	for (size_t k = 0; k < w->no; k++) {
-		const struct v4_result *x = &r->res->v[w->other[k]];
-		fprintf(out, "<li class=\"s-%s\" data-check=\"", st_class(x->status));
-		esc(out, x->check);
-		fputs("\" data-code=\"", out);
-		esc(out, x->code);
-		fputs("\" title=\"", out);
-		esc(out, x->message);
-		fprintf(out, "\"><span aria-hidden=\"true\">%s</span> %s ", st_sym(x->status),
-			v4_status_name(x->status));
-		esc(out, x->check);
-		fputs(" <code>", out);
-		esc(out, x->code);
-		fputs("</code></li>", out);
-	}
-	fputs(w->no ? "</ul></td>" : "</td>", out);
+	for (size_t k = 0; k < w->no; k++)
+		put_other(out, &r->res->v[w->other[k]]);
+	fputs(w->no ? "</ul>" : "", out);
+	fputs(w->no > 2 ? "</details></td>" : "</td>", out);
 }
 
 /* The worst state of node's results. */
@@ -549,7 +587,8 @@ static const char css[] =
 	".s-fail,td.npu.s-fail{border-color:var(--fail)}td.npu.s-fail{background:#fbe3d6;border-width:4px}\n"
 	"td.npu.changed{outline:3px double #0072B2;outline-offset:1px}\n"
 	".delta{color:#0072B2;font-weight:700}\n"
-	"td.others{font-size:12px;vertical-align:top;min-width:16em;max-width:24em}\n"
+	"td.others{font-size:12px;vertical-align:top;min-width:16em;max-width:26em}\n"
+	"td.others summary{cursor:pointer}td.others summary span{margin-right:.3em}\n"
 	"td.others ul,ul.results{margin:0;padding-left:1.2em}\n"
 	"td.others li{text-indent:-1em;padding-left:1em;list-style:none}td.others ul{padding-left:0}\n"
 	".badge{display:inline-block;min-width:5.5em;padding:0 .3em;border:2px solid;"

@@ -51,6 +51,24 @@ cmp -s $T/side.html $T/demo.html; ok $? "the --html file is the -o html page"
 run $T/o "$V4CHECK" all --replay $DEMO -q --html /nonexistent/dir/x.html; is $RC 2 "an unwritable --html: the run's status stays"
 like $T/o 'html /nonexistent/dir/x.html: No such file' "and says why"
 
+# --- 1,000 nodes: a capture whose nodes are the demo's four, over and over ---
+mkdir -p $T/big
+i=1
+while [ $i -le 1000 ]; do
+	ln -s "$PWD/$DEMO/node$(( (i - 1) % 4 + 1 ))" "$T/big/n$(printf %04d $i)"
+	i=$((i + 1))
+done
+python3 -c 'import json; print(json.dumps({"schema": 1, "nodes": [{"name": "n%04d" % i, "host": "n%04d" % i, "rank": (i - 1) % 4} for i in range(1, 1001)]}))' > $T/big/manifest.json
+run $T/big.html "$V4CHECK" all --replay $T/big -o html; is $RC 2 "1,000 nodes: the page is written"
+echo "# 1,000-node page: $(wc -c < $T/big.html) bytes"
+cells $T/big.html > $T/big.cells
+is "$(wc -l < $T/big.cells)" 8000 "1,000 nodes: 8,000 cells"
+is "$(grep -c '^n[0-9]* [0-7] FAIL on ' $T/big.cells)" 2000 "the 250 TLS outliers' NPUs"
+is "$(grep -o '<tr class="[^"]*" data-node="n[0-9]*"' $T/big.html | wc -l)" 1000 "one row per node"
+is "$(grep -o '<td class="others"><details><summary>' $T/big.html | wc -l)" 1001 "each row's findings (and the cluster's) folded behind a tally"
+is "$(grep -o '<details class="check [^>]* open>' $T/big.html | grep -vc 'data-state="FAIL"')" 0 "only failing checks are open"
+is "$(grep -o '<details class="evidence" open' $T/big.html | wc -l)" 0 "no evidence is unfolded"
+
 # --- escaping: a hostile node name and hostile tool output, on this machine ---
 FAKE=$PWD/fixtures/fake
 export V4_FAKE_STATE=$T/node PATH="$FAKE/bin:$PATH"
@@ -95,6 +113,16 @@ is "$(grep -c '^node3 [0-7] FAIL on ' $T/dom-cells)" 8 "rendered DOM: node3's ei
 like $T/dom-cells '^node2 3 FAIL off 40960 ' "rendered DOM: node2's NPU 3 shown holding memory"
 is "$(grep -o '<div class="tls-on">TLS on</div>' $T/demo.dom | wc -l)" 8 "rendered DOM: the words 'TLS on' in eight cells"
 like $T/demo.dom '<div>40.0/64 GB</div>' "rendered DOM: node2 NPU 3 reads 40.0/64 GB"
+
+browse "file://$T/big.html" $T/big.dom; ok $? "chromium renders the 1,000-node page"
+is "$(cells $T/big.dom | wc -l)" 8000 "rendered DOM: 8,000 cells"
+is "$(console_errors $T/big.dom.log)" "" "1,000 nodes: no error in the console"
+_u=$(mktemp -d "$T/chromium.XXXXXX")
+timeout 120 "$CHROMIUM" --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+	--disable-background-networking --disable-component-update --disable-sync --user-data-dir="$_u" \
+	--enable-logging=stderr --v=0 --no-pdf-header-footer --print-to-pdf=$T/demo.pdf "file://$T/demo.html" 2> $T/pdf.log
+is "$(head -c 5 $T/demo.pdf 2>/dev/null)" "%PDF-" "the demo's page prints (print style, the print helper script)"
+is "$(console_errors $T/pdf.log)" "" "printing: no error in the console"
 
 browse "file://$T/evil.html" $T/evil.dom
 like $T/evil.dom '<title>v4check: FAIL, 1 node</title>' "hostile page: no script changed the title"

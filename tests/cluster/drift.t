@@ -91,7 +91,7 @@ printf '%s\n' "node2 DRIFT_VERSION versions.driver -" "node2 DRIFT_VERSION versi
 	"node3 DRIFT_ENV serve.env.TASK_QUEUE_ENABLE -" "node4 DRIFT_HCCN_CONF hccn_conf.address 5" > "$T/want.set"
 cmp -s "$T/want.set" "$T/live.set"; ok $? "live: exactly these drift findings, and nothing else"
 cmp -s "$T/want.set" "$T/live.set" || sed 's/^/# got: /' "$T/live.set"
-like "$T/o" 'FAIL +VERSION_MISMATCH +node2: driver 25.5.2' "the checks' own verdicts stand beside them (versions)"
+like "$T/o" 'FAIL +VERSION_INCONSISTENT cluster: driver differs between nodes: 25.5.2 on node2' "the checks' own verdicts stand beside them (versions)"
 like "$T/o" 'FAIL +IP_MISMATCH +node4: NPU 5: ' "and roce"
 
 # the page marks node4 NPU 5 and the rows of node2 and node3
@@ -168,7 +168,7 @@ run "$T/g0" gate; is "$RC" 0 "the gate without a baseline passes (versions and r
 run "$T/g1" gate "{\"v4check_gate_baseline\": \"$T/base.json\"}"; is "$RC" 0 "the gate with the baseline passes: drift is WARN"
 [ "$RC" = 0 ] || tail -30 "$T/g1" | sed 's/^/# /'
 like "$T/g1" 'DRIFT_HCCN_CONF' "the gate shows the drift findings as warnings"
-like "$T/g1" 'node4: NPU 5: /etc/hccn.conf address_5 10.20.3.99' "naming node4 NPU 5"
+like "$T/g1" 'drift WARN node4 DRIFT_HCCN_CONF: NPU 5: ' "naming node4 NPU 5"
 drift_set "$T/gate/report.json" > "$T/gate.set"
 grep -v '^node3 ' "$T/want.set" > "$T/want-gate.set"
 cmp -s "$T/want-gate.set" "$T/gate.set"; ok $? "the gate's report: node2's driver and node4 NPU 5 (node3 runs the clean command again)"

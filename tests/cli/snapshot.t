@@ -111,6 +111,12 @@ assert e["field"] == "serve.env.HCCL_BUFFSIZE" and "npu" not in e
 PY
 ok $? "JSON evidence: field, NPU, baseline and current value"
 
+# merge judges reports with facts: --baseline there too
+"$V4CHECK" all --replay $T/now -o json --facts > $T/facts.json
+run $T/o "$V4CHECK" merge $T/facts.json --baseline $T/s.json; is $RC 2 "merge --baseline: the run's status (2)"
+like $T/o '^  WARN +DRIFT_HCCN_CONF +node3: NPU 3: ' "merge: drift findings from the reports' facts"
+is "$(grep -Ec '^  WARN +DRIFT_' $T/o)" 3 "merge: the same three"
+
 # --- per-field severity (config checks.drift.fields) ---
 cfg() { "$V4CHECK" config | python3 -c 'import json,sys; c=json.load(sys.stdin); c.setdefault("checks",{})["drift"]={"fields":json.loads(sys.argv[1])}; print(json.dumps(c))' "$1" > $T/c.json; chmod 600 $T/c.json; }
 cfg '{"versions.driver": "FAIL", "serve.env": "ignore"}'

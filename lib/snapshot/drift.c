@@ -5,7 +5,7 @@
  * compared member by member with the baseline's node of the same name. A
  * difference's field is its dotted path with NPU ids and file names left out
  * ("versions.driver", "serve.env.HCCL_BUFFSIZE", "hccn_conf.address",
- * "npus.tls", "model.files"); config checks.drift.fields maps a field, one
+ * "npus.tls", "model.files"); config drift.fields maps a field, one
  * of its leading parts ("serve.env", "serve") or a finding code to "FAIL",
  * "WARN" or "ignore". */
 #include <stdio.h>
@@ -30,7 +30,7 @@ static const struct v4_finding findings[] = {
 	{"DRIFT_NODE_MISSING", V4_WARN, "diff: a node of the old snapshot is not in the new one"},
 	{"DRIFT_UNREADABLE", V4_ERROR, "a value could not be read now, so it was not compared"},
 	{"NO_BASELINE", V4_SKIP, "no --baseline snapshot was given: nothing compared"},
-	{"CONFIG_INVALID", V4_ERROR, "checks.drift.fields is not an object of \"FAIL\", \"WARN\" or \"ignore\""},
+	{"CONFIG_INVALID", V4_ERROR, "drift.fields is not an object of \"FAIL\", \"WARN\" or \"ignore\""},
 	{NULL, 0, NULL},
 };
 
@@ -52,7 +52,7 @@ struct diff {
 /* The configured state word for field (or a leading part of it) or code, or NULL. */
 static const char *configured(const struct v4_config *cfg, const char *field, const char *code)
 {
-	const cJSON *f = cfg ? v4_cfg_get(cfg, "checks.drift.fields") : NULL;
+	const cJSON *f = cfg ? v4_cfg_get(cfg, "drift.fields") : NULL;
 	char path[160];
 	snprintf(path, sizeof path, "%s", field);
 	for (;;) {
@@ -81,10 +81,10 @@ static int severity(const struct v4_config *cfg, const struct diff *d)
 	return strcmp(w, "FAIL") == 0 ? V4_FAIL : strcmp(w, "ignore") == 0 ? -1 : V4_WARN;
 }
 
-/* 0 when checks.drift.fields is absent or an object of the three words. */
+/* 0 when drift.fields is absent or an object of the three words. */
 static int fields_valid(const struct v4_config *cfg)
 {
-	const cJSON *f = cfg ? v4_cfg_get(cfg, "checks.drift.fields") : NULL, *x;
+	const cJSON *f = cfg ? v4_cfg_get(cfg, "drift.fields") : NULL, *x;
 	if (!f)
 		return 0;
 	if (!cJSON_IsObject(f))
@@ -300,7 +300,7 @@ void v4_drift_compare(const cJSON *base, const cJSON *now, const struct v4_confi
 	const char *taken = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(base, "taken"));
 	if (fields_valid(cfg)) {
 		v4_add(out, "drift", "cluster", V4_ERROR, "CONFIG_INVALID", NULL,
-		       "checks.drift.fields must map fields or codes to \"FAIL\", \"WARN\" or \"ignore\"");
+		       "drift.fields must map fields or codes to \"FAIL\", \"WARN\" or \"ignore\"");
 		cfg = NULL;
 	}
 	cJSON_ArrayForEach(x, nn) {
@@ -357,7 +357,7 @@ const struct v4_check v4_check_drift = {
 		"  TLS switch or address, a container setting, a model file.\n"
 		"Fix: each finding names the node, the NPU where there is one, the value now and the\n"
 		"  baseline's. Put it back, or, when the change is wanted, save a new snapshot.\n"
-		"  Differences are WARN; config checks.drift.fields maps a field (\"versions.driver\",\n"
+		"  Differences are WARN; the config's drift.fields maps a field (\"versions.driver\",\n"
 		"  \"serve.env.HCCL_BUFFSIZE\", \"hccn_conf.address\", \"npus.tls\"), a leading part of\n"
 		"  one (\"serve.env\") or a code (DRIFT_MODEL) to \"FAIL\", \"WARN\" or \"ignore\".\n"
 		"  Only the nodes of the run are compared; a node not in the baseline is named.\n"

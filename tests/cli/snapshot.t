@@ -117,8 +117,8 @@ run $T/o "$V4CHECK" merge $T/facts.json --baseline $T/s.json; is $RC 2 "merge --
 like $T/o '^  WARN +DRIFT_HCCN_CONF +node3: NPU 3: ' "merge: drift findings from the reports' facts"
 is "$(grep -Ec '^  WARN +DRIFT_' $T/o)" 3 "merge: the same three"
 
-# --- per-field severity (config checks.drift.fields) ---
-cfg() { "$V4CHECK" config | python3 -c 'import json,sys; c=json.load(sys.stdin); c.setdefault("checks",{})["drift"]={"fields":json.loads(sys.argv[1])}; print(json.dumps(c))' "$1" > $T/c.json; chmod 600 $T/c.json; }
+# --- per-field severity (config drift.fields) ---
+cfg() { "$V4CHECK" config | python3 -c 'import json,sys; c=json.load(sys.stdin); c["drift"]={"fields":json.loads(sys.argv[1])}; print(json.dumps(c))' "$1" > $T/c.json; chmod 600 $T/c.json; }
 cfg '{"versions.driver": "FAIL", "serve.env": "ignore"}'
 run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json; is $RC 2 "versions.driver: FAIL (2)"
 like $T/o '^  FAIL +DRIFT_VERSION +node2: driver 25.5.2' "the driver change is a FAIL"
@@ -130,7 +130,7 @@ unlike $T/o 'DRIFT_HCCN_CONF' "a finding code can be ignored"
 like $T/o "DRIFT_ENV +node4: serving processes' SHLVL 2, baseline 1" "a volatile variable is compared when configured"
 cfg '{"versions": "loud"}'
 run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json; is $RC 3 "an unknown severity word: ERROR (3)"
-like $T/o 'ERROR +CONFIG_INVALID +cluster: checks.drift.fields' "and says where"
+like $T/o 'ERROR +CONFIG_INVALID +cluster: drift.fields' "and says where"
 run $T/o "$V4CHECK" drift --replay $T/now --baseline $T/s.json --warn-only DRIFT_VERSION; is $RC 1 "--warn-only applies to drift codes"
 
 # --- diff OLD NEW ---

@@ -1,5 +1,5 @@
 /* libFuzzer: two snapshots (split at 0x1e) compared both ways by the drift
- * check, with checks.drift.fields from a third part (after 0x1f), and the
+ * check, with drift.fields from a third part (after 0x1f), and the
  * results rendered as the HTML page. */
 #include <stdio.h>
 
@@ -31,7 +31,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fz_split((const uint8_t *)rest, rlen, 0x1f, &b, &blen, &f, &flen);
 	cJSON *old = cJSON_ParseWithLength(a, alen), *now = cJSON_ParseWithLength(b, blen);
 	struct v4_config cfg = {0};
-	char *c = xasprintf("{\"checks\":{\"drift\":{\"fields\":%s}}}", flen ? f : "{}");
+	char *c = xasprintf("{\"drift\":{\"fields\":%s}}", flen ? f : "{}");
 	cfg.json = cJSON_Parse(c);
 	if (v4_snapshot_valid(old, &err) == 0 && v4_snapshot_valid(now, &err) == 0) {
 		struct v4_results res = {0};

@@ -59,7 +59,7 @@ static void compare(const char *now_text, const char *fields, int both, struct v
 {
 	cJSON *b = cJSON_Parse(base_doc), *n = cJSON_Parse(now_text);
 	struct v4_config cfg = {0};
-	char *c = fields ? xasprintf("{\"checks\":{\"drift\":{\"fields\":%s}}}", fields) : NULL;
+	char *c = fields ? xasprintf("{\"drift\":{\"fields\":%s}}", fields) : NULL;
 	cfg.json = c ? cJSON_Parse(c) : NULL;
 	memset(out, 0, sizeof *out);
 	v4_drift_compare(b, n, &cfg, both, out);

@@ -11,7 +11,7 @@ WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes 
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
 CFLAGS  ?= -O2 -g
 # Recursive (=) so that pkg-config runs after `deps` has installed what it needs.
-INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ilib/snapshot -Ichecks/support
+INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ichecks -Ichecks/support -Ichecks/snapshot
 V4_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(INC) $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 V4_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread
 
@@ -37,8 +37,9 @@ $(B)/%.o: %.c | deps
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(V4_CFLAGS) -MMD -MP -c -o $@ $<
 
+# Written afresh: an object of a removed source must not linger in the archive.
 $(B)/libv4.a: $(LIB_OBJ)
-	$(AR) rcs $@ $^
+	rm -f $@ && $(AR) rcs $@ $^
 
 $(BIN): $(CMD_OBJ) $(B)/libv4.a
 	$(CC) $(CFLAGS) -o $@ $(CMD_OBJ) $(B)/libv4.a $(LDFLAGS) $(V4_LIBS) $(LDLIBS)
@@ -52,13 +53,27 @@ man/v4check-checks.7: $(BIN)
 
 units: $(UNIT_BIN)
 
-# Every test: unit (C, TAP), CLI (sh, TAP), cluster (netns + sshd, root only).
-# The whole suite: functional tests (unit, CLI, cluster), then the same unit and
-# CLI tests under ASan+UBSan and valgrind, then every fuzz target over its seeds.
-check: functional asan valgrind fuzz-smoke
+CLI_T     = $(wildcard tests/cli/*.t)
+CLUSTER_T = $(wildcard tests/cluster/*.t)
+TALLY     = tests/tally.sh $(B)/tally
 
-functional: testdeps all units
-	prove $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(wildcard tests/cli/*.t) $(wildcard tests/cluster/*.t)
+# The fast inner loop: unit and CLI tests, no root, no sanitizers.
+test: testdeps all units
+	prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)
+
+# The whole suite, each part run even when one before it failed: unit and
+# CLI tests, cluster tests (root: netns + sshd; two files at a time, each on
+# its own cluster), the unit and CLI tests again under ASan+UBSan and under
+# valgrind, then every fuzz target over its seeds. Last line:
+# "check: N passed, N failed".
+check: testdeps all units
+	@rm -f $(B)/tally
+	-@$(TALLY) unit+cli prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)
+	-@$(TALLY) cluster prove -j2 $(PROVEFLAGS) $(CLUSTER_T)
+	-@$(TALLY) asan $(MAKE) -s asan
+	-@$(TALLY) valgrind $(MAKE) -s valgrind
+	-@$(TALLY) fuzz $(MAKE) -s fuzz-smoke
+	@$(TALLY) --total
 
 testdeps:
 	@tests/setup-deps.sh
@@ -73,16 +88,16 @@ asan: testdeps
 	$(MAKE) B=$(AB) BIN=$(AB)/v4check CFLAGS="$(ASAN_FLAGS)" LDFLAGS="-fsanitize=address,undefined" \
 	  $(AB)/v4check units
 	ASAN_OPTIONS=detect_leaks=1 V4CHECK=$(CURDIR)/$(AB)/v4check \
-	  prove $(patsubst $(B)/%,./$(AB)/%,$(UNIT_BIN)) $(wildcard tests/cli/*.t)
+	  prove -j2 $(patsubst $(B)/%,./$(AB)/%,$(UNIT_BIN)) $(filter-out tests/cli/fixtures.t,$(CLI_T))
 
 # Unit tests, and the CLI tests that are not about timing (api.t measures token pace),
 # with v4check under valgrind; any error or definite leak fails.
 VALGRIND = valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
 valgrind: all units
-	prove --exec '$(VALGRIND)' $(UNIT_BIN:%=./%)
 	printf '#!/bin/sh\nexec $(VALGRIND) $(CURDIR)/$(BIN) "$$@"\n' > $(B)/v4check-valgrind
 	chmod +x $(B)/v4check-valgrind
-	V4CHECK=$(CURDIR)/$(B)/v4check-valgrind prove tests/cli/core.t tests/cli/docs.t
+	prove -j2 --exec '$(VALGRIND)' $(UNIT_BIN:%=./%)
+	V4CHECK=$(CURDIR)/$(B)/v4check-valgrind prove -j2 tests/cli/core.t tests/cli/docs.t
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man7
@@ -97,7 +112,7 @@ install: all
 clean:
 	rm -rf $(B) build-asan v4check
 
-.PHONY: all deps testdeps units check functional demo asan valgrind install clean
+.PHONY: all deps testdeps units test check demo asan valgrind install clean
 
 # ---- fuzzing (libFuzzer, clang): `make fuzz`, `make fuzz-smoke` ----
 # The library is rebuilt in $(FB)/ with the harness flags (never mixed with
@@ -132,27 +147,25 @@ fuzz-build: $(FUZZ_TARGETS:%=$(FB)/%)
 fuzz-seed:
 	tests/fuzz/seed.sh $(FB)/corpus
 
-# Runs each target for FUZZ_SECONDS on its (growing) corpus; crashes go to $(FB)/artifacts/.
+# Runs each target for FUZZ_SECONDS on its (growing) corpus, every target to
+# its end even when one finds something; crashes go to $(FB)/artifacts/, and
+# the last lines say which targets failed.
 fuzz: fuzz-build fuzz-seed
-	@mkdir -p $(FB)/artifacts
-	@set -e; for t in $(FUZZ_TARGETS); do \
+	@mkdir -p $(FB)/artifacts; failed=; for t in $(FUZZ_TARGETS); do \
 	  ml=$$(case $$t in fuzz_hostrange) echo $(FUZZ_MAXLEN_fuzz_hostrange);; \
 	    fuzz_versions) echo $(FUZZ_MAXLEN_fuzz_versions);; \
 	    fuzz_checks) echo $(FUZZ_MAXLEN_fuzz_checks);; *) echo 65536;; esac); \
 	  echo "== $$t ($(FUZZ_SECONDS) s, max_len $$ml)"; \
 	  $(FUZZ_ENV) ./$(FB)/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$ml -timeout=10 \
 	    -rss_limit_mb=2048 -jobs=$(FUZZ_JOBS) -workers=$(FUZZ_JOBS) -print_final_stats=1 \
-	    -artifact_prefix=$(FB)/artifacts/$$t- $(FB)/corpus/$$t || { echo "$$t: FAILED" >&2; exit 1; }; \
-	done
+	    -artifact_prefix=$(FB)/artifacts/$$t- $(FB)/corpus/$$t && echo "$$t: passed" || \
+	    { echo "$$t: FAILED" >&2; failed="$$failed $$t"; }; \
+	done; if [ -n "$$failed" ]; then echo "fuzz: failed:$$failed" >&2; exit 1; fi; \
+	echo "fuzz: every target passed"
 
-# Runs each target over its seed corpus only (no new inputs); for CI.
+# Runs each target over its seed corpus only (no new inputs), as TAP; for CI.
 fuzz-smoke: fuzz-build
-	@rm -rf $(FB)/smoke && tests/fuzz/seed.sh $(FB)/smoke
-	@set -e; for t in $(FUZZ_TARGETS); do \
-	  echo "== $$t: $$(ls $(FB)/smoke/$$t | wc -l) seeds"; \
-	  $(FUZZ_ENV) ./$(FB)/$$t -runs=0 -timeout=10 $(FB)/smoke/$$t 2>$(FB)/smoke/$$t.log || \
-	    { cat $(FB)/smoke/$$t.log >&2; echo "$$t: FAILED" >&2; exit 1; }; \
-	done; echo "fuzz-smoke: all targets ran their seeds cleanly"
+	prove -e sh tests/fuzz/smoke.sh :: $(FB) $(FUZZ_TARGETS)
 
 fuzz-clean:
 	rm -rf $(FB)

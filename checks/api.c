@@ -18,28 +18,27 @@
 #define P_CHAT "api-chat"
 #define P_STREAM "api-stream"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "the API answered as expected"},
-	{"SKIP_PRE_DEPLOY", V4_SKIP, "pre-deploy phase: the API is checked with --phase live"},
-	{"SKIP_HEADLESS", V4_SKIP, "headless rank: serves no HTTP; judged by process and memory"},
-	{"API_URL_INVALID", V4_ERROR, "deployment.api_url / --api-url is not a plain http(s) URL"},
-	{"API_DOWN", V4_FAIL, "GET /health got no answer (refused, reset or timed out)"},
-	{"HEALTH_FAILED", V4_FAIL, "GET /health answered other than 200 (503: engine dead)"},
-	{"API_KEY_REJECTED", V4_FAIL, "GET /v1/models answered 401: the API key is wrong or missing"},
-	{"MODELS_FAILED", V4_FAIL, "GET /v1/models answered other than 200 or not JSON"},
-	{"MODEL_MISSING", V4_FAIL, "the served model name is not listed by /v1/models"},
-	{"NOT_LIVE", V4_FAIL, "a one-token completion got no answer within the timeout (hung engine)"},
-	{"COMPLETION_FAILED", V4_FAIL, "a completion answered other than 200"},
-	{"EAGER_DECODE", V4_FAIL, "TPOT at or above tpot_fail_ms: decode looks like eager mode"},
-	{"TPOT_HIGH", V4_WARN, "TPOT between tpot_pass_ms and tpot_fail_ms"},
-	{"STREAM_FAILED", V4_ERROR, "the streamed completion gave too few tokens to measure"},
-	{"ENGINES_MISSING", V4_FAIL, "/metrics shows fewer (or more) engines than DP ranks"},
-	{"KV_CACHE_FULL", V4_WARN, "KV cache usage at or above kv_warn on some engine"},
-	{"PREEMPTIONS", V4_WARN, "requests were preempted (at or above preemptions_warn; 0 = off)"},
-	{"METRICS_FAILED", V4_ERROR, "/metrics could not be read or has no vllm: series"},
-	{"PROBE_FAILED", V4_ERROR, "an API probe was not run or its output not understood"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                \
+	F(OK, PASS, "the API answered as expected")                                                \
+	F(SKIP_PRE_DEPLOY, SKIP, "pre-deploy phase: the API is checked with --phase live")         \
+	F(SKIP_HEADLESS, SKIP, "headless rank: serves no HTTP; judged by process and memory")      \
+	F(API_URL_INVALID, ERROR, "deployment.api_url / --api-url is not a plain http(s) URL")     \
+	F(API_DOWN, FAIL, "GET /health got no answer (refused, reset or timed out)")               \
+	F(HEALTH_FAILED, FAIL, "GET /health answered other than 200 (503: engine dead)")           \
+	F(API_KEY_REJECTED, FAIL, "GET /v1/models answered 401: the API key is wrong or missing")  \
+	F(MODELS_FAILED, FAIL, "GET /v1/models answered other than 200 or not JSON")               \
+	F(API_MODEL_MISSING, FAIL, "the served model name is not listed by /v1/models")            \
+	F(NOT_LIVE, FAIL, "a one-token completion got no answer within the timeout (hung engine)") \
+	F(COMPLETION_FAILED, FAIL, "a completion answered other than 200")                         \
+	F(EAGER_DECODE, FAIL, "TPOT at or above tpot_fail_ms: decode looks like eager mode")       \
+	F(TPOT_HIGH, WARN, "TPOT between tpot_pass_ms and tpot_fail_ms")                           \
+	F(STREAM_FAILED, ERROR, "the streamed completion gave too few tokens to measure")          \
+	F(ENGINES_MISSING, FAIL, "/metrics shows fewer (or more) engines than DP ranks")           \
+	F(KV_CACHE_FULL, WARN, "KV cache usage at or above kv_warn on some engine")                \
+	F(PREEMPTIONS, WARN, "requests were preempted (at or above preemptions_warn; 0 = off)")    \
+	F(METRICS_FAILED, ERROR, "/metrics could not be read or has no vllm: series")              \
+	F(PROBE_FAILED, ERROR, "an API probe was not run or its output not understood")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"tpot_pass_ms", 200, "TPOT at or below this passes (graph mode reached 108 ms)"},
@@ -104,28 +103,28 @@ static const char *why(const struct v4_fact *f)
 }
 
 /* Judges /health; returns 1 when the API answered (the rest can be judged). */
-static int judge_health(const struct v4_check *c, const struct v4_node *n, struct v4_results *out)
+static int judge_health(const struct v4_rep *h, const struct v4_node *n)
 {
 	const struct v4_fact *f = v4_fact(n, P_HEALTH);
 	if (!f) {
-		v4_error_fact(out, c, n, P_HEALTH, "GET /health was not run");
+		v4_say_unchecked(h, "GET /health was not run");
 		return 0;
 	}
 	if (f->state == V4_FACT_FAILED || f->state == V4_FACT_SKIPPED) {
-		v4_error_fact(out, c, n, P_HEALTH, why(f));
+		v4_say_unchecked(h, why(f));
 		return 0;
 	}
 	if (f->exit_code <= 0 || f->state == V4_FACT_TIMEOUT) {
-		v4_add(out, c->id, n->name, V4_FAIL, "API_DOWN", NULL,
+		v4_say(h, API_DOWN, NULL,
 		       "GET /health got no complete answer: %s", why(f));
 		return 0;
 	}
 	if (f->exit_code != 200)
-		v4_add(out, c->id, n->name, V4_FAIL, "HEALTH_FAILED", NULL,
+		v4_say(h, HEALTH_FAILED, NULL,
 		       "GET /health answered HTTP %d%s", f->exit_code,
 		       f->exit_code == 503 ? " (engine dead: EngineDeadError)" : "");
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", NULL, "GET /health answered 200");
+		v4_say(h, OK, NULL, "GET /health answered 200");
 	return 1;
 }
 
@@ -152,56 +151,55 @@ static char *model_ids(const char *body, const char *want, int *found)
 }
 
 /* Judges /v1/models; returns 1 when the key was accepted. */
-static int judge_models(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			struct v4_results *out)
+static int judge_models(const struct v4_rep *h, const struct v4_node *n)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	const struct v4_fact *f = v4_fact(n, P_MODELS);
 	const char *want = v4_cfg_str(ctx->cfg, "deployment.served_model_name", "ds-v4");
 	int found;
 	if (!f || f->state != V4_FACT_OK || f->exit_code <= 0) {
-		v4_error_fact(out, c, n, P_MODELS, f ? why(f) : "GET /v1/models was not run");
+		v4_say_unchecked(h, f ? why(f) : "GET /v1/models was not run");
 		return 1;
 	}
 	if (f->exit_code == 401) {
 		int nokey = f->err && strstr(f->err, "no API key");
-		v4_add(out, c->id, n->name, V4_FAIL, "API_KEY_REJECTED", NULL,
+		v4_say(h, API_KEY_REJECTED, NULL,
 		       "API key rejected: GET /v1/models answered 401 Unauthorized%s",
 		       nokey ? " (no key was given: --api-key-file, api.key_file or V4CHECK_API_KEY)" : "");
 		return 0;
 	}
 	char *ids = f->exit_code == 200 ? model_ids(f->out, want, &found) : NULL;
 	if (!ids)
-		v4_add(out, c->id, n->name, V4_FAIL, "MODELS_FAILED", NULL,
+		v4_say(h, MODELS_FAILED, NULL,
 		       "GET /v1/models answered HTTP %d%s", f->exit_code,
 		       f->exit_code == 200 ? " but not a model list" : "");
 	else if (!found)
-		v4_add(out, c->id, n->name, V4_FAIL, "MODEL_MISSING", NULL,
+		v4_say(h, API_MODEL_MISSING, NULL,
 		       "served model '%s' is not listed by /v1/models (it lists: %s)", want,
 		       *ids ? ids : "nothing");
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", NULL, "/v1/models lists '%s'", want);
+		v4_say(h, OK, NULL, "/v1/models lists '%s'", want);
 	free(ids);
 	return 1;
 }
 
 /* Judges the one-token completion (liveness). */
-static void judge_chat(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_chat(const struct v4_rep *h, const struct v4_node *n)
 {
 	const struct v4_fact *f = v4_fact(n, P_CHAT);
 	if (!f || f->state == V4_FACT_FAILED || f->state == V4_FACT_SKIPPED) {
-		v4_error_fact(out, c, n, P_CHAT, f ? why(f) : "the chat completion was not run");
+		v4_say_unchecked(h, f ? why(f) : "the chat completion was not run");
 		return;
 	}
 	if (f->state == V4_FACT_TIMEOUT || f->exit_code <= 0)
-		v4_add(out, c->id, n->name, V4_FAIL, "NOT_LIVE", NULL,
+		v4_say(h, NOT_LIVE, NULL,
 		       "a 1-token chat completion got no answer (%s) while /health answered: the "
 		       "engine looks hung (/health is passive)", why(f));
 	else if (f->exit_code != 200)
-		v4_add(out, c->id, n->name, V4_FAIL, "COMPLETION_FAILED", NULL,
+		v4_say(h, COMPLETION_FAILED, NULL,
 		       "a 1-token chat completion answered HTTP %d", f->exit_code);
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", NULL,
+		v4_say(h, OK, NULL,
 		       "a 1-token chat completion answered 200 in %.0f ms", f->ms);
 }
 
@@ -265,40 +263,40 @@ static cJSON *stream_evidence(const struct stream *s, double tpot, double pass, 
 }
 
 /* Judges the streamed completion: TTFT, and TPOT against the graph-mode figure. */
-static void judge_stream(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			 struct v4_results *out)
+static void judge_stream(const struct v4_rep *h, const struct v4_node *n)
 {
 	const struct v4_fact *f = v4_fact(n, P_STREAM);
 	struct stream s;
 	if (!f || f->state == V4_FACT_FAILED || f->state == V4_FACT_SKIPPED || read_stream(f, &s)) {
-		v4_error_fact(out, c, n, P_STREAM, f ? why(f) : "the streamed completion was not run");
+		v4_say_unchecked(h, f ? why(f) : "the streamed completion was not run");
 		return;
 	}
 	if (f->exit_code != 200 && f->exit_code > 0) {
-		v4_add(out, c->id, n->name, V4_FAIL, "COMPLETION_FAILED", NULL,
+		v4_say(h, COMPLETION_FAILED, NULL,
 		       "a streamed chat completion answered HTTP %d", f->exit_code);
 		return;
 	}
 	if (s.tokens < 2 || s.content < 2) {
-		v4_add(out, c->id, n->name, V4_ERROR, "STREAM_FAILED", NULL,
+		v4_say(h, STREAM_FAILED, NULL,
 		       "the streamed completion gave %d token%s (%s): TPOT not measured", s.content,
 		       s.content == 1 ? "" : "s", f->state == V4_FACT_OK ? "ended early" : why(f));
 		return;
 	}
-	double pass = v4_param(ctx, c, "tpot_pass_ms"), fail = v4_param(ctx, c, "tpot_fail_ms");
+	double pass = v4_param(h->ctx, h->check, "tpot_pass_ms");
+	double fail = v4_param(h->ctx, h->check, "tpot_fail_ms");
 	double tpot = (s.last - s.first) / (s.tokens - 1);
 	cJSON *ev = stream_evidence(&s, tpot, pass, fail);
 	const char *cut = f->state == V4_FACT_TIMEOUT ? " (stream cut at the timeout)" : "";
 	if (tpot >= fail)
-		v4_add(out, c->id, n->name, V4_FAIL, "EAGER_DECODE", ev,
+		v4_say(h, EAGER_DECODE, ev,
 		       "TPOT %.0f ms over %d tokens%s: decode looks like eager mode (graph mode "
 		       "reached 108 ms, eager 646 ms; fails at >= %.0f ms)", tpot, s.tokens, cut, fail);
 	else if (tpot > pass)
-		v4_add(out, c->id, n->name, V4_WARN, "TPOT_HIGH", ev,
+		v4_say(h, TPOT_HIGH, ev,
 		       "TPOT %.0f ms over %d tokens%s: above %.0f ms (graph mode reached 108 ms)",
 		       tpot, s.tokens, cut, pass);
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", ev,
+		v4_say(h, OK, ev,
 		       "TTFT %.0f ms, TPOT %.0f ms over %d tokens (graph mode reached 108 ms)", s.first,
 		       tpot, s.tokens);
 }
@@ -351,15 +349,15 @@ static cJSON *metrics_evidence(const struct mvals *m, int dp)
 }
 
 /* Warnings on KV usage and preemptions. */
-static void metrics_warnings(const struct v4_check *c, const struct v4_node *n,
-			     const struct v4_ctx *ctx, const struct mvals *m, struct v4_results *out)
+static void metrics_warnings(const struct v4_rep *h, const struct mvals *m)
 {
-	double kw = v4_param(ctx, c, "kv_warn"), pw = v4_param(ctx, c, "preemptions_warn");
+	double kw = v4_param(h->ctx, h->check, "kv_warn");
+	double pw = v4_param(h->ctx, h->check, "preemptions_warn");
 	if (m->kv_max >= kw)
-		v4_add(out, c->id, n->name, V4_WARN, "KV_CACHE_FULL", NULL,
+		v4_say(h, KV_CACHE_FULL, NULL,
 		       "KV cache usage %.0f%% on some engine (warns at %.0f%%)", m->kv_max * 100, kw * 100);
 	if (pw > 0 && m->preempt >= pw)
-		v4_add(out, c->id, n->name, V4_WARN, "PREEMPTIONS", NULL,
+		v4_say(h, PREEMPTIONS, NULL,
 		       "%.0f requests preempted since start (warns at %.0f): the KV cache is short for the load",
 		       m->preempt, pw);
 }
@@ -381,8 +379,7 @@ static int dp_size(const struct v4_ctx *ctx)
 }
 
 /* Judges /metrics: one engine per DP rank, and the load figures. */
-static void judge_metrics(const struct v4_check *c, const struct v4_node *n,
-			  const struct v4_ctx *ctx, struct v4_results *out)
+static void judge_metrics(const struct v4_rep *h, const struct v4_node *n)
 {
 	const struct v4_fact *f = v4_fact(n, P_METRICS);
 	struct prom p = {0};
@@ -393,7 +390,7 @@ static void judge_metrics(const struct v4_check *c, const struct v4_node *n,
 			: f->state != V4_FACT_OK || f->exit_code <= 0 ? xstrdup(why(f))
 			: f->exit_code != 200 ? xasprintf("answered HTTP %d", f->exit_code)
 					      : xstrdup(err ? err : "not understood");
-		v4_add(out, c->id, n->name, V4_ERROR, "METRICS_FAILED", NULL, "GET /metrics: %s", w);
+		v4_say(h, METRICS_FAILED, NULL, "GET /metrics: %s", w);
 		free(w);
 		free(err);
 		prom_free(&p);
@@ -401,53 +398,53 @@ static void judge_metrics(const struct v4_check *c, const struct v4_node *n,
 	}
 	struct mvals m = {0};
 	read_metrics(&p, &m);
-	int dp = dp_size(ctx);
+	int dp = dp_size(h->ctx);
 	if (!m.engines)
-		v4_add(out, c->id, n->name, V4_ERROR, "METRICS_FAILED", NULL,
+		v4_say(h, METRICS_FAILED, NULL,
 		       "/metrics has no vllm series with an engine label");
 	else if ((int)m.engines != dp)
-		v4_add(out, c->id, n->name, V4_FAIL, "ENGINES_MISSING", metrics_evidence(&m, dp),
+		v4_say(h, ENGINES_MISSING, metrics_evidence(&m, dp),
 		       "/metrics shows %zu engine%s (%s), expected %d (one per DP rank)", m.engines,
 		       m.engines == 1 ? "" : "s", m.list, dp);
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", metrics_evidence(&m, dp),
+		v4_say(h, OK, metrics_evidence(&m, dp),
 		       "/metrics: %zu engines, KV cache up to %.0f%%, %.0f waiting, %.0f preempted",
 		       m.engines, m.kv_max * 100, m.waiting, m.preempt);
 	if (m.engines)
-		metrics_warnings(c, n, ctx, &m, out);
+		metrics_warnings(h, &m);
 	free(m.list);
 	prom_free(&p);
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	const char *bad;
 	if (ctx->phase != V4_PHASE_LIVE) {
-		v4_add(out, c->id, n->name, V4_SKIP, "SKIP_PRE_DEPLOY", NULL,
+		v4_say(h, SKIP_PRE_DEPLOY, NULL,
 		       "pre-deploy phase: the API is checked with --phase live");
 		return;
 	}
 	if (!api_node(n)) {
-		v4_add(out, c->id, n->name, V4_SKIP, "SKIP_HEADLESS", NULL,
+		v4_say(h, SKIP_HEADLESS, NULL,
 		       "headless rank %d serves no HTTP: judged by process and memory", n->rank);
 		return;
 	}
 	char *base = api_base_url(n, ctx, &bad);
 	if (!base) {
-		v4_add(out, c->id, n->name, V4_ERROR, "API_URL_INVALID", NULL,
+		v4_say(h, API_URL_INVALID, NULL,
 		       "%s does not give a plain http(s) URL", bad);
 		return;
 	}
 	free(base);
-	if (!judge_health(c, n, out))
+	if (!judge_health(h, n))
 		return;
-	if (judge_models(c, n, ctx, out)) {
-		judge_chat(c, n, ctx, out);
-		judge_stream(c, n, ctx, out);
+	if (judge_models(h, n)) {
+		judge_chat(h, n);
+		judge_stream(h, n);
 	}
-	judge_metrics(c, n, ctx, out);
+	judge_metrics(h, n);
 }
 
 const struct v4_check v4_check_api = {

@@ -1,19 +1,23 @@
 /* The check table: every check v4check knows, in report order. */
-#include "v4.h"
+#include <string.h>
+
+#include "checks.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
-extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_versions, v4_check_clock,
+extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_lldp, v4_check_versions, v4_check_clock,
 	v4_check_model;
 extern const struct v4_check v4_check_netif, v4_check_container;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args;
 extern const struct v4_check v4_check_api;
+extern const struct v4_check v4_check_drift; /* not in the table: run with --baseline */
 
 const struct v4_check *const v4_checks[] = {
 	&v4_check_tls,
 	&v4_check_npu_mem,
 	&v4_check_npu,
 	&v4_check_roce,
+	&v4_check_lldp,
 	&v4_check_versions,
 	&v4_check_clock,
 	&v4_check_model,
@@ -29,3 +33,21 @@ const struct v4_check *const v4_checks[] = {
 };
 
 const size_t v4_ncheck = V4_ARRAY_LEN(v4_checks);
+
+const struct v4_check *v4_check_find(const char *id)
+{
+	for (size_t i = 0; i < v4_ncheck; i++)
+		if (strcmp(v4_checks[i]->id, id) == 0)
+			return v4_checks[i];
+	return strcmp(id, v4_check_drift.id) == 0 ? &v4_check_drift : NULL;
+}
+
+size_t v4_checks_known(const struct v4_check **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v4_ncheck && n < max; i++)
+		out[n++] = v4_checks[i];
+	if (n < max)
+		out[n++] = &v4_check_drift;
+	return n;
+}

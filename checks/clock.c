@@ -5,15 +5,14 @@
 
 #include "common.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "the node's clock is within warn_s of the cluster's median clock"},
-	{"CLOCK_SKEW", V4_FAIL, "the node's clock is more than fail_s off the cluster's median clock"},
-	{"CLOCK_DRIFT", V4_WARN, "the node's clock is more than warn_s off the cluster's median clock"},
-	{"NTP_UNSYNCED", V4_WARN, "timedatectl says the clock is not NTP-synchronised"},
-	{"SINGLE_NODE", V4_SKIP, "only one node's clock could be read: nothing to compare"},
-	{"PROBE_FAILED", V4_ERROR, "date +%s.%N could not be read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                 \
+	F(OK, PASS, "the node's clock is within warn_s of the cluster's median clock")              \
+	F(CLOCK_SKEW, FAIL, "the node's clock is more than fail_s off the cluster's median clock")  \
+	F(CLOCK_DRIFT, WARN, "the node's clock is more than warn_s off the cluster's median clock") \
+	F(NTP_UNSYNCED, WARN, "timedatectl says the clock is not NTP-synchronised")                 \
+	F(SINGLE_NODE, SKIP, "only one node's clock could be read: nothing to compare")             \
+	F(PROBE_FAILED, ERROR, "date +%s.%N could not be read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"fail_s", 2, "offset from the cluster's median clock, in seconds, that fails"},
@@ -110,13 +109,12 @@ static int median_node(const struct reading *r, size_t nn, size_t *nok)
 }
 
 /* Judges node i's offset from the reference node ref. */
-static void judge_offset(const struct v4_check *c, const struct v4_node *n, const struct reading *r,
-			 const struct reading *ref, const char *ref_name, const struct v4_ctx *ctx,
-			 struct v4_results *out)
+static void judge_offset(const struct v4_rep *h, const struct reading *r, const struct reading *ref,
+			 const char *ref_name)
 {
 	double off = r->t - ref->t, margin = (r->ms + ref->ms) / 1000.0;
 	double judged = dabs(off) - margin > 0 ? dabs(off) - margin : 0;
-	double fail = v4_param(ctx, c, "fail_s"), warn = v4_param(ctx, c, "warn_s");
+	double fail = v4_param(h->ctx, h->check, "fail_s"), warn = v4_param(h->ctx, h->check, "warn_s");
 	cJSON *ev = cJSON_CreateObject();
 	cJSON_AddNumberToObject(ev, "time", r->clock);
 	cJSON_AddNumberToObject(ev, "offset_s", off);
@@ -124,47 +122,46 @@ static void judge_offset(const struct v4_check *c, const struct v4_node *n, cons
 	cJSON_AddStringToObject(ev, "reference_node", ref_name);
 	const char *dir = off > 0 ? "ahead of" : "behind";
 	if (judged > fail)
-		v4_add(out, c->id, n->name, V4_FAIL, "CLOCK_SKEW", ev,
+		v4_say(h, CLOCK_SKEW, ev,
 		       "clock %.2f s %s the cluster's median clock (limit %.1f s): TLS certificates "
 		       "look not yet valid (EJ0001) and HCCL timeouts misfire", dabs(off), dir, fail);
 	else if (judged > warn)
-		v4_add(out, c->id, n->name, V4_WARN, "CLOCK_DRIFT", ev,
+		v4_say(h, CLOCK_DRIFT, ev,
 		       "clock %.2f s %s the cluster's median clock (warn above %.1f s)", dabs(off), dir, warn);
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", ev,
+		v4_say(h, OK, ev,
 		       "clock within %.1f s of the cluster's median clock", warn);
 }
 
 /* Reports an unsynchronised clock. */
-static void judge_ntp(const struct v4_check *c, const struct v4_node *n, struct v4_results *out)
+static void judge_ntp(const struct v4_rep *h, const struct v4_node *n)
 {
 	if (ntp_state(n) == 0)
-		v4_add(out, c->id, n->name, V4_WARN, "NTP_UNSYNCED", NULL,
+		v4_say(h, NTP_UNSYNCED, NULL,
 		       "clock not NTP-synchronised (timedatectl NTPSynchronized=no): it will drift");
 }
 
-static void clock_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			   const struct v4_ctx *ctx, struct v4_results *out)
+static void clock_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
 	struct reading *r = xcalloc(nn ? nn : 1, sizeof *r);
 	for (size_t i = 0; i < nn; i++) {
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
 		char *why = NULL;
 		if (read_date(nodes[i], &r[i], &why) != 0)
-			v4_add(out, c->id, nodes[i]->name, V4_ERROR, "PROBE_FAILED", NULL,
-			       "could not read the clock: %s", why);
+			v4_say(&hn, PROBE_FAILED, NULL, "could not read the clock: %s", why);
 		free(why);
-		judge_ntp(c, nodes[i], out);
+		judge_ntp(&hn, nodes[i]);
 	}
 	size_t nok;
 	int ref = median_node(r, nn, &nok);
 	for (size_t i = 0; i < nn; i++) {
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
 		if (!r[i].ok)
 			continue;
 		if (nok < 2)
-			v4_add(out, c->id, nodes[i]->name, V4_SKIP, "SINGLE_NODE", NULL,
-			       "no other node's clock to compare with");
+			v4_say(&hn, SINGLE_NODE, NULL, "no other node's clock to compare with");
 		else
-			judge_offset(c, nodes[i], &r[i], &r[ref], nodes[ref]->name, ctx, out);
+			judge_offset(&hn, &r[i], &r[ref], nodes[ref]->name);
 	}
 	free(r);
 }

@@ -16,22 +16,22 @@
 #define P_PRELOAD "container-preload"
 #define GIB 1073741824.0
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "the container runs as the deployment made it"},
-	{"CONTAINER_MISSING", V4_FAIL, "no container of that name (deployment.container)"},
-	{"CONTAINER_STOPPED", V4_FAIL, "the container exists but is not running"},
-	{"IMAGE_MISMATCH", V4_FAIL, "the container's image differs from deployment.image"},
-	{"NET_NOT_HOST", V4_FAIL, "the container does not use the host network (--net=host)"},
-	{"SHM_SMALL", V4_FAIL, "the container's /dev/shm is smaller than the shm_gb parameter"},
-	{"DEVICE_MISSING", V4_FAIL, "a davinci, davinci_manager, devmm_svm or hisi_hdc device is not passed"},
-	{"MOUNT_MISSING", V4_FAIL, "a deployment mount (dcmi, hccn.conf, driver, /data) is missing"},
-	{"ENV_MISSING", V4_FAIL, "a deployment environment variable is not set in the container"},
-	{"ENV_WRONG", V4_FAIL, "a deployment environment variable has another value (timeouts: lower)"},
-	{"PRELOAD_MISSING", V4_FAIL, "LD_PRELOAD names a library that does not exist in the container"},
-	{"CONFIG_INVALID", V4_ERROR, "deployment.container or deployment.container_env is malformed"},
-	{"PROBE_FAILED", V4_ERROR, "docker inspect could not be run or read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                         \
+	F(OK, PASS, "the container runs as the deployment made it")                                         \
+	F(CONTAINER_MISSING, FAIL, "no container of that name (deployment.container)")                      \
+	F(CONTAINER_STOPPED, FAIL, "the container exists but is not running")                               \
+	F(IMAGE_MISMATCH, FAIL, "the container's image differs from deployment.image")                      \
+	F(NET_NOT_HOST, FAIL, "the container does not use the host network (--net=host)")                   \
+	F(SHM_SMALL, FAIL, "the container's /dev/shm is smaller than the shm_gb parameter")                 \
+	F(DEVICE_MISSING, FAIL, "a davinci, davinci_manager, devmm_svm or hisi_hdc device is not passed")   \
+	F(MOUNT_MISSING, FAIL, "a deployment mount (dcmi, hccn.conf, driver, /data) is missing")            \
+	F(CONTAINER_ENV_MISSING, FAIL, "a deployment environment variable is not set in the container")     \
+	F(CONTAINER_ENV_WRONG, FAIL, "a deployment environment variable has another value (timeouts: "      \
+	  "lower)")                                                                                         \
+	F(PRELOAD_MISSING, FAIL, "LD_PRELOAD names a library that does not exist in the container")         \
+	F(CONTAINER_CONFIG_INVALID, ERROR, "deployment.container or deployment.container_env is malformed") \
+	F(PROBE_FAILED, ERROR, "docker inspect could not be run or read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"shm_gb", 1500, "smallest accepted --shm-size in GiB (the deployment uses 1500g)"},
@@ -170,31 +170,31 @@ static double json_num(const cJSON *o, const char *a, const char *b)
 }
 
 /* Running, image, network, shm. Returns 1 when the container is not running. */
-static int judge_basics(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			const cJSON *insp, int *bad, struct v4_results *out)
+static int judge_basics(const struct v4_rep *h, const cJSON *insp, int *bad)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	const cJSON *run = json_get(insp, "State", "Running");
 	const char *want = v4_cfg_str(ctx->cfg, "deployment.image", "quay.io/ascend/vllm-ascend:v0.21.0rc1");
-	double shm = json_num(insp, "HostConfig", "ShmSize"), min_gb = v4_param(ctx, c, "shm_gb");
+	double shm = json_num(insp, "HostConfig", "ShmSize"), min_gb = v4_param(ctx, h->check, "shm_gb");
 	if (!cJSON_IsTrue(run)) {
-		v4_add(out, c->id, n->name, V4_FAIL, "CONTAINER_STOPPED", NULL,
+		v4_say(h, CONTAINER_STOPPED, NULL,
 		       "container %s is %s (exit code %.0f): docker start %s", container(ctx),
 		       istr(insp, "State", "Status"), json_num(insp, "State", "ExitCode"), container(ctx));
 		*bad = 1;
 	}
 	if (strcmp(istr(insp, "Config", "Image"), want)) {
-		v4_add(out, c->id, n->name, V4_FAIL, "IMAGE_MISMATCH", NULL, "image %s, expected %s",
+		v4_say(h, IMAGE_MISMATCH, NULL, "image %s, expected %s",
 		       istr(insp, "Config", "Image"), want);
 		*bad = 1;
 	}
 	if (strcmp(istr(insp, "HostConfig", "NetworkMode"), "host")) {
-		v4_add(out, c->id, n->name, V4_FAIL, "NET_NOT_HOST", NULL,
+		v4_say(h, NET_NOT_HOST, NULL,
 		       "network mode '%s': needs --net=host (bond1 and the RoCE setup are the host's)",
 		       istr(insp, "HostConfig", "NetworkMode"));
 		*bad = 1;
 	}
 	if (shm < min_gb * GIB) {
-		v4_add(out, c->id, n->name, V4_FAIL, "SHM_SMALL", NULL, "--shm-size %.0fg, expected at least %.0fg",
+		v4_say(h, SHM_SMALL, NULL, "--shm-size %.0fg, expected at least %.0fg",
 		       shm > 0 ? shm / GIB : 0.0, min_gb);
 		*bad = 1;
 	}
@@ -227,12 +227,11 @@ static int binds_have(const cJSON *binds, const char *dst)
 }
 
 /* Devices: davinci0..N-1 and the three managers. */
-static void judge_devices(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			  const cJSON *insp, int *bad, struct v4_results *out)
+static void judge_devices(const struct v4_rep *h, const cJSON *insp, int *bad)
 {
 	const cJSON *devs = json_get(insp, "HostConfig", "Devices");
 	struct sbuf miss = {0};
-	int npus = expected_npus(ctx);
+	int npus = expected_npus(h->ctx);
 	char d[64];
 	for (int i = 0; i < npus + 3; i++) {
 		if (i < npus)
@@ -243,7 +242,7 @@ static void judge_devices(const struct v4_check *c, const struct v4_node *n, con
 			sbuf_printf(&miss, "%s%s", miss.len ? ", " : "", d);
 	}
 	if (miss.len) {
-		v4_add(out, c->id, n->name, V4_FAIL, "DEVICE_MISSING", NULL, "devices not passed: %s (--device)",
+		v4_say(h, DEVICE_MISSING, NULL, "devices not passed: %s (--device)",
 		       miss.s);
 		*bad = 1;
 	}
@@ -251,10 +250,9 @@ static void judge_devices(const struct v4_check *c, const struct v4_node *n, con
 }
 
 /* Mounts: deployment.container_mounts (array of destinations), else the defaults. */
-static void judge_mounts(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			 const cJSON *insp, int *bad, struct v4_results *out)
+static void judge_mounts(const struct v4_rep *h, const cJSON *insp, int *bad)
 {
-	const cJSON *cfgm = v4_cfg_get(ctx->cfg, "deployment.container_mounts"), *x;
+	const cJSON *cfgm = v4_cfg_get(h->ctx->cfg, "deployment.container_mounts"), *x;
 	const cJSON *mounts = cJSON_GetObjectItemCaseSensitive(insp, "Mounts");
 	const cJSON *binds = json_get(insp, "HostConfig", "Binds");
 	struct sbuf miss = {0};
@@ -266,7 +264,7 @@ static void judge_mounts(const struct v4_check *c, const struct v4_node *n, cons
 			sbuf_printf(&miss, "%s%s", miss.len ? ", " : "", dst);
 	}
 	if (miss.len) {
-		v4_add(out, c->id, n->name, V4_FAIL, "MOUNT_MISSING", NULL, "not mounted: %s (-v HOST:CONTAINER)",
+		v4_say(h, MOUNT_MISSING, NULL, "not mounted: %s (-v HOST:CONTAINER)",
 		       miss.s);
 		*bad = 1;
 	}
@@ -281,13 +279,13 @@ static int is_timeout(const char *name)
 }
 
 /* Judges one expected variable. */
-static void judge_var(const struct v4_check *c, const struct v4_node *n, const cJSON *insp,
-		      const char *name, const char *want, int *bad, struct v4_results *out)
+static void judge_var(const struct v4_rep *h, const cJSON *insp, const char *name, const char *want,
+		      int *bad)
 {
 	const char *v = env_get(insp, name);
 	char *end = NULL;
 	if (!v) {
-		v4_add(out, c->id, n->name, V4_FAIL, "ENV_MISSING", NULL, "%s is not set (-e %s=%s)", name, name,
+		v4_say(h, CONTAINER_ENV_MISSING, NULL, "%s is not set (-e %s=%s)", name, name,
 		       strcmp(want, "*") ? want : "...");
 		*bad = 1;
 		return;
@@ -299,17 +297,16 @@ static void judge_var(const struct v4_check *c, const struct v4_node *n, const c
 		if (end != v && *end == 0 && got >= exp)
 			return;
 	}
-	v4_add(out, c->id, n->name, V4_FAIL, "ENV_WRONG", NULL, "%s=%s, expected %s%s", name, v,
+	v4_say(h, CONTAINER_ENV_WRONG, NULL, "%s=%s, expected %s%s", name, v,
 	       is_timeout(name) ? "at least " : "", want);
 	*bad = 1;
 }
 
 /* The expected environment: defaults, then deployment.container_env. -1 when
  * that is not an object of strings / nulls. */
-static int judge_env(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		     const cJSON *insp, int *bad, struct v4_results *out)
+static int judge_env(const struct v4_rep *h, const cJSON *insp, int *bad)
 {
-	const cJSON *ov = v4_cfg_get(ctx->cfg, "deployment.container_env"), *x;
+	const cJSON *ov = v4_cfg_get(h->ctx->cfg, "deployment.container_env"), *x;
 	if (ov && !cJSON_IsObject(ov))
 		return -1;
 	cJSON_ArrayForEach(x, ov)
@@ -317,23 +314,23 @@ static int judge_env(const struct v4_check *c, const struct v4_node *n, const st
 			return -1;
 	for (size_t i = 0; i < V4_ARRAY_LEN(default_env); i++)
 		if (!cJSON_GetObjectItemCaseSensitive(ov, default_env[i][0]))
-			judge_var(c, n, insp, default_env[i][0], default_env[i][1], bad, out);
+			judge_var(h, insp, default_env[i][0], default_env[i][1], bad);
 	cJSON_ArrayForEach(x, ov)
 		if (cJSON_IsString(x))
-			judge_var(c, n, insp, x->string, x->valuestring, bad, out);
+			judge_var(h, insp, x->string, x->valuestring, bad);
 	return 0;
 }
 
 /* LD_PRELOAD's files exist in the container (the ls -dL fact). */
-static void judge_preload(const struct v4_check *c, const struct v4_node *n, const cJSON *insp,
-			  int *bad, struct v4_results *out)
+static void judge_preload(const struct v4_rep *h, const struct v4_node *n, const cJSON *insp,
+			  int *bad)
 {
 	char paths[MAX_PRELOAD][256], *why = NULL;
 	const char *v = env_get(insp, "LD_PRELOAD");
 	size_t np = preload_paths(v, paths);
 	for (size_t i = 0; i < np; i++)
 		if (!path_ok(paths[i])) {
-			v4_add(out, c->id, n->name, V4_FAIL, "PRELOAD_MISSING", NULL,
+			v4_say(h, PRELOAD_MISSING, NULL,
 			       "LD_PRELOAD entry '%.80s' is not a plain absolute path: not probed", paths[i]);
 			*bad = 1;
 		}
@@ -341,57 +338,57 @@ static void judge_preload(const struct v4_check *c, const struct v4_node *n, con
 	if (!np || !f)
 		return;
 	if (f->state == V4_FACT_OK && f->exit_code != 0 && f->err && strstr(f->err, "No such file")) {
-		v4_add(out, c->id, n->name, V4_FAIL, "PRELOAD_MISSING", NULL,
+		v4_say(h, PRELOAD_MISSING, NULL,
 		       "LD_PRELOAD=%s: not in the container (every process warns and runs without jemalloc)", v);
 		*bad = 1;
 	} else if (!v4_fact_ok(n, P_PRELOAD, 0, &why)) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "LD_PRELOAD: %s", why);
+		v4_say(h, PROBE_FAILED, NULL, "LD_PRELOAD: %s", why);
 		*bad = 1;
 	}
 	free(why);
 }
 
 /* Judges one node. */
-static void judge(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		  struct v4_results *out)
+static void judge(const struct v4_rep *h, const struct v4_node *n)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	int absent, bad = 0;
 	char *why = NULL;
 	cJSON *insp = read_inspect(n, &absent, &why);
 	if (absent)
-		v4_add(out, c->id, n->name, V4_FAIL, "CONTAINER_MISSING", NULL,
+		v4_say(h, CONTAINER_MISSING, NULL,
 		       "no container %s: create it as in step 1 (docker run --name %s ...)", container(ctx),
 		       container(ctx));
 	else if (!insp)
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s", why);
+		v4_say_unchecked(h, why);
 	free(why);
 	if (!insp)
 		return;
-	int stopped = judge_basics(c, n, ctx, insp, &bad, out);
-	judge_devices(c, n, ctx, insp, &bad, out);
-	judge_mounts(c, n, ctx, insp, &bad, out);
-	if (judge_env(c, n, ctx, insp, &bad, out))
-		v4_add(out, c->id, n->name, V4_ERROR, "CONFIG_INVALID", NULL,
+	int stopped = judge_basics(h, insp, &bad);
+	judge_devices(h, insp, &bad);
+	judge_mounts(h, insp, &bad);
+	if (judge_env(h, insp, &bad))
+		v4_say(h, CONTAINER_CONFIG_INVALID, NULL,
 		       "deployment.container_env must be an object of strings (null drops a name)");
 	else if (!stopped)
-		judge_preload(c, n, insp, &bad, out);
+		judge_preload(h, n, insp, &bad);
 	if (!bad)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", NULL,
+		v4_say(h, OK, NULL,
 		       "%s runs %s with --net=host, shm %.0fg, %d NPUs + 3 control devices, mounts and env "
 		       "as deployed", container(ctx), istr(insp, "Config", "Image"),
 		       json_num(insp, "HostConfig", "ShmSize") / GIB, expected_npus(ctx));
 	cJSON_Delete(insp);
 }
 
-static void ct_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			const struct v4_ctx *ctx, struct v4_results *out)
+static void ct_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
 	for (size_t i = 0; i < nn; i++) {
-		if (!word_ok(container(ctx)))
-			v4_add(out, c->id, nodes[i]->name, V4_ERROR, "CONFIG_INVALID", NULL,
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
+		if (!word_ok(container(h->ctx)))
+			v4_say(&hn, CONTAINER_CONFIG_INVALID, NULL,
 			       "deployment.container is not a plain name: not probed");
 		else
-			judge(c, nodes[i], ctx, out);
+			judge(&hn, nodes[i]);
 	}
 }
 

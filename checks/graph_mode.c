@@ -11,17 +11,16 @@
 #include "common.h"
 #include "serve_source.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "full-graph decode, capture sizes sensible"},
-	{"GRAPH_EAGER", V4_FAIL, "top-level --enforce-eager: no graphs at all (TPOT ~6x)"},
-	{"GRAPH_MODE_MISSING", V4_FAIL, "no --compilation-config cudagraph_mode asking for full graphs"},
-	{"GRAPH_MODE_PARTIAL", V4_FAIL, "cudagraph_mode is NONE or PIECEWISE: decode is not one full graph"},
-	{"GRAPH_CONFIG_INVALID", V4_FAIL, "--compilation-config is not valid JSON or has bad capture sizes"},
-	{"GRAPH_CAPTURE_UNUSED", V4_WARN, "capture sizes above the largest decode batch max-num-seqs allows"},
-	{"GRAPH_CAPTURE_SMALL", V4_WARN, "largest capture size far below max-num-seqs: busy decode runs eager"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                         \
+	F(OK, PASS, "full-graph decode, capture sizes sensible")                                            \
+	F(GRAPH_EAGER, FAIL, "top-level --enforce-eager: no graphs at all (TPOT ~6x)")                      \
+	F(GRAPH_MODE_MISSING, FAIL, "no --compilation-config cudagraph_mode asking for full graphs")        \
+	F(GRAPH_MODE_PARTIAL, FAIL, "cudagraph_mode is NONE or PIECEWISE: decode is not one full graph")    \
+	F(GRAPH_CONFIG_INVALID, FAIL, "--compilation-config is not valid JSON or has bad capture sizes")    \
+	F(GRAPH_CAPTURE_UNUSED, WARN, "capture sizes above the largest decode batch max-num-seqs allows")   \
+	F(GRAPH_CAPTURE_SMALL, WARN, "largest capture size far below max-num-seqs: busy decode runs eager") \
+	SERVE_FINDINGS(F)
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"far_factor", 8, "WARN when the sequences the largest graph covers, times this, are fewer "
@@ -129,32 +128,32 @@ static void add_evidence(cJSON *ev, const struct graph *g)
 }
 
 /* The graph-mode verdict (FAIL findings); returns how many were added. */
-static int judge_mode(const struct v4_check *c, const struct v4_node *n, const struct graph *g,
-		      cJSON **ev, struct v4_results *out)
+static int judge_mode(const struct v4_rep *h, const struct graph *g, cJSON **ev)
 {
 	int bad = 0;
 	if (g->eager && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "GRAPH_EAGER", take_json(ev),
+		v4_say(h, GRAPH_EAGER, take_json(ev),
 		       "--enforce-eager runs every layer op by op (the deployment measured TPOT 646 ms "
 		       "eager vs 108 ms in FULL_DECODE_ONLY): remove it (the draft head's enforce_eager "
 		       "inside --speculative-config is fine)");
 	if (g->err && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "GRAPH_CONFIG_INVALID", take_json(ev), "%s", g->err);
+		v4_say(h, GRAPH_CONFIG_INVALID, take_json(ev), "%s", g->err);
 	else if (!g->mode[0] && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "GRAPH_MODE_MISSING", take_json(ev),
+		v4_say(h, GRAPH_MODE_MISSING, take_json(ev),
 		       "no cudagraph_mode in --compilation-config: add '{\"cudagraph_mode\": "
 		       "\"FULL_DECODE_ONLY\"}' (full ACL graph in decode)");
 	else if (!full_mode(g->mode) && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "GRAPH_MODE_PARTIAL", take_json(ev),
+		v4_say(h, GRAPH_MODE_PARTIAL, take_json(ev),
 		       "cudagraph_mode %s does not capture decode as a full graph: use FULL_DECODE_ONLY "
 		       "(or FULL / FULL_AND_PIECEWISE)", g->mode);
 	return bad;
 }
 
 /* Capture-size warnings; returns how many were added. */
-static int judge_sizes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       const struct graph *g, cJSON **ev, struct v4_results *out)
+static int judge_sizes(const struct v4_rep *h, const struct graph *g, cJSON **ev)
 {
+	const struct v4_check *c = h->check;
+	const struct v4_ctx *ctx = h->ctx;
 	int warned = 0;
 	double per_step = 1 + g->spec, maxtok = g->seqs * per_step;
 	struct sbuf unused = {0};
@@ -162,7 +161,7 @@ static int judge_sizes(const struct v4_check *c, const struct v4_node *n, const 
 		if (g->sizes[i] > maxtok)
 			sbuf_printf(&unused, "%s%.0f", unused.len ? "," : "", g->sizes[i]);
 	if (unused.len && ++warned)
-		v4_add(out, c->id, n->name, V4_WARN, "GRAPH_CAPTURE_UNUSED", take_json(ev),
+		v4_say(h, GRAPH_CAPTURE_UNUSED, take_json(ev),
 		       "capture sizes %s exceed the largest decode batch (%.0f sequences x %.0f tokens "
 		       "= %.0f): their graphs only cost memory", unused.s, g->seqs, per_step, maxtok);
 	sbuf_free(&unused);
@@ -171,35 +170,35 @@ static int judge_sizes(const struct v4_check *c, const struct v4_node *n, const 
 	double covered = d_floor(g->largest / per_step);
 	double target = d_ceil(v4_param(ctx, c, "target_concurrency") / (g->dp > 0 ? g->dp : 1));
 	if ((covered * v4_param(ctx, c, "far_factor") < g->seqs || covered < target) && ++warned)
-		v4_add(out, c->id, n->name, V4_WARN, "GRAPH_CAPTURE_SMALL", take_json(ev),
+		v4_say(h, GRAPH_CAPTURE_SMALL, take_json(ev),
 		       "the largest capture size %.0f covers %.0f sequences per decode step of "
 		       "--max-num-seqs %.0f (target %.0f per rank); busier decode steps run without "
-		       "the graph (vllm-facts 2.5): add capture sizes up to %.0f", g->largest, covered,
+		       "the graph (vllm-project/vllm-ascend#16049): add capture sizes up to %.0f",
+		       g->largest, covered,
 		       g->seqs, target, d_min(maxtok, d_max(target, g->seqs / 2) * per_step));
 	return warned;
 }
 
 /* Judges one node's serve command. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct serve_cmd cmd;
 	struct graph g;
 	int fp;
-	if (serve_for_check(c, n, ctx, &cmd, &fp, out))
+	if (serve_for_check(h, n, &cmd, &fp))
 		return;
 	read_graph(&cmd, &g);
 	cJSON *ev = serve_evidence(&cmd, fp);
 	add_evidence(ev, &g);
-	int bad = judge_mode(c, n, &g, &ev, out);
-	bad += g.err ? 0 : judge_sizes(c, n, ctx, &g, &ev, out);
+	int bad = judge_mode(h, &g, &ev);
+	bad += g.err ? 0 : judge_sizes(h, &g, &ev);
 	if (!bad && g.largest > 0)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", take_json(&ev),
+		v4_say(h, OK, take_json(&ev),
 		       "%s graph mode; graphs cover decode steps up to %.0f tokens (%.0f sequences "
 		       "with %d speculative tokens) of at most %.0f", g.mode, g.largest,
 		       d_floor(g.largest / (1 + g.spec)), g.spec, g.seqs * (1 + g.spec));
 	else if (!bad)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", take_json(&ev),
+		v4_say(h, OK, take_json(&ev),
 		       "%s graph mode with vLLM's default capture sizes", g.mode);
 	cJSON_Delete(ev);
 	free(g.err);
@@ -222,14 +221,17 @@ const struct v4_check v4_check_graph_mode = {
 		"Cause: --enforce-eager (failure 2 of the reference deployment) dispatches the 61\n"
 		"  layers op by op. Without a full-graph cudagraph_mode in --compilation-config the\n"
 		"  decode step is not one ACL graph either. In vLLM, decode batches larger than the\n"
-		"  largest capture size run without the graph (vllm-facts 2.5): with MTP each\n"
-		"  sequence adds 1 + num_speculative_tokens tokens per step.\n"
+		"  largest capture size run without the graph (vllm-project/vllm-ascend#16049;\n"
+		"  vllm-ascend v0.21.0rc1 vllm_ascend/utils.py warns when max_cudagraph_capture_size\n"
+		"  is below the decode tokens): with MTP each sequence adds\n"
+		"  1 + num_speculative_tokens tokens per step.\n"
 		"Fix: remove the top-level --enforce-eager (the MTP draft head's \"enforce_eager\":\n"
 		"  true inside --speculative-config is the tutorial's setting and stays) and pass\n"
 		"  --compilation-config '{\"cudagraph_mode\": \"FULL_DECODE_ONLY\"}' (FULL and\n"
 		"  FULL_AND_PIECEWISE also capture full graphs). Keep cudagraph_capture_sizes within\n"
 		"  max-num-seqs x (1 + speculative tokens) and large enough for the concurrency you\n"
-		"  run; too many sizes can exhaust streams (EL0009, vllm-facts 1.4).",
+		"  run; too many sizes can exhaust streams (EL0009: vllm-ascend v0.21.0rc1\n"
+		"  docs/source/faqs.md, question 17).",
 	.probes_doc = SERVE_PROBES_DOC,
 	.fix_doc = NULL,
 	.findings = findings,

@@ -8,14 +8,16 @@
  *
  * The profile (every number overridable as checks.kv-budget.<name>):
  *   hbm_torch_mib 62420   torch's total of a 64 GB 910B2: 65452113920 B =
- *                         60.96 GiB (vllm-facts 7.2)
+ *                         60.96 GiB (vllm-project/vllm-ascend#1127)
  *   kv_kib_per_token 16.6 the deployment's 16.6 GiB of KV for 1048576 tokens
  *                         per NPU = 16.6 KiB per token
  *   hccl_buffsize_mb 512  HCCL_BUFFSIZE when the command does not say (the
  *                         container's env: 512); a running process without it
  *                         gets CANN's 200. HCCL takes 2 x HCCL_BUFFSIZE per MC2
- *                         communicator (mc2_comms 1) outside the pool (7.5, 2.9)
- *   graph_mib 713         ACL graph memory, outside the pool (7.1.3): solved
+ *                         communicator (mc2_comms 1) outside the pool (MC2
+ *                         groups take HCCL_BUFFSIZE: vllm_ascend/utils.py)
+ *   graph_mib 713         ACL graph memory, outside the pool (captured after
+ *                         KV sizing, vllm_ascend/worker/worker.py): solved
  *                         from "136 MB left at 0.97": 0.03 x 62420 = 1872.6 MiB
  *                         headroom - 1024 MiB HCCL - 713 = 135.6 MiB
  *   act_mib_per_token 0.75, runtime_mib 512
@@ -41,17 +43,17 @@
 
 #define P_LOG "serve-log"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "the memory plan leaves room for HCCL, graphs and the runtime peak"},
-	{"KV_HEADROOM_SHORT", V4_FAIL, "what util leaves outside the pool cannot hold HCCL + graphs + runtime peak"},
-	{"KV_NZ_CRASH", V4_FAIL, "enable_kv_nz is set: vllm-ascend raises at start outside a PD decode node"},
-	{"KV_POOL_SHORT", V4_WARN, "the estimated KV pool is smaller than max-model-len needs"},
-	{"KV_LOG_SHORT", V4_FAIL, "the engine log's KV cache cannot hold one max-model-len request"},
-	{"KV_MODEL_DRIFT", V4_WARN, "the engine log's KV memory differs from the profile: recalibrate"},
-	{"KV_CONFIG_INVALID", V4_FAIL, "a memory option is not a number or --additional-config is not JSON"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                         \
+	F(OK, PASS, "the memory plan leaves room for HCCL, graphs and the runtime peak")                    \
+	F(KV_HEADROOM_SHORT, FAIL, "what util leaves outside the pool cannot hold HCCL + graphs + runtime " \
+	  "peak")                                                                                           \
+	F(KV_NZ_CRASH, FAIL, "enable_kv_nz is set: vllm-ascend raises at start outside a PD decode node")   \
+	F(KV_POOL_SHORT, WARN, "the estimated KV pool is smaller than max-model-len needs")                 \
+	F(KV_LOG_SHORT, FAIL, "the engine log's KV cache cannot hold one max-model-len request")            \
+	F(KV_MODEL_DRIFT, WARN, "the engine log's KV memory differs from the profile: recalibrate")         \
+	F(KV_CONFIG_INVALID, FAIL, "a memory option is not a number or --additional-config is not JSON")    \
+	SERVE_FINDINGS(F)
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"hbm_torch_mib", 62420, "NPU memory torch sees, MiB (910B2: 60.96 GiB)"},
@@ -218,20 +220,20 @@ static int find_kv_nz(const cJSON *j, struct sbuf *path)
 }
 
 /* KV_NZ_CRASH or KV_CONFIG_INVALID from --additional-config; returns findings added. */
-static int judge_kv_nz(const struct v4_check *c, const struct v4_node *n, const struct serve_cmd *cmd,
-		       cJSON **ev, struct v4_results *out)
+static int judge_kv_nz(const struct v4_rep *h, const struct serve_cmd *cmd, cJSON **ev)
 {
 	cJSON *ac = NULL;
 	char *err = NULL;
 	struct sbuf path = {0};
 	int bad = 0, rc = serve_json_opt(cmd, "--additional-config", &ac, &err);
 	if (rc < 0 && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "KV_CONFIG_INVALID", take_json(ev), "%s", err);
+		v4_say(h, KV_CONFIG_INVALID, take_json(ev), "%s", err);
 	else if (rc > 0 && find_kv_nz(ac, &path) && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "KV_NZ_CRASH", take_json(ev),
+		v4_say(h, KV_NZ_CRASH, take_json(ev),
 		       "--additional-config sets %s: vllm-ascend raises NotImplementedError (\"only "
 		       "supported in pd scenario and can only be used in D node\") on a PD-mixed "
-		       "deployment, and V4's compressed attention is not pure MLA (vllm-facts 1.2): "
+		       "deployment, and V4's compressed attention is not pure MLA (vllm-ascend "
+		       "v0.21.0rc1 vllm_ascend/ascend_config.py): "
 		       "remove it", path.s);
 	sbuf_free(&path);
 	cJSON_Delete(ac);
@@ -240,13 +242,12 @@ static int judge_kv_nz(const struct v4_check *c, const struct v4_node *n, const 
 }
 
 /* Headroom and pool findings; returns how many were added. */
-static int judge_plan(const struct v4_check *c, const struct v4_node *n, const struct plan *p,
-		      cJSON **ev, struct v4_results *out)
+static int judge_plan(const struct v4_rep *h, const struct plan *p, cJSON **ev)
 {
 	int bad = 0;
 	double umax = 1 - (p->hccl + p->graph + p->runtime_need) / p->total;
 	if (p->free_after < p->runtime_need && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "KV_HEADROOM_SHORT", take_json(ev),
+		v4_say(h, KV_HEADROOM_SHORT, take_json(ev),
 		       "util %.2f requests %.2f of %.2f GiB; of the %.0f MiB left, HCCL takes %.0f "
 		       "(2 x HCCL_BUFFSIZE %.0f) and graphs %.0f, leaving %.0f MiB for a runtime peak of "
 		       "%.0f MiB at %.0f batched tokens: NPU out of memory under concurrency (the "
@@ -255,7 +256,7 @@ static int judge_plan(const struct v4_check *c, const struct v4_node *n, const s
 		       p->headroom, p->hccl, p->buffsize, p->graph, p->free_after, p->runtime_need,
 		       p->batched, d_floor(umax * 1000) / 1000);
 	if (p->max_len > 0 && p->kv_pool < p->kv_need && ++bad)
-		v4_add(out, c->id, n->name, V4_WARN, "KV_POOL_SHORT", take_json(ev),
+		v4_say(h, KV_POOL_SHORT, take_json(ev),
 		       "estimated KV pool %.2f GiB is below the %.2f GiB max-model-len %.0f needs: "
 		       "vLLM will refuse to start; raise util within the headroom or lower "
 		       "--max-model-len", p->kv_pool / 1024, p->kv_need / 1024, p->max_len);
@@ -263,17 +264,16 @@ static int judge_plan(const struct v4_check *c, const struct v4_node *n, const s
 }
 
 /* Compares the engine log's figures with the plan; returns findings added. */
-static int judge_log(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		     const struct plan *p, cJSON **ev, struct v4_results *out)
+static int judge_log(const struct v4_rep *h, const struct plan *p, cJSON **ev)
 {
 	int bad = 0;
-	double tol = v4_param(ctx, c, "log_tolerance"), model = p->kv_pool / 1024;
+	double tol = v4_param(h->ctx, h->check, "log_tolerance"), model = p->kv_pool / 1024;
 	if (p->log_tokens >= 0 && p->max_len > 0 && p->log_tokens < p->max_len && ++bad)
-		v4_add(out, c->id, n->name, V4_FAIL, "KV_LOG_SHORT", take_json(ev),
+		v4_say(h, KV_LOG_SHORT, take_json(ev),
 		       "the engine log's KV cache holds %.0f tokens, fewer than --max-model-len %.0f",
 		       p->log_tokens, p->max_len);
 	if (p->log_kv_gib > 0 && !p->kv_bytes_given && d_abs(p->log_kv_gib - model) > tol * model && ++bad)
-		v4_add(out, c->id, n->name, V4_WARN, "KV_MODEL_DRIFT", take_json(ev),
+		v4_say(h, KV_MODEL_DRIFT, take_json(ev),
 		       "the engine log reports %.2f GiB available for KV, the profile estimates %.2f: "
 		       "set checks.kv-budget.weights_gib to about %.1f so the budget matches this image",
 		       p->log_kv_gib, model, (p->weights / 1024) + model - p->log_kv_gib);
@@ -281,30 +281,29 @@ static int judge_log(const struct v4_check *c, const struct v4_node *n, const st
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct serve_cmd cmd;
 	struct plan p;
 	char *why = NULL;
 	int fp;
-	if (serve_for_check(c, n, ctx, &cmd, &fp, out))
+	if (serve_for_check(h, n, &cmd, &fp))
 		return;
 	cJSON *ev = serve_evidence(&cmd, fp);
-	int bad = judge_kv_nz(c, n, &cmd, &ev, out);
-	if (make_plan(c, ctx, &cmd, fp, &p, &why) == 0) {
+	int bad = judge_kv_nz(h, &cmd, &ev);
+	if (make_plan(h->check, h->ctx, &cmd, fp, &p, &why) == 0) {
 		read_log(n, &p);
 		add_evidence(ev, &p);
-		bad += judge_plan(c, n, &p, &ev, out) + judge_log(c, n, ctx, &p, &ev, out);
+		bad += judge_plan(h, &p, &ev) + judge_log(h, &p, &ev);
 		if (!bad)
-			v4_add(out, c->id, n->name, V4_PASS, "OK", take_json(&ev),
+			v4_say(h, OK, take_json(&ev),
 			       "util %.2f: %.2f GiB requested; %.0f MiB spare after HCCL %.0f, graphs %.0f "
 			       "and a %.0f MiB runtime peak; KV pool ~%.2f GiB for the %.2f GiB max-model-len "
 			       "needs", p.util, p.requested / 1024, p.free_after - p.runtime_need, p.hccl,
 			       p.graph, p.runtime_need, p.kv_pool / 1024, p.kv_need / 1024);
 		free(p.log_why);
 	} else {
-		v4_add(out, c->id, n->name, V4_FAIL, "KV_CONFIG_INVALID", take_json(&ev), "%s", why);
+		v4_say(h, KV_CONFIG_INVALID, take_json(&ev), "%s", why);
 	}
 	cJSON_Delete(ev);
 	free(why);
@@ -339,12 +338,15 @@ const struct v4_check v4_check_kv_budget = {
 		"Symptom: NPU out of memory as soon as requests run concurrently, or a crash at start\n"
 		"  with enable_kv_nz (failure 4 of the reference deployment).\n"
 		"Cause: --gpu-memory-utilization u asks for u x 60.96 GiB (what torch sees of a 64 GB\n"
-		"  910B2, vllm-facts 7.2) for weights, the profiled activation peak and the KV pool\n"
-		"  (7.1). HCCL buffers (2 x HCCL_BUFFSIZE MB per MC2 communicator, 2.9 / 7.5) and ACL\n"
-		"  graph memory (7.1.3) are allocated later from the (1 - u) rest, and the runtime\n"
-		"  peak must still fit. At 0.97 the 1M-token KV (16.6 GB per NPU) fills the card and\n"
-		"  only 136 MB stays free; 0.93 with --max-num-batched-tokens 2048 holds.\n"
-		"  enable_kv_nz raises NotImplementedError outside a PD decode node (1.2).\n"
+		"  910B2: vllm-project/vllm-ascend#1127) for weights, the profiled activation peak and\n"
+		"  the KV pool (vllm-ascend v0.21.0rc1 vllm_ascend/worker/worker.py). HCCL buffers\n"
+		"  (2 x HCCL_BUFFSIZE MB per MC2 communicator; MC2 groups take HCCL_BUFFSIZE:\n"
+		"  vllm_ascend/utils.py) and ACL graph memory (captured after the KV cache is sized:\n"
+		"  vllm_ascend/worker/worker.py) are allocated later from the (1 - u) rest, and the\n"
+		"  runtime peak must still fit. At 0.97 the 1M-token KV (16.6 GB per NPU) fills the\n"
+		"  card and only 136 MB stays free; 0.93 with --max-num-batched-tokens 2048 holds.\n"
+		"  enable_kv_nz raises NotImplementedError outside a PD decode node\n"
+		"  (vllm_ascend/ascend_config.py).\n"
 		"The profile (DeepSeek-V4-Pro-w4a8, 910B2; all overridable as checks.kv-budget.*):\n"
 		"  60.96 GiB total, 28 GiB weights, 16.6 KiB KV per token, HCCL_BUFFSIZE 512,\n"
 		"  graphs 713 MiB (from 136 MB at 0.97), runtime peak 512 MiB + 0.75 MiB per batched\n"

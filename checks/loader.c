@@ -5,7 +5,7 @@
  * loading took 10 minutes; 128 threads made safetensors loading about 3x
  * faster. The deployment's own flags ("enable_multithread_load": "true" as a
  * string, with --safetensors-load-strategy prefetch) are rejected by newer
- * vLLM (#45196, vllm-facts 3). */
+ * vLLM (vllm-project/vllm#45196). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,19 +15,19 @@
 
 #define P_NPROC "nproc"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "multi-threaded loading on, JSON boolean, threads within the cores"},
-	{"LOADER_MULTITHREAD_OFF", V4_FAIL, "enable_multithread_load missing or false: loading takes 10 minutes"},
-	{"LOADER_CONFIG_INVALID", V4_FAIL, "--model-loader-extra-config is not a JSON object"},
-	{"LOADER_THREADS_INVALID", V4_FAIL, "num_threads is not a positive integer"},
-	{"LOADER_THREADS_LOW", V4_WARN, "num_threads below the minimum (default 128)"},
-	{"LOADER_THREADS_OVER_CORES", V4_WARN, "num_threads above the node's cores (nproc)"},
-	{"LOADER_STRING_BOOL", V4_WARN, "enable_multithread_load is not a JSON boolean (newer vLLM rejects it)"},
-	{"LOADER_STRATEGY_CONFLICT", V4_WARN, "multi-threaded load with --safetensors-load-strategy "
-					      "prefetch|eager|torchao (newer vLLM rejects it)"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                          \
+	F(OK, PASS, "multi-threaded loading on, JSON boolean, threads within the cores")                     \
+	F(LOADER_MULTITHREAD_OFF, FAIL, "enable_multithread_load missing or false: loading takes 10 "        \
+	  "minutes")                                                                                         \
+	F(LOADER_CONFIG_INVALID, FAIL, "--model-loader-extra-config is not a JSON object")                   \
+	F(LOADER_THREADS_INVALID, FAIL, "num_threads is not a positive integer")                             \
+	F(LOADER_THREADS_LOW, WARN, "num_threads below the minimum (default 128)")                           \
+	F(LOADER_THREADS_OVER_CORES, WARN, "num_threads above the node's cores (nproc)")                     \
+	F(LOADER_STRING_BOOL, WARN, "enable_multithread_load is not a JSON boolean (newer vLLM rejects it)") \
+	F(LOADER_STRATEGY_CONFLICT, WARN, "multi-threaded load with --safetensors-load-strategy "            \
+	  "prefetch|eager|torchao (newer vLLM rejects it)")                                                  \
+	SERVE_FINDINGS(F)
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"min_threads", 128, "lowest num_threads accepted (the deployment and tutorials use 128)"},
@@ -94,15 +94,14 @@ static void add_evidence(cJSON *ev, const struct loader *l)
 }
 
 /* FAIL findings: loader off or unusable; returns findings added. */
-static int judge_on(const struct v4_check *c, const struct v4_node *n, const struct loader *l,
-		    cJSON **ev, struct v4_results *out)
+static int judge_on(const struct v4_rep *h, const struct loader *l, cJSON **ev)
 {
 	if (l->present < 0) {
-		v4_add(out, c->id, n->name, V4_FAIL, "LOADER_CONFIG_INVALID", take_json(ev), "%s", l->err);
+		v4_say(h, LOADER_CONFIG_INVALID, take_json(ev), "%s", l->err);
 		return 1;
 	}
 	if (!l->on) {
-		v4_add(out, c->id, n->name, V4_FAIL, "LOADER_MULTITHREAD_OFF", take_json(ev),
+		v4_say(h, LOADER_MULTITHREAD_OFF, take_json(ev),
 		       "%s: the deployment's load took 10 minutes without it; add "
 		       "--model-loader-extra-config '{\"enable_multithread_load\": true, \"num_threads\": "
 		       "128}'", l->present ? "enable_multithread_load is missing or false"
@@ -110,66 +109,63 @@ static int judge_on(const struct v4_check *c, const struct v4_node *n, const str
 		return 1;
 	}
 	if (l->threads == -2) {
-		v4_add(out, c->id, n->name, V4_FAIL, "LOADER_THREADS_INVALID", take_json(ev),
-		       "num_threads must be a positive integer (vllm-facts 3)");
+		v4_say(h, LOADER_THREADS_INVALID, take_json(ev),
+		       "num_threads must be a positive integer");
 		return 1;
 	}
 	return 0;
 }
 
 /* Thread-count warnings; returns findings added. */
-static int judge_threads(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			 const struct loader *l, cJSON **ev, struct v4_results *out)
+static int judge_threads(const struct v4_rep *h, const struct loader *l, cJSON **ev)
 {
-	double min = v4_param(ctx, c, "min_threads"), t = l->threads < 0 ? 8 : l->threads;
+	double min = v4_param(h->ctx, h->check, "min_threads"), t = l->threads < 0 ? 8 : l->threads;
 	int w = 0;
 	if (t < min && ++w)
-		v4_add(out, c->id, n->name, V4_WARN, "LOADER_THREADS_LOW", take_json(ev),
+		v4_say(h, LOADER_THREADS_LOW, take_json(ev),
 		       "num_threads %.0f%s is below %.0f: set \"num_threads\": %.0f", t,
 		       l->threads < 0 ? " (upstream default)" : "", min, min);
 	if (l->cores > 0 && t > l->cores && ++w)
-		v4_add(out, c->id, n->name, V4_WARN, "LOADER_THREADS_OVER_CORES", take_json(ev),
+		v4_say(h, LOADER_THREADS_OVER_CORES, take_json(ev),
 		       "num_threads %.0f is above the node's %ld cores (nproc): use at most %ld", t,
 		       l->cores, l->cores);
 	return w;
 }
 
 /* Type and strategy warnings newer vLLM turns into errors; returns findings added. */
-static int judge_upgrade(const struct v4_check *c, const struct v4_node *n, const struct loader *l,
-			 cJSON **ev, struct v4_results *out)
+static int judge_upgrade(const struct v4_rep *h, const struct loader *l, cJSON **ev)
 {
 	int w = 0;
 	const char *s = l->strategy;
 	if (!l->is_bool && ++w)
-		v4_add(out, c->id, n->name, V4_WARN, "LOADER_STRING_BOOL", take_json(ev),
+		v4_say(h, LOADER_STRING_BOOL, take_json(ev),
 		       "\"enable_multithread_load\": %s is not a JSON boolean: accepted by vLLM 0.21 (any "
 		       "non-empty string counts as true, even \"false\"), rejected by newer vLLM "
-		       "(\"must be a bool, got str\", #45196): write true", l->mt_text);
+		       "(\"must be a bool, got str\", vllm-project/vllm#45196): write true", l->mt_text);
 	if (s && (strcmp(s, "prefetch") == 0 || strcmp(s, "eager") == 0 || strcmp(s, "torchao") == 0) && ++w)
-		v4_add(out, c->id, n->name, V4_WARN, "LOADER_STRATEGY_CONFLICT", take_json(ev),
+		v4_say(h, LOADER_STRATEGY_CONFLICT, take_json(ev),
 		       "--safetensors-load-strategy %s with the multi-threaded loader: newer vLLM rejects "
-		       "the pair (the loader only implements the default lazy strategy, #45196, "
-		       "vllm-facts 3): drop --safetensors-load-strategy before upgrading", s);
+		       "the pair (the loader only implements the default lazy strategy, "
+		       "vllm-project/vllm#45196): drop --safetensors-load-strategy before upgrading", s);
 	return w;
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct serve_cmd cmd;
 	struct loader l;
 	int fp;
-	if (serve_for_check(c, n, ctx, &cmd, &fp, out))
+	if (serve_for_check(h, n, &cmd, &fp))
 		return;
 	read_loader(&cmd, n, &l);
 	cJSON *ev = serve_evidence(&cmd, fp);
 	add_evidence(ev, &l);
-	int bad = judge_on(c, n, &l, &ev, out);
+	int bad = judge_on(h, &l, &ev);
 	if (!bad)
-		bad = judge_threads(c, n, ctx, &l, &ev, out) + judge_upgrade(c, n, &l, &ev, out);
+		bad = judge_threads(h, &l, &ev) + judge_upgrade(h, &l, &ev);
 	if (!bad)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", take_json(&ev),
+		v4_say(h, OK, take_json(&ev),
 		       "multi-threaded loading with %.0f threads%s", l.threads < 0 ? 8 : l.threads,
 		       l.cores > 0 ? "" : " (core count unknown)");
 	cJSON_Delete(ev);
@@ -196,7 +192,7 @@ const struct v4_check v4_check_loader = {
 		"Cause: --model-loader-extra-config without enable_multithread_load (upstream default\n"
 		"  8 threads when on); the deployment's flags write the boolean as the string \"true\"\n"
 		"  and pair it with --safetensors-load-strategy prefetch: accepted by vLLM 0.21,\n"
-		"  rejected by newer vLLM (#45196, vllm-facts 2.5 and 3).\n"
+		"  rejected by newer vLLM (vllm-project/vllm#45196).\n"
 		"Fix: --model-loader-extra-config '{\"enable_multithread_load\": true,\n"
 		"  \"num_threads\": 128}' (JSON true, not \"true\"; threads no more than `nproc`), and no\n"
 		"  --safetensors-load-strategy prefetch|eager|torchao with it.",

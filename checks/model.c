@@ -6,19 +6,21 @@
 
 #include "common.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "the model directory is complete, valid and identical on every node"},
-	{"MODEL_DIR_INVALID", V4_ERROR, "deployment.model_dir is not a plain absolute path: not probed"},
-	{"MODEL_MISSING", V4_FAIL, "the model directory does not exist on the node"},
-	{"MODEL_EMPTY", V4_FAIL, "the model directory holds no file"},
-	{"MODEL_CONFIG_MISSING", V4_FAIL, "config.json is missing from the model directory"},
-	{"MODEL_CONFIG_INVALID", V4_FAIL, "config.json is not valid JSON (or larger than 1 MiB)"},
-	{"MODEL_FILES_DIFFER", V4_FAIL, "the node's file list or sizes differ from the majority of nodes"},
-	{"MODEL_INCONSISTENT", V4_FAIL, "the nodes do not hold the same model files"},
-	{"DISK_LOW", V4_WARN, "less free space than min_free_gb on the model's file system"},
-	{"PROBE_FAILED", V4_ERROR, "the listing, config.json or df could not be read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "the model directory is complete, valid and identical on every node")    \
+	F(MODEL_DIR_INVALID, ERROR,                                                          \
+	  "deployment.model_dir is not a plain absolute path: not probed")                   \
+	F(MODEL_MISSING, FAIL, "the model directory does not exist on the node")             \
+	F(MODEL_EMPTY, FAIL, "the model directory holds no file")                            \
+	F(MODEL_CONFIG_MISSING, FAIL, "config.json is missing from the model directory")     \
+	F(MODEL_CONFIG_INVALID, FAIL,                                                        \
+	  "config.json is not valid JSON (or larger than 1 MiB)")                            \
+	F(MODEL_FILES_DIFFER, FAIL,                                                          \
+	  "the node's file list or sizes differ from the majority of nodes")                 \
+	F(MODEL_INCONSISTENT, FAIL, "the nodes do not hold the same model files")            \
+	F(DISK_LOW, WARN, "less free space than min_free_gb on the model's file system")     \
+	F(PROBE_FAILED, ERROR, "the listing, config.json or df could not be read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"min_free_gb", 50, "free GiB wanted on the model directory's file system (logs, caches, graphs)"},
@@ -109,48 +111,48 @@ static void listing_free(struct listing *l)
 }
 
 /* Reads the listing of node n; results for a missing dir or a failed probe. */
-static void read_listing(const struct v4_check *c, const struct v4_node *n, const char *dir,
-			 struct listing *l, struct v4_results *out)
+static void read_listing(const struct v4_rep *h, const struct v4_node *n, const char *dir,
+			 struct listing *l)
 {
 	char *why = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, P_FILES, 1, &why);
 	if (!f)
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "model files: %s", why);
+		v4_say(h, PROBE_FAILED, NULL, "model files: %s", why);
 	else if (f->exit_code == 3)
-		v4_add(out, c->id, n->name, V4_FAIL, "MODEL_MISSING", NULL,
+		v4_say(h, MODEL_MISSING, NULL,
 		       "model directory %s does not exist", dir);
 	else if (f->exit_code != 0)
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "model files: exit %d: %.200s",
+		v4_say(h, PROBE_FAILED, NULL, "model files: exit %d: %.200s",
 		       f->exit_code, f->err_len ? f->err : f->out);
 	else {
 		parse_listing(f->out, f->out_len, l);
 		l->ok = 1;
 		if (!l->n)
-			v4_add(out, c->id, n->name, V4_FAIL, "MODEL_EMPTY", NULL, "model directory %s holds no file", dir);
+			v4_say(h, MODEL_EMPTY, NULL, "model directory %s holds no file", dir);
 	}
 	free(why);
 }
 
 /* Judges config.json; returns 1 when valid. */
-static int judge_config(const struct v4_check *c, const struct v4_node *n, struct v4_results *out)
+static int judge_config(const struct v4_rep *h, const struct v4_node *n)
 {
 	char *why = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, P_CONFIG, 1, &why);
 	int good = 0;
 	if (!f)
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "config.json: %s", why);
+		v4_say(h, PROBE_FAILED, NULL, "config.json: %s", why);
 	else if (f->exit_code != 0)
-		v4_add(out, c->id, n->name, V4_FAIL, "MODEL_CONFIG_MISSING", NULL,
+		v4_say(h, MODEL_CONFIG_MISSING, NULL,
 		       "config.json missing from the model directory: %.200s", f->err_len ? f->err : "");
 	else if (f->out_len > MAX_CONFIG || f->truncated)
-		v4_add(out, c->id, n->name, V4_FAIL, "MODEL_CONFIG_INVALID", NULL,
+		v4_say(h, MODEL_CONFIG_INVALID, NULL,
 		       "config.json is larger than 1 MiB: not a model config");
 	else {
 		const char *end = NULL;
 		cJSON *j = cJSON_ParseWithLengthOpts(f->out, f->out_len, &end, 0);
 		good = cJSON_IsObject(j);
 		if (!good)
-			v4_add(out, c->id, n->name, V4_FAIL, "MODEL_CONFIG_INVALID", NULL,
+			v4_say(h, MODEL_CONFIG_INVALID, NULL,
 			       "config.json is not a JSON object (error near byte %ld)",
 			       end ? (long)(end - f->out) : -1L);
 		cJSON_Delete(j);
@@ -160,7 +162,7 @@ static int judge_config(const struct v4_check *c, const struct v4_node *n, struc
 }
 
 /* Free KiB from `df -Pk` (last line, 4th field); -1 and a result when unreadable. */
-static long long read_df(const struct v4_check *c, const struct v4_node *n, struct v4_results *out)
+static long long read_df(const struct v4_rep *h, const struct v4_node *n)
 {
 	char *why = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, P_DF, 0, &why);
@@ -175,25 +177,27 @@ static long long read_df(const struct v4_check *c, const struct v4_node *n, stru
 	    sscanf(last, "%255s %31s %31s %31s", fs, total, used, av) == 4 && av[0] >= '0' && av[0] <= '9')
 		avail = strtoll(av, NULL, 10);
 	else
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "free space: %s",
+		v4_say(h, PROBE_FAILED, NULL, "free space: %s",
 		       why ? why : "df -Pk output not understood");
 	free(why);
 	return avail;
 }
 
 /* Judges one node alone; returns 1 when all was well. */
-static int judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		      const char *dir, struct listing *l, struct v4_results *out)
+static int judge_node(const struct v4_rep *h, const struct v4_node *n, const char *dir,
+		      struct listing *l)
 {
+	struct v4_results *out = h->out;
 	size_t first = out->n;
-	read_listing(c, n, dir, l, out);
+	read_listing(h, n, dir, l);
 	if (!l->ok)
 		return 0;
-	int cfg_ok = judge_config(c, n, out);
-	long long avail = read_df(c, n, out);
-	double free_gb = avail >= 0 ? (double)avail / 1048576.0 : -1, min = v4_param(ctx, c, "min_free_gb");
+	int cfg_ok = judge_config(h, n);
+	long long avail = read_df(h, n);
+	double free_gb = avail >= 0 ? (double)avail / 1048576.0 : -1,
+	       min = v4_param(h->ctx, h->check, "min_free_gb");
 	if (avail >= 0 && free_gb < min)
-		v4_add(out, c->id, n->name, V4_WARN, "DISK_LOW", NULL,
+		v4_say(h, DISK_LOW, NULL,
 		       "%.1f GiB free on the model's file system (want %.0f GiB)", free_gb, min);
 	cJSON *ev = cJSON_CreateObject();
 	cJSON_AddStringToObject(ev, "model_dir", dir);
@@ -202,7 +206,7 @@ static int judge_node(const struct v4_check *c, const struct v4_node *n, const s
 	cJSON_AddBoolToObject(ev, "listing_truncated", l->truncated);
 	cJSON_AddNumberToObject(ev, "free_gib", free_gb);
 	if (out->n == first && cfg_ok && l->n) {
-		v4_add(out, c->id, n->name, V4_PASS, "OK", ev,
+		v4_say(h, OK, ev,
 		       "%zu files, %.1f GiB, config.json valid, %.0f GiB free", l->n,
 		       (double)l->bytes / 1073741824.0, free_gb);
 		return 1;
@@ -249,8 +253,7 @@ static void note(struct sbuf *b, size_t *cnt, cJSON *arr, const char *name)
 }
 
 /* Compares listing a with the majority m (both sorted by name, C order). */
-static void diff_listing(const struct v4_check *c, const struct v4_node *n, const struct listing *a,
-			 const struct listing *m, struct v4_results *out)
+static void diff_listing(const struct v4_rep *h, const struct listing *a, const struct listing *m)
 {
 	struct sbuf miss = {0}, extra = {0}, size = {0};
 	size_t nmiss = 0, nextra = 0, nsize = 0, i = 0, j = 0;
@@ -268,7 +271,7 @@ static void diff_listing(const struct v4_check *c, const struct v4_node *n, cons
 			i++, j++;
 		}
 	}
-	v4_add(out, c->id, n->name, V4_FAIL, "MODEL_FILES_DIFFER", ev,
+	v4_say(h, MODEL_FILES_DIFFER, ev,
 	       "model files differ from the majority of nodes: %zu missing%s%s%s, %zu extra%s%s%s, "
 	       "%zu with another size%s%s%s", nmiss, nmiss ? " (" : "", nmiss ? miss.s : "", nmiss ? ")" : "",
 	       nextra, nextra ? " (" : "", nextra ? extra.s : "", nextra ? ")" : "", nsize,
@@ -277,39 +280,42 @@ static void diff_listing(const struct v4_check *c, const struct v4_node *n, cons
 }
 
 /* Cross-node verdict: nodes whose listing differs from the majority. */
-static void judge_cluster(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const struct listing *l, struct v4_results *out)
+static void judge_cluster(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+			  const struct listing *l)
 {
 	size_t cnt;
 	int m = majority(l, nn, &cnt);
 	struct sbuf odd = {0};
 	for (size_t i = 0; m >= 0 && i < nn; i++)
 		if (l[i].ok && !same_listing(&l[i], &l[m])) {
-			diff_listing(c, nodes[i], &l[i], &l[m], out);
+			struct v4_rep hn = v4_rep_at(h, nodes[i]);
+			diff_listing(&hn, &l[i], &l[m]);
 			sbuf_printf(&odd, "%s%s", odd.len ? "," : "", nodes[i]->name);
 		}
 	if (odd.len)
-		v4_add(out, c->id, "cluster", V4_FAIL, "MODEL_INCONSISTENT", NULL,
+		v4_say(h, MODEL_INCONSISTENT, NULL,
 		       "model files differ on [%s] from the %zu nodes that agree (%zu files)", odd.s, cnt,
 		       l[m].n);
 	sbuf_free(&odd);
 }
 
-static void model_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			   const struct v4_ctx *ctx, struct v4_results *out)
+static void model_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
-	const char *why, *dir = model_dir(ctx, &why);
+	const char *why, *dir = model_dir(h->ctx, &why);
 	if (!dir) {
-		for (size_t i = 0; i < nn; i++)
-			v4_add(out, c->id, nodes[i]->name, V4_ERROR, "MODEL_DIR_INVALID", NULL,
-			       "not checked: %s", why);
+		for (size_t i = 0; i < nn; i++) {
+			struct v4_rep hn = v4_rep_at(h, nodes[i]);
+			v4_say(&hn, MODEL_DIR_INVALID, NULL, "not checked: %s", why);
+		}
 		return;
 	}
 	struct listing *l = xcalloc(nn ? nn : 1, sizeof *l);
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, dir, &l[i], out);
+	for (size_t i = 0; i < nn; i++) {
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
+		judge_node(&hn, nodes[i], dir, &l[i]);
+	}
 	if (nn > 1)
-		judge_cluster(c, nodes, nn, l, out);
+		judge_cluster(h, nodes, nn, l);
 	for (size_t i = 0; i < nn; i++)
 		listing_free(&l[i]);
 	free(l);

@@ -5,8 +5,8 @@
  * variables. bond1 must exist, be up (slaves too) and hold the node's
  * address; HCCL_IF_IP and the *_SOCKET_IFNAME variables must name it in the
  * container and in every running vLLM process (sitecustomize.py puts them
- * back); the hostname must not resolve to loopback; every node must pass
- * rank 0's bond1 address as --data-parallel-address. */
+ * back); the hostname must not resolve to loopback. (--data-parallel-address
+ * is serve-args' to judge: ARGS_DP_ADDRESS.) */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,27 +20,32 @@
 #define P_INSPECT "docker-inspect"
 #define P_SITEPKG "netif-site-packages"
 #define P_SITECUST "netif-sitecustomize"
-#define DP_DEFAULT "127.0.0.1"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "bond1 up with its address; interface variables, hostname and DP address right"},
-	{"BOND_MISSING", V4_FAIL, "the bond interface (deployment.bond_if) does not exist"},
-	{"BOND_DOWN", V4_FAIL, "the bond interface is down or has no carrier"},
-	{"BOND_SLAVE_DOWN", V4_FAIL, "a slave of the bond is down (half the bandwidth, no redundancy)"},
-	{"BOND_ADDRESS", V4_FAIL, "the bond interface does not carry the node's configured bond1 address"},
-	{"ENV_MISSING", V4_FAIL,
-	 "an interface variable is neither in the environment nor set by sitecustomize.py"},
-	{"ENV_WRONG", V4_FAIL, "HCCL_IF_IP or a *_SOCKET_IFNAME variable names another address or interface"},
-	{"SITECUSTOMIZE_MISSING", V4_FAIL, "sitecustomize.py is not in the container's site-packages"},
-	{"SITECUSTOMIZE_INCOMPLETE", V4_WARN, "sitecustomize.py does not set every interface variable"},
-	{"HOSTNAME_LOOPBACK", V4_FAIL, "the hostname resolves to a loopback address (gloo binds to it)"},
-	{"HOSTNAME_UNRESOLVED", V4_WARN, "the hostname does not resolve (gloo falls back to loopback)"},
-	{"DP_ADDRESS", V4_FAIL, "--data-parallel-address is not rank 0's bond1 address (absent: 127.0.0.1)"},
-	{"CONFIG_INVALID", V4_ERROR, "deployment.bond_if or deployment.container is not a plain name"},
-	{"PROBE_FAILED", V4_ERROR, "ip, docker or the process environments could not be read"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "bond1 up with its address; interface variables and hostname right")     \
+	F(BOND_MISSING, FAIL, "the bond interface (deployment.bond_if) does not exist")      \
+	F(BOND_DOWN, FAIL, "the bond interface is down or has no carrier")                   \
+	F(BOND_SLAVE_DOWN, FAIL,                                                             \
+	  "a slave of the bond is down (half the bandwidth, no redundancy)")                 \
+	F(BOND_ADDRESS, FAIL,                                                                \
+	  "the bond interface does not carry the node's configured bond1 address")           \
+	F(IFNAME_ENV_MISSING, FAIL,                                                          \
+	  "an interface variable is neither in the environment nor set by sitecustomize.py") \
+	F(IFNAME_ENV_WRONG, FAIL,                                                            \
+	  "HCCL_IF_IP or a *_SOCKET_IFNAME variable names another address or interface")     \
+	F(SITECUSTOMIZE_MISSING, FAIL,                                                       \
+	  "sitecustomize.py is not in the container's site-packages")                        \
+	F(SITECUSTOMIZE_INCOMPLETE, WARN,                                                    \
+	  "sitecustomize.py does not set every interface variable")                          \
+	F(HOSTNAME_LOOPBACK, FAIL,                                                           \
+	  "the hostname resolves to a loopback address (gloo binds to it)")                  \
+	F(HOSTNAME_UNRESOLVED, WARN,                                                         \
+	  "the hostname does not resolve (gloo falls back to loopback)")                     \
+	F(NETIF_CONFIG_INVALID, ERROR,                                                       \
+	  "deployment.bond_if or deployment.container is not a plain name")                  \
+	F(PROBE_FAILED, ERROR, "ip, docker or the process environments could not be read")   \
+	F(SERVE_UNREADABLE, ERROR, "the serve command could not be read or parsed")
+V4_FINDINGS(FINDINGS);
 
 /* The interface variables and whether they hold the address (else the name). */
 static const struct {
@@ -307,9 +312,9 @@ enum { ENV_WRONG_ONLY = 1, ENV_MISSING_ONLY = 2, ENV_BOTH = 3 };
 /* Judges one environment (container, config script or process) against the
  * variables: wrong values, and/or missing ones that sitecustomize.py does not
  * set right. */
-static void judge_env(const struct v4_check *c, const struct v4_node *n, const char *where,
+static void judge_env(const struct v4_rep *h, const char *where,
 		      const char *(*get)(const void *, const char *), const void *env, int what,
-		      const struct netif *x, const char *bif, int *bad, struct v4_results *out)
+		      const struct netif *x, const char *bif, int *bad)
 {
 	for (size_t i = 0; i < NVARS; i++) {
 		const char *want = want_of(i, x->addr, bif), *v = get(env, env_vars[i].name);
@@ -317,11 +322,11 @@ static void judge_env(const struct v4_check *c, const struct v4_node *n, const c
 			continue; /* address unknown */
 		char *sc = x->sitecust ? sitecust_value(x->sitecust, env_vars[i].name) : NULL;
 		if (v && strcmp(v, want) && (what & ENV_WRONG_ONLY)) {
-			v4_add(out, c->id, n->name, V4_FAIL, "ENV_WRONG", NULL, "%s: %s=%s, expected %s",
-			       where, env_vars[i].name, v, want);
+			v4_say(h, IFNAME_ENV_WRONG, NULL, "%s: %s=%s, expected %s", where,
+			       env_vars[i].name, v, want);
 			*bad = 1;
 		} else if (!v && (what & ENV_MISSING_ONLY) && (!sc || strcmp(sc, want)) && x->sitecust_known) {
-			v4_add(out, c->id, n->name, V4_FAIL, "ENV_MISSING", NULL,
+			v4_say(h, IFNAME_ENV_MISSING, NULL,
 			       "%s: %s is not set and sitecustomize.py does not set it to %s", where,
 			       env_vars[i].name, want);
 			*bad = 1;
@@ -369,28 +374,27 @@ static const char *get_effective(const void *e, const char *k)
 }
 
 /* The bond interface: exists, up, slaves up, address. Returns 1 when bad. */
-static int judge_bond(const struct v4_check *c, const struct v4_node *n, struct netif *x,
-		      const char *bif, struct v4_results *out)
+static int judge_bond(const struct v4_rep *h, struct netif *x, const char *bif)
 {
 	struct sbuf down = {0}, all = {0};
 	size_t total = 0, nd;
 	int bad = 1;
 	if (!x->bond) {
-		v4_add(out, c->id, n->name, V4_FAIL, "BOND_MISSING", NULL,
+		v4_say(h, BOND_MISSING, NULL,
 		       "no interface %s: gloo, HCCL and the DP handshake have no cross-node network", bif);
 		return 1;
 	}
 	if (!link_up(x->bond))
-		v4_add(out, c->id, n->name, V4_FAIL, "BOND_DOWN", NULL, "%s is down or has no carrier", bif);
+		v4_say(h, BOND_DOWN, NULL, "%s is down or has no carrier", bif);
 	else
 		bad = 0;
 	if ((nd = slaves_down(x, bif, &down, &total)) != 0) {
-		v4_add(out, c->id, n->name, V4_FAIL, "BOND_SLAVE_DOWN", NULL, "%zu of %zu slaves of %s down: %s",
+		v4_say(h, BOND_SLAVE_DOWN, NULL, "%zu of %zu slaves of %s down: %s",
 		       nd, total, bif, down.s);
 		bad = 1;
 	}
 	if (x->addr && !has_addr(x->addrs, bif, x->addr, &all)) {
-		v4_add(out, c->id, n->name, V4_FAIL, "BOND_ADDRESS", NULL, "%s carries [%s], not the configured %s",
+		v4_say(h, BOND_ADDRESS, NULL, "%s carries [%s], not the configured %s",
 		       bif, all.len ? all.s : "no IPv4 address", x->addr);
 		bad = 1;
 	}
@@ -400,12 +404,12 @@ static int judge_bond(const struct v4_check *c, const struct v4_node *n, struct 
 }
 
 /* The hostname's resolution. Returns 1 when bad. */
-static int judge_hostname(const struct v4_check *c, const struct v4_node *n, struct v4_results *out)
+static int judge_hostname(const struct v4_rep *h, const struct v4_node *n)
 {
 	char *why = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, P_HOSTNAME, 0, &why);
 	if (!f) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "hostname: %s", why);
+		v4_say(h, PROBE_FAILED, NULL, "hostname: %s", why);
 		free(why);
 		return 1;
 	}
@@ -424,47 +428,20 @@ static int judge_hostname(const struct v4_check *c, const struct v4_node *n, str
 	}
 	int bad = lo.len != 0;
 	if (lo.len)
-		v4_add(out, c->id, n->name, V4_FAIL, "HOSTNAME_LOOPBACK", NULL,
+		v4_say(h, HOSTNAME_LOOPBACK, NULL,
 		       "hostname %s resolves to %s: gloo binds there without GLOO_SOCKET_IFNAME; fix "
 		       "/etc/hosts", host, lo.s);
 	else if (!all.len)
-		v4_add(out, c->id, n->name, V4_WARN, "HOSTNAME_UNRESOLVED", NULL,
+		v4_say(h, HOSTNAME_UNRESOLVED, NULL,
 		       "hostname %s does not resolve: gloo falls back to the loopback address", host);
 	sbuf_free(&lo);
 	sbuf_free(&all);
 	return bad;
 }
 
-/* Rank 0's bond1 address from the config (or the nodes judged), or NULL. */
-static const char *rank0_addr(const struct v4_ctx *ctx, struct v4_node *const *nodes, size_t nn)
-{
-	for (size_t i = 0; i < ctx->cfg->nnodes; i++)
-		if (ctx->cfg->nodes[i].rank == 0 && ctx->cfg->nodes[i].bond_ip)
-			return ctx->cfg->nodes[i].bond_ip;
-	for (size_t i = 0; i < nn; i++)
-		if (nodes[i]->rank == 0 && nodes[i]->bond_ip)
-			return nodes[i]->bond_ip;
-	return NULL;
-}
-
-/* --data-parallel-address against rank 0's address. Returns 1 when bad. */
-static int judge_dp(const struct v4_check *c, const struct v4_node *n, const struct serve_cmd *cmd,
-		    const char *want, struct v4_results *out)
-{
-	const char *dp = serve_get(cmd, "--data-parallel-address");
-	const char *got = dp ? dp : DP_DEFAULT;
-	if (want ? strcmp(got, want) == 0 : !starts_with(got, "127."))
-		return 0;
-	v4_add(out, c->id, n->name, V4_FAIL, "DP_ADDRESS", NULL,
-	       "--data-parallel-address %s%s, expected rank 0's bond1 address %s%s", got,
-	       dp ? "" : " (left out: vLLM's default)", want ? want : "(unknown)",
-	       starts_with(got, "127.") ? ": headless ranks cannot reach the DP master" : "");
-	return 1;
-}
-
 /* The running processes' environments, strictly. */
-static void judge_procs(const struct v4_check *c, const struct v4_node *n, const struct netif *x,
-			const char *bif, int *bad, struct v4_results *out)
+static void judge_procs(const struct v4_rep *h, const struct v4_node *n, const struct netif *x,
+			const char *bif, int *bad)
 {
 	struct serve_procs sp;
 	char *why = NULL;
@@ -473,43 +450,40 @@ static void judge_procs(const struct v4_check *c, const struct v4_node *n, const
 			char where[96];
 			snprintf(where, sizeof where, "process %ld (%s)", sp.v[i].pid, sp.v[i].title);
 			if (sp.v[i].env_ok)
-				judge_env(c, n, where, get_proc, &sp.v[i].env, ENV_BOTH, x, bif, bad, out);
+				judge_env(h, where, get_proc, &sp.v[i].env, ENV_BOTH, x, bif, bad);
 			else
-				v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "%s: environ: %s",
+				v4_say(h, PROBE_FAILED, NULL, "%s: environ: %s",
 				       where, sp.v[i].why ? sp.v[i].why : "unreadable");
 		}
 	serve_procs_free(&sp);
 	free(why);
 }
 
-/* The environments (running processes, else config script over the container
- * env) and the DP address. Returns 1 when bad. */
-static int judge_serve(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       const struct netif *x, const char *bif, const char *want_dp, struct v4_results *out)
+/* The environments: running processes, else the config script over the
+ * container env. Returns 1 when bad. */
+static int judge_serve(const struct v4_rep *h, const struct v4_node *n, const struct netif *x,
+		       const char *bif)
 {
 	struct serve_cmd cmd;
 	int from_process = 0, bad = 0;
 	char *why = NULL;
-	int rc = node_serve(n, ctx, &cmd, &from_process, &why);
+	int rc = node_serve(n, h->ctx, &cmd, &from_process, &why);
 	struct eff_env ee = {rc == 0 ? &cmd : NULL, x->inspect};
 	if (rc < 0) {
 		char *m = mask_secrets(why ? why : "?");
-		v4_add(out, c->id, n->name, V4_ERROR, "SERVE_UNREADABLE", NULL,
-		       "could not read the serve command: %s", m);
+		v4_say(h, SERVE_UNREADABLE, NULL, "could not read the serve command: %s", m);
 		free(m);
 		bad = 1;
-	} else if (rc == 0) {
-		bad |= judge_dp(c, n, &cmd, want_dp, out);
 	}
 	if (x->inspect)
-		judge_env(c, n, "container env", get_inspect, x->inspect, rc ? ENV_BOTH : ENV_WRONG_ONLY, x,
-			  bif, &bad, out);
+		judge_env(h, "container env", get_inspect, x->inspect, rc ? ENV_BOTH : ENV_WRONG_ONLY, x,
+			  bif, &bad);
 	if (rc == 0 && from_process) {
-		judge_procs(c, n, x, bif, &bad, out);
+		judge_procs(h, n, x, bif, &bad);
 	} else if (rc == 0) {
-		judge_env(c, n, "deployment.serve_command", get_script, &cmd, ENV_WRONG_ONLY, x, bif, &bad, out);
-		judge_env(c, n, "container env + deployment.serve_command", get_effective, &ee,
-			  ENV_MISSING_ONLY, x, bif, &bad, out);
+		judge_env(h, "deployment.serve_command", get_script, &cmd, ENV_WRONG_ONLY, x, bif, &bad);
+		judge_env(h, "container env + deployment.serve_command", get_effective, &ee,
+			  ENV_MISSING_ONLY, x, bif, &bad);
 	}
 	serve_free(&cmd);
 	free(why);
@@ -517,16 +491,15 @@ static int judge_serve(const struct v4_check *c, const struct v4_node *n, const 
 }
 
 /* sitecustomize.py present and complete. Returns 1 when bad. */
-static int judge_sitecust(const struct v4_check *c, const struct v4_node *n, const struct netif *x,
-			  const char *bif, struct v4_results *out)
+static int judge_sitecust(const struct v4_rep *h, const struct netif *x, const char *bif)
 {
 	if (!x->sitecust_known) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "sitecustomize.py: %s",
+		v4_say(h, PROBE_FAILED, NULL, "sitecustomize.py: %s",
 		       x->why_site ? x->why_site : "unreadable");
 		return 1;
 	}
 	if (!x->sitecust) {
-		v4_add(out, c->id, n->name, V4_FAIL, "SITECUSTOMIZE_MISSING", NULL,
+		v4_say(h, SITECUSTOMIZE_MISSING, NULL,
 		       "no sitecustomize.py in the container's site-packages: processes started without "
 		       "the interface variables fall back to loopback");
 		return 1;
@@ -540,7 +513,7 @@ static int judge_sitecust(const struct v4_check *c, const struct v4_node *n, con
 		free(v);
 	}
 	if (miss.len)
-		v4_add(out, c->id, n->name, V4_WARN, "SITECUSTOMIZE_INCOMPLETE", NULL,
+		v4_say(h, SITECUSTOMIZE_INCOMPLETE, NULL,
 		       "sitecustomize.py does not set %s to the bond's values", miss.s);
 	sbuf_free(&miss);
 	return 0;
@@ -563,14 +536,14 @@ static cJSON *pass_evidence(const struct netif *x, const char *bif)
 }
 
 /* Reads the link and address facts; -1 after an ERROR. */
-static int read_net(const struct v4_check *c, const struct v4_node *n, struct netif *x,
-		    const char *bif, struct v4_results *out)
+static int read_net(const struct v4_rep *h, const struct v4_node *n, struct netif *x,
+		    const char *bif)
 {
 	char *why = json_fact(n, P_LINK, &x->links);
 	if (!why)
 		why = json_fact(n, P_ADDR, &x->addrs);
 	if (why) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not read the links: %s", why);
+		v4_say(h, PROBE_FAILED, NULL, "could not read the links: %s", why);
 		free(why);
 		return -1;
 	}
@@ -581,28 +554,27 @@ static int read_net(const struct v4_check *c, const struct v4_node *n, struct ne
 	return 0;
 }
 
-/* Judges one node. */
-static void judge(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		  const char *want_dp, struct v4_results *out)
+/* Judges one node whose config names are plain. */
+static void judge(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct netif x = {0};
-	const char *bif = bond_if(ctx);
+	const char *bif = bond_if(h->ctx);
 	char *own = NULL, *why;
-	size_t before = out->n;
-	if (read_net(c, n, &x, bif, out))
+	size_t before = h->out->n;
+	if (read_net(h, n, &x, bif))
 		return;
 	x.addr = n->bond_ip ? n->bond_ip : (own = first_addr(x.addrs, bif));
-	int bad = judge_bond(c, n, &x, bif, out);
+	int bad = judge_bond(h, &x, bif);
 	read_sitecust(n, &x);
-	bad |= judge_sitecust(c, n, &x, bif, out);
+	bad |= judge_sitecust(h, &x, bif);
 	if ((why = read_inspect(n, &x.inspect)) != NULL)
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "container env: %s", why);
-	bad |= judge_hostname(c, n, out);
-	bad |= judge_serve(c, n, ctx, &x, bif, want_dp, out);
-	if (!bad && out->n == before)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", pass_evidence(&x, bif),
+		v4_say(h, PROBE_FAILED, NULL, "container env: %s", why);
+	bad |= judge_hostname(h, n);
+	bad |= judge_serve(h, n, &x, bif);
+	if (!bad && h->out->n == before)
+		v4_say(h, OK, pass_evidence(&x, bif),
 		       "%s up with the node's address; interface variables name it; hostname not "
-		       "loopback; DP address is rank 0's", bif);
+		       "loopback", bif);
 	free(why);
 	free(own);
 	free(x.bonding);
@@ -613,36 +585,32 @@ static void judge(const struct v4_check *c, const struct v4_node *n, const struc
 	cJSON_Delete(x.inspect);
 }
 
-static void netif_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			   const struct v4_ctx *ctx, struct v4_results *out)
+/* Judges one node, unless the config's names are unfit for a command. */
+static void netif_evaluate(const struct v4_rep *h, const struct v4_node *n)
 {
-	const char *want_dp = rank0_addr(ctx, nodes, nn);
-	for (size_t i = 0; i < nn; i++) {
-		if (!word_ok(bond_if(ctx)) || !word_ok(container(ctx)))
-			v4_add(out, c->id, nodes[i]->name, V4_ERROR, "CONFIG_INVALID", NULL,
-			       "deployment.bond_if or deployment.container is not a plain name: not probed");
-		else
-			judge(c, nodes[i], ctx, want_dp, out);
-	}
+	if (!word_ok(bond_if(h->ctx)) || !word_ok(container(h->ctx)))
+		v4_say(h, NETIF_CONFIG_INVALID, NULL,
+		       "deployment.bond_if or deployment.container is not a plain name: not probed");
+	else
+		judge(h, n);
 }
 
 const struct v4_check v4_check_netif = {
 	.id = "netif",
-	.title = "bond1 up with the node's address; gloo/HCCL interface variables, hostname, DP address",
+	.title = "bond1 up with the node's address; gloo/HCCL interface variables, hostname",
 	.explain =
 		"Symptom: cross-node gloo fails on the 127.0.0.1 loopback (\"Gloo connectFullMesh\n"
-		"  failed\", \"connect [127.0.1.1]: Connection refused\"), or headless ranks never\n"
-		"  reach the DP master.\n"
+		"  failed\", \"connect [127.0.1.1]: Connection refused\").\n"
 		"Cause: the DP engine-core processes ran without GLOO_SOCKET_IFNAME and friends, so\n"
-		"  gloo bound to what the hostname resolves to (loopback); or\n"
-		"  --data-parallel-address was left out (vLLM then uses 127.0.0.1); or bond1 is down\n"
-		"  or lacks the node's address.\n"
+		"  gloo bound to what the hostname resolves to (loopback); or bond1 is down or\n"
+		"  lacks the node's address.\n"
 		"Fix: bond1 (deployment.bond_if) up, slaves up, holding the node's nodes[].bond1;\n"
 		"  HCCL_IF_IP=<own bond1 IP> and GLOO_SOCKET_IFNAME, TP_SOCKET_IFNAME,\n"
 		"  HCCL_SOCKET_IFNAME=bond1 in the container and in every vLLM process;\n"
 		"  sitecustomize.py in site-packages setting them; /etc/hosts not mapping the\n"
-		"  hostname to 127.x; --data-parallel-address <rank 0's bond1 IP> on every node.\n"
-		"  Variables missing from a process are accepted when sitecustomize.py sets them.",
+		"  hostname to 127.x. Variables missing from a process are accepted when\n"
+		"  sitecustomize.py sets them. The serve command is read for its environment\n"
+		"  only: --data-parallel-address is judged by serve-args (ARGS_DP_ADDRESS).",
 	.probes_doc = "ip -j -d link show; ip -j addr show; cat /proc/net/bonding/BOND (when present); "
 		      "hostname and getent ahosts \"$(hostname)\" (substituted on the node, quoted); "
 		      "docker inspect CONTAINER; docker exec CONTAINER python3 -c 'import site;"
@@ -652,7 +620,7 @@ const struct v4_check v4_check_netif = {
 	.findings = findings,
 	.params = NULL,
 	.probes = netif_probes,
-	.evaluate = netif_evaluate,
+	.evaluate_node = netif_evaluate,
 	.fix = NULL,
 	.fix_class = V4_FIX_NONE,
 };

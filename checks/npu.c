@@ -6,17 +6,19 @@
 
 #include "common.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "every expected NPU is present, healthy, of the right type, ECC clean"},
-	{"NPU_MISSING", V4_FAIL, "fewer NPUs in npu-smi info than deployment.npus_per_node"},
-	{"NPU_UNHEALTHY", V4_FAIL, "an NPU's Health is not OK (Warning, Alarm, Critical, UNKNOWN ...)"},
-	{"NPU_WRONG_TYPE", V4_FAIL, "an NPU's chip name differs from deployment.npu_name"},
-	{"HBM_SIZE", V4_FAIL, "an NPU's HBM total differs from deployment.hbm_total_mb"},
-	{"ECC_UNCORRECTED", V4_FAIL, "an NPU reports HBM or DDR double-bit (uncorrected) ECC errors"},
-	{"ECC_CORRECTED", V4_WARN, "an NPU reports more single-bit (corrected) ECC errors than ecc_single_warn"},
-	{"PROBE_FAILED", V4_ERROR, "npu-smi info or an NPU's ECC counters could not be read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "every expected NPU is present, healthy, of the right type, ECC clean")  \
+	F(NPU_MISSING, FAIL, "fewer NPUs in npu-smi info than deployment.npus_per_node")     \
+	F(NPU_UNHEALTHY, FAIL,                                                               \
+	  "an NPU's Health is not OK (Warning, Alarm, Critical, UNKNOWN ...)")               \
+	F(NPU_WRONG_TYPE, FAIL, "an NPU's chip name differs from deployment.npu_name")       \
+	F(HBM_SIZE, FAIL, "an NPU's HBM total differs from deployment.hbm_total_mb")         \
+	F(ECC_UNCORRECTED, FAIL,                                                             \
+	  "an NPU reports HBM or DDR double-bit (uncorrected) ECC errors")                   \
+	F(ECC_CORRECTED, WARN,                                                               \
+	  "an NPU reports more single-bit (corrected) ECC errors than ecc_single_warn")      \
+	F(PROBE_FAILED, ERROR, "npu-smi info or an NPU's ECC counters could not be read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"ecc_single_warn", 100, "single-bit (corrected) ECC errors per NPU above which to warn"},
@@ -139,9 +141,10 @@ static cJSON *npu_evidence(const struct v4_npu *x)
 }
 
 /* Judges one NPU row (health, name, HBM, ECC), filling the tally and evidence. */
-static void judge_npu(const struct v4_check *c, const struct v4_node *n, const struct v4_npu *x,
-		      const struct v4_ctx *ctx, struct tally *t, cJSON *e, struct v4_results *out)
+static void judge_npu(const struct v4_rep *h, const struct v4_node *n, const struct v4_npu *x,
+		      struct tally *t, cJSON *e)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	const char *want_name = v4_cfg_str(ctx->cfg, "deployment.npu_name", "910B2");
 	long want_hbm = (long)v4_cfg_num(ctx->cfg, "deployment.hbm_total_mb", 65536);
 	if (strcmp(x->health, "OK") != 0) {
@@ -160,7 +163,7 @@ static void judge_npu(const struct v4_check *c, const struct v4_node *n, const s
 	char *why = NULL;
 	if (read_ecc(n, x->id, &ec, &why) != 0) {
 		t->nerr++;
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: ECC: %s", x->id, why);
+		v4_say(h, PROBE_FAILED, NULL, "NPU %d: ECC: %s", x->id, why);
 		cJSON_AddStringToObject(e, "ecc_error", why);
 		free(why);
 		return;
@@ -170,27 +173,25 @@ static void judge_npu(const struct v4_check *c, const struct v4_node *n, const s
 	cJSON_AddNumberToObject(e, "ecc_double_bit_aggregate", (double)ec.dbe_total);
 	if (ec.dbe > 0)
 		t->dbe[t->ndbe++] = x->id;
-	else if (ec.sbe > (long)v4_param(ctx, c, "ecc_single_warn"))
+	else if (ec.sbe > (long)v4_param(ctx, h->check, "ecc_single_warn"))
 		t->sbe[t->nsbe++] = x->id;
 }
 
 /* Adds one finding naming the NPUs in ids, when there are any. */
-static void report_ids(const struct v4_check *c, const struct v4_node *n, enum v4_status st,
-		       const char *code, const int *ids, size_t nids, const char *what,
-		       cJSON *ev, struct v4_results *out)
+static void report_ids(const struct v4_rep *h, int finding, const int *ids, size_t nids,
+		       const char *what, cJSON *ev)
 {
 	if (!nids)
 		return;
 	char *list = id_list(ids, nids);
-	v4_add(out, c->id, n->name, st, code, ev ? cJSON_Duplicate(ev, 1) : NULL, "NPU %s: %s", list, what);
+	v4_say(h, finding, ev ? cJSON_Duplicate(ev, 1) : NULL, "NPU %s: %s", list, what);
 	free(list);
 }
 
 /* Reports the NPUs expected but not in the table. */
-static int report_missing(const struct v4_check *c, const struct v4_node *n, const struct v4_npusmi *s,
-			  const struct v4_ctx *ctx, cJSON *ev, struct v4_results *out)
+static int report_missing(const struct v4_rep *h, const struct v4_npusmi *s, cJSON *ev)
 {
-	int want = expected_npus(ctx);
+	int want = expected_npus(h->ctx);
 	int *miss = xcalloc(want > 0 ? (size_t)want : 1, sizeof *miss);
 	size_t nmiss = 0, have = 0;
 	for (size_t i = 0; i < s->nnpu; i++)
@@ -205,7 +206,7 @@ static int report_missing(const struct v4_check *c, const struct v4_node *n, con
 	int bad = (long)have < want;
 	if (bad) {
 		char *list = id_list(miss, nmiss);
-		v4_add(out, c->id, n->name, V4_FAIL, "NPU_MISSING", cJSON_Duplicate(ev, 1),
+		v4_say(h, NPU_MISSING, cJSON_Duplicate(ev, 1),
 		       "%zu of %d NPUs present%s%s%s", have, want, nmiss ? " (missing: " : "",
 		       nmiss ? list : "", nmiss ? ")" : "");
 		free(list);
@@ -215,34 +216,33 @@ static int report_missing(const struct v4_check *c, const struct v4_node *n, con
 }
 
 /* Emits the findings of the tally; returns 1 when anything was wrong. */
-static int report_tally(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			const struct tally *t, cJSON *ev, struct v4_results *out)
+static int report_tally(const struct v4_rep *h, const struct tally *t, cJSON *ev)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	char what[160];
-	report_ids(c, n, V4_FAIL, "NPU_UNHEALTHY", t->unhealthy, t->nunhealthy,
-		   "Health is not OK (see npu-smi info -t health -i N)", ev, out);
+	report_ids(h, NPU_UNHEALTHY, t->unhealthy, t->nunhealthy,
+		   "Health is not OK (see npu-smi info -t health -i N)", ev);
 	snprintf(what, sizeof what, "chip is not the configured %s",
 		 v4_cfg_str(ctx->cfg, "deployment.npu_name", "910B2"));
-	report_ids(c, n, V4_FAIL, "NPU_WRONG_TYPE", t->wrong, t->nwrong, what, ev, out);
+	report_ids(h, NPU_WRONG_TYPE, t->wrong, t->nwrong, what, ev);
 	snprintf(what, sizeof what, "HBM total is not the configured %.0f MB",
 		 v4_cfg_num(ctx->cfg, "deployment.hbm_total_mb", 65536));
-	report_ids(c, n, V4_FAIL, "HBM_SIZE", t->hbm, t->nhbm, what, ev, out);
-	report_ids(c, n, V4_FAIL, "ECC_UNCORRECTED", t->dbe, t->ndbe,
-		   "uncorrected (double-bit) ECC errors: the NPU's memory is failing", ev, out);
+	report_ids(h, HBM_SIZE, t->hbm, t->nhbm, what, ev);
+	report_ids(h, ECC_UNCORRECTED, t->dbe, t->ndbe,
+		   "uncorrected (double-bit) ECC errors: the NPU's memory is failing", ev);
 	snprintf(what, sizeof what, "more than %.0f corrected (single-bit) ECC errors",
-		 v4_param(ctx, c, "ecc_single_warn"));
-	report_ids(c, n, V4_WARN, "ECC_CORRECTED", t->sbe, t->nsbe, what, ev, out);
+		 v4_param(ctx, h->check, "ecc_single_warn"));
+	report_ids(h, ECC_CORRECTED, t->sbe, t->nsbe, what, ev);
 	return t->nunhealthy || t->nwrong || t->nhbm || t->ndbe || t->nsbe;
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct v4_npusmi s;
 	char *why = NULL;
 	if (node_npusmi(n, &s, &why) != 0) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s", why);
+		v4_say_unchecked(h, why);
 		free(why);
 		return;
 	}
@@ -253,13 +253,13 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 	cJSON_AddStringToObject(ev, "driver", s.driver_version);
 	for (size_t i = 0; i < s.nnpu; i++) {
 		cJSON *e = npu_evidence(&s.npus[i]);
-		judge_npu(c, n, &s.npus[i], ctx, &t, e, out);
+		judge_npu(h, n, &s.npus[i], &t, e);
 		cJSON_AddItemToArray(arr, e);
 	}
-	int bad = report_missing(c, n, &s, ctx, ev, out);
-	bad |= report_tally(c, n, ctx, &t, ev, out);
+	int bad = report_missing(h, &s, ev);
+	bad |= report_tally(h, &t, ev);
 	if (!bad && s.nnpu)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", cJSON_Duplicate(ev, 1),
+		v4_say(h, OK, cJSON_Duplicate(ev, 1),
 		       "%zu NPUs %s, Health OK, %ld MB HBM%s", s.nnpu, s.npus[0].name,
 		       s.npus[0].hbm_total_mb, t.nerr ? "" : ", no uncorrected ECC errors");
 	cJSON_Delete(ev);

@@ -10,16 +10,16 @@
 #include "common.h"
 #include "procinfo.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "HBM near the idle baseline, or held by a live vLLM server"},
-	{"HBM_HELD_NO_PROCESS", V4_FAIL,
-	 "HBM well above the idle baseline and no live process holds it (none listed, or the listed PIDs are gone)"},
-	{"HBM_HELD_ORPHAN", V4_FAIL, "HBM held by vLLM processes whose API server is gone"},
-	{"HBM_HELD_OTHER", V4_WARN, "HBM held by a live process that is not vLLM"},
-	{"VLLM_LEFTOVER", V4_FAIL, "vLLM engine or worker processes that outlived their API server"},
-	{"PROBE_FAILED", V4_ERROR, "npu-smi info or the process list could not be run or read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                                                   \
+	F(OK, PASS, "HBM near the idle baseline, or held by a live vLLM server")                                      \
+	F(HBM_HELD_NO_PROCESS, FAIL,                                                                                  \
+	  "HBM well above the idle baseline and no live process holds it (none listed, or the listed PIDs are gone)") \
+	F(HBM_HELD_ORPHAN, FAIL, "HBM held by vLLM processes whose API server is gone")                               \
+	F(HBM_HELD_OTHER, WARN, "HBM held by a live process that is not vLLM")                                        \
+	F(VLLM_LEFTOVER, FAIL,                                                                                        \
+	  "vLLM engine or worker processes that outlived their API server")                                           \
+	F(PROBE_FAILED, ERROR, "npu-smi info or the process list could not be run or read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"idle_mb", 3400, "idle HBM baseline per NPU in MB (64 GB 910B: about 3.4 GB)"},
@@ -111,25 +111,26 @@ static cJSON *npu_evidence(const struct v4_npu *u, const char *pids)
 	return e;
 }
 
-static const char *const codes[] = {"HBM_HELD_NO_PROCESS", "HBM_HELD_OTHER", "HBM_HELD_ORPHAN", "OK"};
+/* The finding of HBM held, by holder. */
+static const int codes[] = {HBM_HELD_NO_PROCESS, HBM_HELD_OTHER, HBM_HELD_ORPHAN, OK};
 static const char *const owners[] = {"with no live process", "for processes that are not vLLM",
 				     "for vLLM processes whose API server is gone", ""};
 
 /* Judges one NPU; returns 1 when its memory is held. */
-static int judge_npu(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		     const struct v4_npusmi *s, const struct v4_npu *u, const struct procs *p,
-		     cJSON *ev, struct v4_results *out)
+static int judge_npu(const struct v4_rep *h, const struct v4_npusmi *s, const struct v4_npu *u,
+		     const struct procs *p, cJSON *ev)
 {
 	struct sbuf pids = {0};
 	sbuf_adds(&pids, "");
-	enum holder h = holders(s, u->id, p, &pids);
-	long limit = (long)(v4_param(ctx, c, "idle_mb") + v4_param(ctx, c, "margin_mb"));
+	enum holder who = holders(s, u->id, p, &pids);
+	double idle = v4_param(h->ctx, h->check, "idle_mb");
+	long limit = (long)(idle + v4_param(h->ctx, h->check, "margin_mb"));
 	cJSON *e = npu_evidence(u, pids.s);
-	int held = u->has_hbm && u->hbm_used_mb > limit && h != H_SERVING;
+	int held = u->has_hbm && u->hbm_used_mb > limit && who != H_SERVING;
 	if (held)
-		v4_add(out, c->id, n->name, h == H_OTHER ? V4_WARN : V4_FAIL, codes[h],
-		       cJSON_Duplicate(e, 1), "NPU %d holds %ld of %ld MB (idle is about %.0f MB) %s%s%s%s",
-		       u->id, u->hbm_used_mb, u->hbm_total_mb, v4_param(ctx, c, "idle_mb"), owners[h],
+		v4_say(h, codes[who], cJSON_Duplicate(e, 1),
+		       "NPU %d holds %ld of %ld MB (idle is about %.0f MB) %s%s%s%s", u->id,
+		       u->hbm_used_mb, u->hbm_total_mb, idle, owners[who],
 		       pids.len ? " (listed: " : "", pids.s, pids.len ? ")" : "");
 	cJSON_AddItemToArray(ev, e);
 	sbuf_free(&pids);
@@ -137,8 +138,7 @@ static int judge_npu(const struct v4_check *c, const struct v4_node *n, const st
 }
 
 /* Names vLLM processes that outlived their API server. */
-static void leftovers(const struct v4_check *c, const struct v4_node *n, const struct procs *p,
-		      struct v4_results *out)
+static void leftovers(const struct v4_rep *h, const struct procs *p)
 {
 	struct sbuf b = {0};
 	size_t k = 0;
@@ -146,7 +146,7 @@ static void leftovers(const struct v4_check *c, const struct v4_node *n, const s
 		if (p->v[i].orphan && k++ < 16)
 			sbuf_printf(&b, "%s%ld (%s)", b.len ? ", " : "", p->v[i].e->pid, p->v[i].e->comm);
 	if (k)
-		v4_add(out, c->id, n->name, V4_FAIL, "VLLM_LEFTOVER", NULL,
+		v4_say(h, VLLM_LEFTOVER, NULL,
 		       "%zu vLLM process%s outlived %s API server: %s%s; kill them or docker restart "
 		       "the container", k, k == 1 ? "" : "es", k == 1 ? "its" : "their", b.s,
 		       k > 16 ? ", ..." : "");
@@ -167,35 +167,34 @@ static void all_npus_to_held(struct v4_results *out, size_t first, cJSON *o)
 }
 
 /* Judges one node. */
-static void judge(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		  struct v4_results *out)
+static void judge(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct v4_npusmi s;
 	struct procs p;
 	char *why = NULL;
 	if (node_npusmi(n, &s, &why)) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s", why);
+		v4_say_unchecked(h, why);
 		free(why);
 		return;
 	}
 	read_procs(n, &p);
 	cJSON *ev = cJSON_CreateArray();
 	int held = 0;
-	size_t first = out->n;
+	size_t first = h->out->n;
 	for (size_t i = 0; i < s.nnpu; i++)
-		held |= judge_npu(c, n, ctx, &s, &s.npus[i], &p, ev, out);
+		held |= judge_npu(h, &s, &s.npus[i], &p, ev);
 	if (p.ok)
-		leftovers(c, n, &p, out);
+		leftovers(h, &p);
 	else
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL,
+		v4_say(h, PROBE_FAILED, NULL,
 		       "holders could not be judged: %s", p.why ? p.why : "process list unreadable");
 	cJSON *o = cJSON_CreateObject();
 	cJSON_AddItemToObject(o, "npus", ev);
 	if (!held)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", o,
+		v4_say(h, OK, o,
 		       "no HBM held without a live vLLM server on %zu NPUs", s.nnpu);
 	else
-		all_npus_to_held(out, first, o);
+		all_npus_to_held(h->out, first, o);
 	free_procs(&p);
 	v4_npusmi_free(&s);
 }
@@ -219,8 +218,9 @@ static const char *serving(const struct v4_node *n)
 static int needs_restart(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx)
 {
 	struct v4_results r = {0};
+	struct v4_rep h = {c, n->name, ctx, &r};
 	int bad = 0;
-	judge(c, n, ctx, &r);
+	judge(&h, n);
 	for (size_t k = 0; k < r.n; k++)
 		bad |= r.v[k].status == V4_FAIL;
 	v4_results_free(&r);

@@ -17,12 +17,12 @@
 #include "prom.h"
 #include "serve_source.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "prefix caching off, or not a DeepSeek-V4 model"},
-	{"PREFIX_CACHE_ON", V4_WARN, "prefix caching on for DeepSeek-V4: hits need >= 16K-token prefixes"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "prefix caching off, or not a DeepSeek-V4 model")                        \
+	F(PREFIX_CACHE_ON, WARN,                                                             \
+	  "prefix caching on for DeepSeek-V4: hits need >= 16K-token prefixes")              \
+	SERVE_FINDINGS(F)
+V4_FINDINGS(FINDINGS);
 
 /* How prefix caching is set. */
 struct pc {
@@ -66,7 +66,7 @@ static void read_pc(const struct serve_cmd *c, const struct v4_ctx *ctx, struct 
 			p->on = 0, p->how = "--no-enable-prefix-caching";
 	}
 	if (serve_num_or(c, "--block-size", 32, &p->block) || p->block <= 0)
-		p->block = 32; /* V4 falls back to 32 for anything else (vllm-facts 7.4) */
+		p->block = 32; /* unset or not a number: taken as 32 */
 	p->spec = serve_spec_tokens(c);
 	p->min_hit = (long)p->block * 128 * (p->spec ? 2 : 1);
 }
@@ -103,15 +103,15 @@ static int live_hit_rate(const struct v4_node *n, const struct v4_ctx *ctx, doub
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	struct serve_cmd cmd;
 	struct pc p;
 	double rate;
 	char *why = NULL;
 	int fp;
-	if (serve_for_check(c, n, ctx, &cmd, &fp, out))
+	if (serve_for_check(h, n, &cmd, &fp))
 		return;
 	read_pc(&cmd, ctx, &p);
 	cJSON *ev = serve_evidence(&cmd, fp);
@@ -127,14 +127,15 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 		cJSON_AddStringToObject(ev, "live_hit_rate", why);
 	}
 	if (p.on && is_v4(&cmd))
-		v4_add(out, c->id, n->name, V4_WARN, "PREFIX_CACHE_ON", ev,
+		v4_say(h, PREFIX_CACHE_ON, ev,
 		       "prefix caching is on (%s): DeepSeek-V4's compressed attention reuses blocks only "
 		       "for prefixes of at least %ld tokens (block %.0f x compression 128%s), the "
 		       "deployment saw 0%% hits; pass --no-enable-prefix-caching as the A2 tutorial does "
-		       "(vllm-facts 2.5, 7.4, 10.6)%s", p.how, p.min_hit, p.block,
+		       "(vllm-ascend v0.21.0rc1 vllm_ascend/core/single_type_kv_cache_manager.py, "
+		       "docs/source/tutorials/models/DeepSeek-V4-Pro.md)%s", p.how, p.min_hit, p.block,
 		       p.spec ? " x 2 with speculative decoding" : "", live);
 	else
-		v4_add(out, c->id, n->name, V4_PASS, "OK", ev, "prefix caching %s%s", p.on ? "on" : "off",
+		v4_say(h, OK, ev, "prefix caching %s%s", p.on ? "on" : "off",
 		       p.on ? " (not a DeepSeek-V4 model)" : "");
 	free(why);
 	serve_free(&cmd);
@@ -156,10 +157,11 @@ const struct v4_check v4_check_prefix_cache = {
 		"  deployment) while prefix caching is on.\n"
 		"Cause: DeepSeek-V4's Compress-4/Compress-128 attention keeps compressed KV; a prefix\n"
 		"  block is reusable only at block_size x 128 tokens: 16K with --block-size 128,\n"
-		"  32K with speculative decoding (MTP), 4K with block 32 (vllm-facts 7.4, maintainer\n"
-		"  comment on vllm-ascend #10710). vLLM's V1 engine turns prefix caching on unless\n"
+		"  32K with speculative decoding (MTP), 4K with block 32 (vllm-ascend v0.21.0rc1\n"
+		"  vllm_ascend/core/single_type_kv_cache_manager.py; maintainer comment on\n"
+		"  vllm-project/vllm-ascend#10710). vLLM's V1 engine turns prefix caching on unless\n"
 		"  --no-enable-prefix-caching is given; the official A2 V4-Pro tutorial passes it\n"
-		"  (2.5, 10.6).\n"
+		"  (vllm-ascend v0.21.0rc1 docs/source/tutorials/models/DeepSeek-V4-Pro.md).\n"
 		"Fix: pass --no-enable-prefix-caching (or accept no gain: this is a known limit, not\n"
 		"  a fault). The WARN is a report, not a failure.",
 	.probes_doc = SERVE_PROBES_DOC,

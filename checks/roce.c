@@ -11,18 +11,22 @@
 
 #include "common.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "every NPU port is up, healthy, correctly addressed and reaches its peers"},
-	{"LINK_DOWN", V4_FAIL, "hccn_tool -i N -link -g says DOWN"},
-	{"NET_UNHEALTHY", V4_FAIL, "hccn_tool -i N -net_health -g is not Success"},
-	{"IP_MISSING", V4_FAIL, "an NPU port has no address, or /etc/hccn.conf has no address_N"},
-	{"IP_MISMATCH", V4_FAIL, "an NPU port's address differs from address_N of /etc/hccn.conf"},
-	{"PING_LOSS", V4_FAIL, "packets lost pinging a peer node's NPU (hccn_tool -ping)"},
-	{"PING_SKIPPED", V4_SKIP, "no peer NPU addresses configured (nodes[].npu_ips): no ping"},
-	{"NPU_IP_INVALID", V4_ERROR, "a configured peer address (nodes[].npu_ips) is not dotted IPv4: not pinged"},
-	{"PROBE_FAILED", V4_ERROR, "an NPU's hccn_tool output or /etc/hccn.conf could not be read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS,                                                                          \
+	  "every NPU port is up, healthy, correctly addressed and reaches its peers")        \
+	F(LINK_DOWN, FAIL, "hccn_tool -i N -link -g says DOWN")                              \
+	F(NET_UNHEALTHY, FAIL, "hccn_tool -i N -net_health -g is not Success")               \
+	F(IP_MISSING, FAIL,                                                                  \
+	  "an NPU port has no address, or /etc/hccn.conf has no address_N")                  \
+	F(IP_MISMATCH, FAIL,                                                                 \
+	  "an NPU port's address differs from address_N of /etc/hccn.conf")                  \
+	F(PING_LOSS, FAIL, "packets lost pinging a peer node's NPU (hccn_tool -ping)")       \
+	F(PING_SKIPPED, SKIP, "no peer NPU addresses configured (nodes[].npu_ips): no ping") \
+	F(NPU_IP_INVALID, ERROR,                                                             \
+	  "a configured peer address (nodes[].npu_ips) is not dotted IPv4: not pinged")      \
+	F(PROBE_FAILED, ERROR,                                                               \
+	  "an NPU's hccn_tool output or /etc/hccn.conf could not be read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"ping_sample", 4, "peers each NPU pings when the cluster has more than 8 nodes "
@@ -145,18 +149,18 @@ static void roce_probes(const struct v4_check *c, const struct v4_node *n, const
 	if (node_npu_ids(n, &ids, &nids, &why) == 0) {
 		for (size_t i = 0; i < nids; i++) {
 			hid(id, sizeof id, "link", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -link -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -link -g", ids[i]);
 			hid(id, sizeof id, "health", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -net_health -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -net_health -g", ids[i]);
 			hid(id, sizeof id, "ip", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -ip -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -ip -g", ids[i]);
 		}
 		struct ping *pv;
 		size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
 		for (size_t i = 0; i < npv; i++) {
 			ping_id(id, sizeof id, &pv[i]);
-			v4_probe_add(ps, id, pv[i].npu, V4_PROBE_RETRY_BUSY,
-				     "hccn_tool -i %d -ping -g address %s", pv[i].npu, pv[i].ip);
+			hccn_probe_add(ps, id, pv[i].npu,
+				       "hccn_tool -i %d -ping -g address %s", pv[i].npu, pv[i].ip);
 		}
 		free(pv);
 	}
@@ -173,69 +177,69 @@ struct node_state {
 };
 
 /* The fact id when it ran and exited 0; else NULL after an ERROR result. */
-static const struct v4_fact *need(const struct v4_check *c, const struct v4_node *n, const char *id,
-				  int npu, struct node_state *st, struct v4_results *out)
+static const struct v4_fact *need(const struct v4_rep *h, const struct v4_node *n, const char *id,
+				  int npu, struct node_state *st)
 {
 	char *why = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
 	if (!f) {
 		st->nerr++;
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: %s", npu, why);
+		v4_say(h, PROBE_FAILED, NULL, "NPU %d: %s", npu, why);
 	}
 	free(why);
 	return f;
 }
 
 /* Reports an unparsable output. */
-static void not_understood(const struct v4_check *c, const struct v4_node *n, int npu,
-			   const struct v4_fact *f, char *err, struct node_state *st, struct v4_results *out)
+static void not_understood(const struct v4_rep *h, const struct v4_node *n, int npu,
+			   const struct v4_fact *f, char *err, struct node_state *st)
 {
 	st->nerr++;
-	v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: %s: output not understood: %s",
+	v4_say(h, PROBE_FAILED, NULL, "NPU %d: %s: output not understood: %s",
 	       npu, f->cmd, err ? err : "?");
 	free(err);
 }
 
 /* Link state and net health of one NPU. */
-static void judge_port(const struct v4_check *c, const struct v4_node *n, int npu, cJSON *e,
-		       struct node_state *st, struct v4_results *out)
+static void judge_port(const struct v4_rep *h, const struct v4_node *n, int npu, cJSON *e,
+		       struct node_state *st)
 {
 	char id[64], *err = NULL;
 	int up;
-	struct v4_hccn_health h;
+	struct v4_hccn_health hl;
 	hid(id, sizeof id, "link", npu);
-	const struct v4_fact *f = need(c, n, id, npu, st, out);
+	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (f && v4_parse_hccn_link(f->out, f->out_len, &up, &err) == 0) {
 		cJSON_AddStringToObject(e, "link", up ? "UP" : "DOWN");
 		if (!up)
 			st->down[st->ndown++] = npu;
 	} else if (f)
-		not_understood(c, n, npu, f, err, st, out), err = NULL;
+		not_understood(h, n, npu, f, err, st), err = NULL;
 	hid(id, sizeof id, "health", npu);
-	f = need(c, n, id, npu, st, out);
-	if (f && v4_parse_hccn_net_health(f->out, f->out_len, &h, &err) == 0) {
-		cJSON_AddStringToObject(e, "net_health", h.status);
-		if (!h.healthy) {
+	f = need(h, n, id, npu, st);
+	if (f && v4_parse_hccn_net_health(f->out, f->out_len, &hl, &err) == 0) {
+		cJSON_AddStringToObject(e, "net_health", hl.status);
+		if (!hl.healthy) {
 			st->unhealthy[st->nunhealthy++] = npu;
-			v4_add(out, c->id, n->name, V4_FAIL, "NET_UNHEALTHY", NULL,
-			       "NPU %d: net health status %s (only Success is healthy)", npu, h.status);
+			v4_say(h, NET_UNHEALTHY, NULL,
+			       "NPU %d: net health status %s (only Success is healthy)", npu, hl.status);
 		}
 	} else if (f)
-		not_understood(c, n, npu, f, err, st, out);
+		not_understood(h, n, npu, f, err, st);
 }
 
 /* The NIC address of one NPU against /etc/hccn.conf. */
-static void judge_ip(const struct v4_check *c, const struct v4_node *n, int npu, cJSON *e,
-		     struct node_state *st, struct v4_results *out)
+static void judge_ip(const struct v4_rep *h, const struct v4_node *n, int npu, cJSON *e,
+		     struct node_state *st)
 {
 	char id[64], *err = NULL;
 	struct v4_hccn_ip ip;
 	hid(id, sizeof id, "ip", npu);
-	const struct v4_fact *f = need(c, n, id, npu, st, out);
+	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (!f)
 		return;
 	if (v4_parse_hccn_ip(f->out, f->out_len, &ip, &err) != 0) {
-		not_understood(c, n, npu, f, err, st, out);
+		not_understood(h, n, npu, f, err, st);
 		return;
 	}
 	cJSON_AddStringToObject(e, "ip", ip.addr);
@@ -244,30 +248,30 @@ static void judge_ip(const struct v4_check *c, const struct v4_node *n, int npu,
 		cJSON_AddStringToObject(e, "conf_address", d->address);
 	if (ip.none || !ip.addr[0]) {
 		st->nbad++;
-		v4_add(out, c->id, n->name, V4_FAIL, "IP_MISSING", NULL, "NPU %d: no address on the port", npu);
+		v4_say(h, IP_MISSING, NULL, "NPU %d: no address on the port", npu);
 	} else if (st->conf_ok && (!d || !d->address[0])) {
 		st->nbad++;
-		v4_add(out, c->id, n->name, V4_FAIL, "IP_MISSING", NULL,
+		v4_say(h, IP_MISSING, NULL,
 		       "NPU %d: /etc/hccn.conf has no address_%d (port has %s)", npu, npu, ip.addr);
 	} else if (d && strcmp(d->address, ip.addr) != 0) {
 		st->nbad++;
-		v4_add(out, c->id, n->name, V4_FAIL, "IP_MISMATCH", NULL,
+		v4_say(h, IP_MISMATCH, NULL,
 		       "NPU %d: port address %s, /etc/hccn.conf address_%d=%s", npu, ip.addr, npu, d->address);
 	}
 }
 
 /* One planned ping's outcome. */
-static void judge_ping(const struct v4_check *c, const struct v4_node *n, const struct ping *p,
-		       cJSON *pings, struct node_state *st, struct v4_results *out)
+static void judge_ping(const struct v4_rep *h, const struct v4_node *n, const struct ping *p,
+		       cJSON *pings, struct node_state *st)
 {
 	char id[64], *err = NULL;
 	struct v4_hccn_ping r;
 	ping_id(id, sizeof id, p);
-	const struct v4_fact *f = need(c, n, id, p->npu, st, out);
+	const struct v4_fact *f = need(h, n, id, p->npu, st);
 	if (!f)
 		return;
 	if (v4_parse_hccn_ping(f->out, f->out_len, &r, &err) != 0) {
-		not_understood(c, n, p->npu, f, err, st, out);
+		not_understood(h, n, p->npu, f, err, st);
 		return;
 	}
 	cJSON *e = cJSON_CreateObject();
@@ -279,15 +283,14 @@ static void judge_ping(const struct v4_check *c, const struct v4_node *n, const 
 	cJSON_AddItemToArray(pings, e);
 	if (r.loss_pct > 0 || r.received < r.transmitted) {
 		st->nbad++;
-		v4_add(out, c->id, n->name, V4_FAIL, "PING_LOSS", NULL,
+		v4_say(h, PING_LOSS, NULL,
 		       "NPU %d -> %s NPU %d (%s): %ld of %ld packets received, %.2f%% loss", p->npu,
 		       p->peer, p->peer_npu, p->ip, r.received, r.transmitted, r.loss_pct);
 	}
 }
 
 /* Reads /etc/hccn.conf into st (ERROR result when it cannot be had). */
-static void read_conf(const struct v4_check *c, const struct v4_node *n, struct node_state *st,
-		      struct v4_results *out)
+static void read_conf(const struct v4_rep *h, const struct v4_node *n, struct node_state *st)
 {
 	char *why = NULL, *err = NULL;
 	const struct v4_fact *f = v4_fact_ok(n, P_CONF, 0, &why);
@@ -295,7 +298,7 @@ static void read_conf(const struct v4_check *c, const struct v4_node *n, struct 
 		st->conf_ok = 1;
 	else {
 		st->nerr++;
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL,
+		v4_say(h, PROBE_FAILED, NULL,
 		       "addresses not compared: %s%s", why ? why : "/etc/hccn.conf: ",
 		       why ? "" : (err ? err : "no address_N line"));
 	}
@@ -304,16 +307,16 @@ static void read_conf(const struct v4_check *c, const struct v4_node *n, struct 
 }
 
 /* Reports configured peer addresses for NPUs ids that are not dotted IPv4. */
-static void bad_addresses(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			  const int *ids, size_t nids, struct v4_results *out)
+static void bad_addresses(const struct v4_rep *h, const struct v4_node *n, const int *ids,
+			  size_t nids)
 {
 	const cJSON **peers;
-	size_t np = peer_nodes(n, ctx, &peers);
+	size_t np = peer_nodes(n, h->ctx, &peers);
 	for (size_t p = 0; p < np; p++)
 		for (size_t i = 0; i < nids; i++) {
 			const cJSON *a = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(peers[p], "npu_ips"), ids[i]);
 			if (a && !(cJSON_IsString(a) && ipv4_ok(a->valuestring)))
-				v4_add(out, c->id, n->name, V4_ERROR, "NPU_IP_INVALID", NULL,
+				v4_say(h, NPU_IP_INVALID, NULL,
 				       "NPU %d -> %s: configured address is not dotted IPv4: not pinged", ids[i],
 				       cJSON_GetObjectItemCaseSensitive(peers[p], "name")->valuestring);
 		}
@@ -321,20 +324,19 @@ static void bad_addresses(const struct v4_check *c, const struct v4_node *n, con
 }
 
 /* Runs the ping part of node n; returns the number of pings planned. */
-static size_t judge_pings(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			  const int *ids, size_t nids, cJSON *ev, struct node_state *st,
-			  struct v4_results *out)
+static size_t judge_pings(const struct v4_rep *h, const struct v4_node *n, const int *ids,
+			  size_t nids, cJSON *ev, struct node_state *st)
 {
 	struct ping *pv;
-	size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
+	size_t npv = ping_plan(h->check, n, h->ctx, ids, nids, &pv);
 	cJSON *pings = cJSON_AddArrayToObject(ev, "pings");
-	size_t before = out->n;
-	bad_addresses(c, n, ctx, ids, nids, out);
-	st->nerr += out->n - before;
+	size_t before = h->out->n;
+	bad_addresses(h, n, ids, nids);
+	st->nerr += h->out->n - before;
 	for (size_t i = 0; i < npv; i++)
-		judge_ping(c, n, &pv[i], pings, st, out);
+		judge_ping(h, n, &pv[i], pings, st);
 	if (!npv)
-		v4_add(out, c->id, n->name, V4_SKIP, "PING_SKIPPED", NULL,
+		v4_say(h, PING_SKIPPED, NULL,
 		       "cross-node ping skipped: no peer NPU addresses in the config "
 		       "(nodes[].npu_ips)");
 	free(pv);
@@ -353,39 +355,37 @@ static void attach_evidence(struct v4_results *out, size_t first, cJSON *ev)
 }
 
 /* Judges one node. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 {
 	int *ids = NULL;
 	size_t nids = 0;
 	char *why = NULL;
 	if (node_npu_ids(n, &ids, &nids, &why) != 0 || !nids) {
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s",
-		       why ? why : "no NPU found on the node");
+		v4_say_unchecked(h, why ? why : "no NPU found on the node");
 		free(ids), free(why);
 		return;
 	}
-	size_t first = out->n;
+	size_t first = h->out->n;
 	struct node_state st = {.down = xcalloc(nids, sizeof(int)), .unhealthy = xcalloc(nids, sizeof(int))};
 	cJSON *ev = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(ev, "npus");
-	read_conf(c, n, &st, out);
+	read_conf(h, n, &st);
 	for (size_t i = 0; i < nids; i++) {
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddNumberToObject(e, "npu", ids[i]);
-		judge_port(c, n, ids[i], e, &st, out);
-		judge_ip(c, n, ids[i], e, &st, out);
+		judge_port(h, n, ids[i], e, &st);
+		judge_ip(h, n, ids[i], e, &st);
 		cJSON_AddItemToArray(arr, e);
 	}
-	size_t npv = judge_pings(c, n, ctx, ids, nids, ev, &st, out);
+	size_t npv = judge_pings(h, n, ids, nids, ev, &st);
 	char *down = id_list(st.down, st.ndown);
 	if (st.ndown)
-		v4_add(out, c->id, n->name, V4_FAIL, "LINK_DOWN", NULL, "NPU %s: link DOWN", down);
+		v4_say(h, LINK_DOWN, NULL, "NPU %s: link DOWN", down);
 	if (!st.ndown && !st.nunhealthy && !st.nbad && !st.nerr)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", cJSON_Duplicate(ev, 1),
+		v4_say(h, OK, cJSON_Duplicate(ev, 1),
 		       "%zu NPU ports UP, net health Success, addresses as in /etc/hccn.conf, %zu peer "
 		       "pings without loss", nids, npv);
 	else
-		attach_evidence(out, first, ev), ev = NULL;
+		attach_evidence(h->out, first, ev), ev = NULL;
 	cJSON_Delete(ev);
 	free(down), free(ids), free(st.down), free(st.unhealthy);
 	v4_hccn_conf_free(&st.conf);

@@ -2,13 +2,14 @@
  * cross-node rules of multi-node data parallelism.
  *
  * Per node: --additional-config keys against a per-version allow-list
- * (vllm-facts 1.3; unknown keys are ignored silently, so a misspelling such
- * as the reference command's ascend_compilation_config.enable_npu_graph_ex
- * does nothing), removed keys, strings for booleans, the crash combinations
- * of 1.2, DP x TP against the NPUs in play, --headless and the start rank.
- * Across nodes: unique and complete start ranks, one --data-parallel-address
- * equal to rank 0's bond1, identical flags apart from the per-rank ones, and
- * one served model name (vllm-facts 4, 11.3). */
+ * (vllm-ascend v0.21.0rc1 vllm_ascend/ascend_config.py reads them with
+ * .get(): unknown keys are ignored silently, so a misspelling such as the
+ * reference command's ascend_compilation_config.enable_npu_graph_ex does
+ * nothing), removed keys, strings for booleans, the combinations vllm-ascend
+ * rejects at start (ascend_config.py, platform.py), DP x TP against the NPUs
+ * in play, --headless and the start rank. Across nodes: unique and complete
+ * start ranks, one --data-parallel-address equal to rank 0's bond1,
+ * identical flags apart from the per-rank ones, and one served model name. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,24 +17,28 @@
 #include "common.h"
 #include "serve_source.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "the command passes the lint"},
-	{"ARGS_UNKNOWN_KEY", V4_WARN, "--additional-config key vllm-ascend does not read (ignored silently)"},
-	{"ARGS_REMOVED_KEY", V4_WARN, "--additional-config key that was removed or deprecated"},
-	{"ARGS_TYPE", V4_WARN, "a boolean key given as a string (\"false\" would also turn it on)"},
-	{"ARGS_NO_EFFECT", V4_WARN, "a key that is silently off in this configuration"},
-	{"ARGS_DUPLICATE", V4_WARN, "an option given more than once (the last one wins)"},
-	{"ARGS_CRASH", V4_FAIL, "a --additional-config combination vllm-ascend rejects at start"},
-	{"ARGS_JSON_INVALID", V4_FAIL, "a JSON option is not a JSON object"},
-	{"ARGS_DP_TP", V4_FAIL, "DP x TP does not match the NPUs in play"},
-	{"ARGS_START_RANK", V4_FAIL, "--data-parallel-start-rank duplicated, missing or not the node's rank"},
-	{"ARGS_HEADLESS", V4_FAIL, "--headless missing on a non-zero rank or present on rank 0"},
-	{"ARGS_DP_ADDRESS", V4_FAIL, "--data-parallel-address missing, loopback, unequal or not rank 0's bond1"},
-	{"ARGS_DIFFER", V4_FAIL, "nodes' flags differ apart from the per-rank ones"},
-	{"ARGS_SERVED_NAME", V4_FAIL, "the served model name differs between nodes"},
-	SERVE_FINDINGS,
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "the command passes the lint")                                           \
+	F(ARGS_UNKNOWN_KEY, WARN,                                                            \
+	  "--additional-config key vllm-ascend does not read (ignored silently)")            \
+	F(ARGS_REMOVED_KEY, WARN, "--additional-config key that was removed or deprecated")  \
+	F(ARGS_TYPE, WARN,                                                                   \
+	  "a boolean key given as a string (\"false\" would also turn it on)")               \
+	F(ARGS_NO_EFFECT, WARN, "a key that is silently off in this configuration")          \
+	F(ARGS_DUPLICATE, WARN, "an option given more than once (the last one wins)")        \
+	F(ARGS_CRASH, FAIL,                                                                  \
+	  "a --additional-config combination vllm-ascend rejects at start")                  \
+	F(ARGS_JSON_INVALID, FAIL, "a JSON option is not a JSON object")                     \
+	F(ARGS_DP_TP, FAIL, "DP x TP does not match the NPUs in play")                       \
+	F(ARGS_START_RANK, FAIL,                                                             \
+	  "--data-parallel-start-rank duplicated, missing or not the node's rank")           \
+	F(ARGS_HEADLESS, FAIL, "--headless missing on a non-zero rank or present on rank 0") \
+	F(ARGS_DP_ADDRESS, FAIL,                                                             \
+	  "--data-parallel-address missing, loopback, unequal or not rank 0's bond1")        \
+	F(ARGS_DIFFER, FAIL, "nodes' flags differ apart from the per-rank ones")             \
+	F(ARGS_SERVED_NAME, FAIL, "the served model name differs between nodes")             \
+	SERVE_FINDINGS(F)
+V4_FINDINGS(FINDINGS);
 
 /* vllm-ascend eras with different --additional-config keys. */
 enum { ERA_013 = 1, ERA_023 = 2, ERA_MAIN = 4, ERA_ALL = 7 };
@@ -148,33 +153,37 @@ static const char *removed_why(const char *name, unsigned era)
 	return NULL;
 }
 
+/* Where vllm-ascend reads the keys and raises on a rejected combination, at the
+ * deployed tag. */
+#define AT_CONFIG "vllm-ascend v0.21.0rc1 vllm_ascend/ascend_config.py"
+#define AT_PLATFORM "vllm-ascend v0.21.0rc1 vllm_ascend/platform.py"
+
 /* Lints one level of --additional-config (prefix "" or "ascend_compilation_config."). */
-static int lint_level(const struct v4_check *c, const struct v4_node *n, const cJSON *obj,
-		      const char *prefix, const struct key *tab, const struct key *other,
-		      unsigned era, cJSON **ev, struct v4_results *out)
+static int lint_level(const struct v4_rep *h, const cJSON *obj, const char *prefix,
+		      const struct key *tab, const struct key *other, unsigned era, cJSON **ev)
 {
 	int w = 0;
 	for (const cJSON *x = obj ? obj->child : NULL; x; x = x->next) {
 		const struct key *k = find_key(tab, x->string, era);
 		const char *rm = removed_why(x->string, era), *s = NULL;
 		if (k && k->type == 'b' && cJSON_IsString(x) && ++w)
-			v4_add(out, c->id, n->name, V4_WARN, "ARGS_TYPE", take_json(ev),
+			v4_say(h, ARGS_TYPE, take_json(ev),
 			       "--additional-config \"%s%s\": \"%s\" is a string: any non-empty string is "
-			       "true to vllm-ascend (\"false\" too); write a JSON boolean (vllm-facts 1.2)",
+			       "true to vllm-ascend (\"false\" too); write a JSON boolean (" AT_CONFIG ")",
 			       prefix, x->string, x->valuestring);
 		if (k)
 			continue;
 		if (rm && ++w) {
-			v4_add(out, c->id, n->name, V4_WARN, "ARGS_REMOVED_KEY", take_json(ev),
-			       "--additional-config %s%s is ignored: %s (vllm-facts 1.2)", prefix, x->string, rm);
+			v4_say(h, ARGS_REMOVED_KEY, take_json(ev),
+			       "--additional-config %s%s is ignored: %s", prefix, x->string, rm);
 			continue;
 		}
 		s = suggest(x->string, tab, era);
 		int elsewhere = !s && other && find_key(other, x->string, era);
 		w++;
-		v4_add(out, c->id, n->name, V4_WARN, "ARGS_UNKNOWN_KEY", take_json(ev),
+		v4_say(h, ARGS_UNKNOWN_KEY, take_json(ev),
 		       "--additional-config %s%s is not a key vllm-ascend reads: ignored without a word "
-		       "(vllm-facts 1.1)%s%s%s%s", prefix, x->string, s ? "; did you mean " : "",
+		       "(" AT_CONFIG ")%s%s%s%s", prefix, x->string, s ? "; did you mean " : "",
 		       s ? s : "", s ? "?" : "",
 		       elsewhere ? (*prefix ? "; it belongs at the top level" : "; it belongs under "
 						"ascend_compilation_config") : "");
@@ -199,12 +208,11 @@ static int kv_role(const struct serve_cmd *cmd)
 	return r;
 }
 
-/* Adds one ARGS_CRASH result. */
-static void crash(const struct v4_check *c, const struct v4_node *n, cJSON **ev, struct v4_results *out,
-		  const char *what)
+/* Adds one ARGS_CRASH result; src names the upstream file that raises. */
+static void crash(const struct v4_rep *h, cJSON **ev, const char *what, const char *src)
 {
-	v4_add(out, c->id, n->name, V4_FAIL, "ARGS_CRASH", take_json(ev),
-	       "--additional-config %s (vllm-facts 1.2): vllm-ascend refuses to start", what);
+	v4_say(h, ARGS_CRASH, take_json(ev), "--additional-config %s (%s): vllm-ascend refuses to start",
+	       what, src);
 }
 
 /* The effective enable_npugraph_ex for the era. */
@@ -215,75 +223,76 @@ static int npugraph_ex(const cJSON *ac, unsigned era)
 	return v ? json_truthy(v) : era != ERA_013;
 }
 
-/* The crash combinations of vllm-facts 1.2; returns findings added. */
-static int lint_crashes(const struct v4_check *c, const struct v4_node *n, const struct serve_cmd *cmd,
-			const cJSON *ac, unsigned era, cJSON **ev, struct v4_results *out)
+/* The combinations vllm-ascend rejects at start; returns findings added. */
+static int lint_crashes(const struct v4_rep *h, const struct serve_cmd *cmd, const cJSON *ac,
+			unsigned era, cJSON **ev)
 {
 	int role = kv_role(cmd), w = 0;
 #define T(p) json_truthy(json_path(ac, p))
 	if (T("enable_kv_nz") && role != 1 && ++w)
-		crash(c, n, ev, out, "enable_kv_nz outside a PD decode (kv_consumer) node");
+		crash(h, ev, "enable_kv_nz outside a PD decode (kv_consumer) node", AT_CONFIG);
 	if ((T("recompute_scheduler_enable") || T("scheduler_config.recompute_scheduler_enable")) &&
 	    role == 0 && ++w)
-		crash(c, n, ev, out, "recompute_scheduler_enable on a PD-mixed deployment");
+		crash(h, ev, "recompute_scheduler_enable on a PD-mixed deployment", AT_PLATFORM);
 	if (T("enable_fused_mc2") && T("enable_mc2_hierarchy_comm") && ++w)
-		crash(c, n, ev, out, "enable_fused_mc2 with enable_mc2_hierarchy_comm (mutually exclusive)");
+		crash(h, ev, "enable_fused_mc2 with enable_mc2_hierarchy_comm (mutually exclusive)",
+		      AT_PLATFORM);
 	if ((T("enable_shared_expert_dp") || T("multistream_overlap_shared_expert")) && T("mix_placement") && ++w)
-		crash(c, n, ev, out, "enable_shared_expert_dp / multistream_overlap_shared_expert with mix_placement");
+		crash(h, ev, "enable_shared_expert_dp / multistream_overlap_shared_expert with mix_placement",
+		      AT_CONFIG);
 	if (T("ascend_compilation_config.enable_static_kernel") && !npugraph_ex(ac, era) && ++w)
-		crash(c, n, ev, out, "enable_static_kernel without enable_npugraph_ex (\"Static kernel "
-				     "generation requires npugraph_ex to be enabled\")");
+		crash(h, ev, "enable_static_kernel without enable_npugraph_ex (\"Static kernel "
+			     "generation requires npugraph_ex to be enabled\")", AT_CONFIG);
 	if ((T("finegrained_tp_config.oproj_tensor_parallel_size") ||
 	     T("finegrained_tp_config.olora_tensor_parallel_size")) && role == 0 && ++w)
-		crash(c, n, ev, out, "finegrained_tp_config oproj/olora TP on a PD-mixed deployment");
+		crash(h, ev, "finegrained_tp_config oproj/olora TP on a PD-mixed deployment", AT_CONFIG);
 	if ((T("enable_balance_scheduling") || T("scheduler_config.enable_balance_scheduling")) &&
 	    (role == 1 || role == 2) && ++w)
-		crash(c, n, ev, out, "enable_balance_scheduling with a kv_transfer_config role other than kv_both");
+		crash(h, ev, "enable_balance_scheduling with a kv_transfer_config role other than kv_both",
+		      AT_PLATFORM);
 #undef T
 	return w;
 }
 
 /* enable_shared_expert_dp silently off without EP or with TP 1; returns findings added. */
-static int lint_no_effect(const struct v4_check *c, const struct v4_node *n, const struct serve_cmd *cmd,
-			  const cJSON *ac, cJSON **ev, struct v4_results *out)
+static int lint_no_effect(const struct v4_rep *h, const struct serve_cmd *cmd, const cJSON *ac,
+			  cJSON **ev)
 {
 	double tp = 1;
 	serve_num_or(cmd, "--tensor-parallel-size", 1, &tp);
 	if (!json_truthy(json_path(ac, "enable_shared_expert_dp")) ||
 	    (serve_has(cmd, "--enable-expert-parallel") && tp > 1))
 		return 0;
-	v4_add(out, c->id, n->name, V4_WARN, "ARGS_NO_EFFECT", take_json(ev),
+	v4_say(h, ARGS_NO_EFFECT, take_json(ev),
 	       "enable_shared_expert_dp is silently off without --enable-expert-parallel or with "
-	       "tensor parallel size 1 (vllm-facts 1.2)");
+	       "tensor parallel size 1 (" AT_CONFIG ")");
 	return 1;
 }
 
 /* Lints --additional-config; returns findings added. */
-static int lint_additional(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			   const struct serve_cmd *cmd, cJSON **ev, struct v4_results *out)
+static int lint_additional(const struct v4_rep *h, const struct serve_cmd *cmd, cJSON **ev)
 {
 	cJSON *ac = NULL;
 	char *err = NULL;
-	unsigned era = era_of(ctx);
+	unsigned era = era_of(h->ctx);
 	int w = 0, rc = serve_json_opt(cmd, "--additional-config", &ac, &err);
 	if (rc < 0) {
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_JSON_INVALID", take_json(ev), "%s", err);
+		v4_say(h, ARGS_JSON_INVALID, take_json(ev), "%s", err);
 		free(err);
 		return 1;
 	}
-	w += lint_level(c, n, ac, "", top_keys, acc_keys, era, ev, out);
+	w += lint_level(h, ac, "", top_keys, acc_keys, era, ev);
 	const cJSON *acc = json_path(ac, "ascend_compilation_config");
 	if (cJSON_IsObject(acc))
-		w += lint_level(c, n, acc, "ascend_compilation_config.", acc_keys, top_keys, era, ev, out);
-	w += lint_crashes(c, n, cmd, ac, era, ev, out) + lint_no_effect(c, n, cmd, ac, ev, out);
+		w += lint_level(h, acc, "ascend_compilation_config.", acc_keys, top_keys, era, ev);
+	w += lint_crashes(h, cmd, ac, era, ev) + lint_no_effect(h, cmd, ac, ev);
 	cJSON_Delete(ac);
 	free(err);
 	return w;
 }
 
 /* Other JSON options must parse, and no option twice; returns findings added. */
-static int lint_options(const struct v4_check *c, const struct v4_node *n, const struct serve_cmd *cmd,
-			cJSON **ev, struct v4_results *out)
+static int lint_options(const struct v4_rep *h, const struct serve_cmd *cmd, cJSON **ev)
 {
 	static const char *const json_opts[] = {"--speculative-config", "--kv-transfer-config",
 						"--compilation-config", "--model-loader-extra-config"};
@@ -293,13 +302,13 @@ static int lint_options(const struct v4_check *c, const struct v4_node *n, const
 		cJSON *j = NULL;
 		char *err = NULL;
 		if (serve_json_opt(cmd, json_opts[i], &j, &err) < 0 && ++w)
-			v4_add(out, c->id, n->name, V4_FAIL, "ARGS_JSON_INVALID", take_json(ev), "%s", err);
+			v4_say(h, ARGS_JSON_INVALID, take_json(ev), "%s", err);
 		cJSON_Delete(j);
 		free(err);
 	}
 	size_t nd = serve_dups(cmd, &dups);
 	for (size_t i = 0; i < nd; i++, w++)
-		v4_add(out, c->id, n->name, V4_WARN, "ARGS_DUPLICATE", take_json(ev),
+		v4_say(h, ARGS_DUPLICATE, take_json(ev),
 		       "%s is given %zu times: the last value wins", dups[i], serve_count(cmd, dups[i]));
 	free(dups);
 	return w;
@@ -352,36 +361,37 @@ static char *signature(const struct serve_cmd *cmd)
 }
 
 /* Per-node DP rules (DP x TP, headless, start rank vs RANK, address); returns findings added. */
-static int lint_dp(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		   size_t nn, const struct dpinfo *d, cJSON **ev, struct v4_results *out)
+static int lint_dp(const struct v4_rep *h, const struct v4_node *n, size_t nn,
+		   const struct dpinfo *d, cJSON **ev)
 {
+	const struct v4_ctx *ctx = h->ctx;
 	int w = 0, per = expected_npus(ctx);
 	size_t nodes = ctx->cfg->nnodes ? ctx->cfg->nnodes : nn;
 	double npus = (double)nodes * per;
 	if (d->dp * d->tp != npus && ++w)
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_TP", take_json(ev),
+		v4_say(h, ARGS_DP_TP, take_json(ev),
 		       "--data-parallel-size %.0f x --tensor-parallel-size %.0f = %.0f NPUs, but the "
 		       "deployment has %.0f (%zu nodes x %d)", d->dp, d->tp, d->dp * d->tp, npus,
 		       nodes, per);
 	else if (d->local * d->tp != per && ++w)
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_TP", take_json(ev),
+		v4_say(h, ARGS_DP_TP, take_json(ev),
 		       "--data-parallel-size-local %.0f x --tensor-parallel-size %.0f does not use the "
 		       "node's %d NPUs", d->local, d->tp, per);
 	if (d->start == 0 && d->headless && ++w)
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_HEADLESS", take_json(ev),
+		v4_say(h, ARGS_HEADLESS, take_json(ev),
 		       "--headless on DP start rank 0: no node runs the API server");
 	if (d->start != 0 && !d->headless && ++w)
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_HEADLESS", take_json(ev),
+		v4_say(h, ARGS_HEADLESS, take_json(ev),
 		       "no --headless on DP start rank %.0f: vLLM raises \"Remote engine N must use "
-		       "--headless\" (vllm-facts 4)", d->start);
+		       "--headless\"", d->start);
 	if (n->rank >= 0 && d->start != n->rank * d->local && ++w)
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_START_RANK", take_json(ev),
+		v4_say(h, ARGS_START_RANK, take_json(ev),
 		       "--data-parallel-start-rank %.0f, but the node is rank %d (expected %.0f)",
 		       d->start, n->rank, n->rank * d->local);
 	if ((!d->addr || starts_with(d->addr, "127.")) && ++w)
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_ADDRESS", take_json(ev),
+		v4_say(h, ARGS_DP_ADDRESS, take_json(ev),
 		       "--data-parallel-address %s: remote ranks cannot reach rank 0; give rank 0's bond1 "
-		       "address on every node (vllm-facts 4)", d->addr ? d->addr : "not given (defaults to 127.0.0.1)");
+		       "address on every node", d->addr ? d->addr : "not given (defaults to 127.0.0.1)");
 	return w;
 }
 
@@ -403,15 +413,15 @@ static int read_dp(const struct serve_cmd *cmd, struct dpinfo *d)
 }
 
 /* Lints one node; fills d for the cluster rules (d->ok 0 without a command). */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       size_t nn, struct serve_cmd *cmd, struct dpinfo *d, struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n, size_t nn,
+		       struct serve_cmd *cmd, struct dpinfo *d)
 {
 	int fp, w;
 	memset(d, 0, sizeof *d);
-	if (serve_for_check(c, n, ctx, cmd, &fp, out))
+	if (serve_for_check(h, n, cmd, &fp))
 		return;
 	cJSON *ev = serve_evidence(cmd, fp);
-	w = lint_options(c, n, cmd, &ev, out) + lint_additional(c, n, ctx, cmd, &ev, out);
+	w = lint_options(h, cmd, &ev) + lint_additional(h, cmd, &ev);
 	if (read_dp(cmd, d) == 0) {
 		cJSON_AddNumberToObject(ev, "data_parallel_size", d->dp);
 		cJSON_AddNumberToObject(ev, "tensor_parallel_size", d->tp);
@@ -419,13 +429,13 @@ static void judge_node(const struct v4_check *c, const struct v4_node *n, const 
 		cJSON_AddNumberToObject(ev, "data_parallel_start_rank", d->start);
 		cJSON_AddBoolToObject(ev, "headless", d->headless);
 		cJSON_AddStringToObject(ev, "data_parallel_address", d->addr ? d->addr : "127.0.0.1 (default)");
-		w += lint_dp(c, n, ctx, nn, d, &ev, out);
+		w += lint_dp(h, n, nn, d, &ev);
 	} else if (++w) {
-		v4_add(out, c->id, n->name, V4_FAIL, "ARGS_DP_TP", take_json(&ev),
+		v4_say(h, ARGS_DP_TP, take_json(&ev),
 		       "a data/tensor parallel option is not a number");
 	}
 	if (!w)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", take_json(&ev),
+		v4_say(h, OK, take_json(&ev),
 		       "the command passes the lint (DP start rank %.0f%s)", d->start,
 		       d->headless ? ", headless" : ", API server");
 	cJSON_Delete(ev);
@@ -438,8 +448,8 @@ static void list_add(struct sbuf *b, const char *name)
 }
 
 /* Start ranks unique across nodes and covering every DP rank. */
-static void cluster_ranks(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const struct dpinfo *d, struct v4_results *out)
+static void cluster_ranks(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+			  const struct dpinfo *d)
 {
 	size_t nok = 0, first = nn;
 	for (size_t i = 0; i < nn; i++)
@@ -456,7 +466,7 @@ static void cluster_ranks(const struct v4_check *c, struct v4_node *const *nodes
 				list_add(&b, nodes[j]->name);
 			}
 		if (!seen_before && b.len && strchr(b.s, ','))
-			v4_add(out, c->id, "cluster", V4_FAIL, "ARGS_START_RANK", NULL,
+			v4_say(h, ARGS_START_RANK, NULL,
 			       "--data-parallel-start-rank %.0f on several nodes [%s]", d[i].start, b.s);
 		sbuf_free(&b);
 	}
@@ -470,7 +480,7 @@ static void cluster_ranks(const struct v4_check *c, struct v4_node *const *nodes
 			sbuf_printf(&miss, "%s%.0f", miss.len ? "," : "", r);
 	}
 	if (miss.len)
-		v4_add(out, c->id, "cluster", V4_FAIL, "ARGS_START_RANK", NULL,
+		v4_say(h, ARGS_START_RANK, NULL,
 		       "no node has --data-parallel-start-rank %s of the %.0f DP ranks", miss.s, dp);
 	sbuf_free(&miss);
 }
@@ -488,8 +498,8 @@ static const char *rank0_bond(struct v4_node *const *nodes, size_t nn, const str
 }
 
 /* Groups the nodes by a string value; FAILs with code when there is more than one. */
-static void cluster_same(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const char *const *val, const char *code, const char *what, struct v4_results *out)
+static void cluster_same(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+			 const char *const *val, int finding, const char *what)
 {
 	struct sbuf b = {0};
 	size_t groups = 0;
@@ -507,24 +517,24 @@ static void cluster_same(const struct v4_check *c, struct v4_node *const *nodes,
 		sbuf_adds(&b, "]");
 	}
 	if (groups > 1)
-		v4_add(out, c->id, "cluster", V4_FAIL, code, NULL, "%s differs between nodes: %s", what, b.s);
+		v4_say(h, finding, NULL, "%s differs between nodes: %s", what, b.s);
 	sbuf_free(&b);
 }
 
 /* One address on every node, equal to rank 0's bond1. */
-static void cluster_address(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			    const struct v4_ctx *ctx, const struct dpinfo *d, struct v4_results *out)
+static void cluster_address(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+			    const struct dpinfo *d)
 {
-	const char **val = xcalloc(nn ? nn : 1, sizeof *val), *bond = rank0_bond(nodes, nn, ctx);
+	const char **val = xcalloc(nn ? nn : 1, sizeof *val), *bond = rank0_bond(nodes, nn, h->ctx);
 	struct sbuf bad = {0};
 	for (size_t i = 0; i < nn; i++) {
 		val[i] = d[i].ok ? (d[i].addr ? d[i].addr : "127.0.0.1 (default)") : NULL;
 		if (val[i] && bond && strcmp(val[i], bond) != 0)
 			list_add(&bad, nodes[i]->name);
 	}
-	cluster_same(c, nodes, nn, val, "ARGS_DP_ADDRESS", "--data-parallel-address", out);
+	cluster_same(h, nodes, nn, val, ARGS_DP_ADDRESS, "--data-parallel-address");
 	if (bad.len)
-		v4_add(out, c->id, "cluster", V4_FAIL, "ARGS_DP_ADDRESS", NULL,
+		v4_say(h, ARGS_DP_ADDRESS, NULL,
 		       "--data-parallel-address on [%s] is not rank 0's bond1 address %s", bad.s, bond);
 	sbuf_free(&bad);
 	free(val);
@@ -563,8 +573,8 @@ static void sig_diff(const char *a, const char *b, struct sbuf *out)
 }
 
 /* Flags identical apart from the per-rank ones: names the outliers. */
-static void cluster_flags(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const struct dpinfo *d, struct v4_results *out)
+static void cluster_flags(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+			  const struct dpinfo *d)
 {
 	size_t best = nn, bestn = 0;
 	for (size_t i = 0; i < nn; i++) {
@@ -579,7 +589,7 @@ static void cluster_flags(const struct v4_check *c, struct v4_node *const *nodes
 			continue;
 		struct sbuf diff = {0};
 		sig_diff(d[i].sig, d[best].sig, &diff);
-		v4_add(out, c->id, "cluster", V4_FAIL, "ARGS_DIFFER", NULL,
+		v4_say(h, ARGS_DIFFER, NULL,
 		       "%s's flags differ from %zu other node(s) (e.g. %s) in: %s; only the start rank "
 		       "and --headless may differ", nodes[i]->name, bestn, nodes[best]->name,
 		       diff.len ? diff.s : "order");
@@ -595,20 +605,20 @@ static void args_probes(const struct v4_check *c, const struct v4_node *n, const
 }
 
 /* Lints every node, then the cross-node rules. */
-static void args_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const struct v4_ctx *ctx, struct v4_results *out)
+static void args_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
 	struct serve_cmd *cmds = xcalloc(nn ? nn : 1, sizeof *cmds);
 	struct dpinfo *d = xcalloc(nn ? nn : 1, sizeof *d);
 	const char **names = xcalloc(nn ? nn : 1, sizeof *names);
 	for (size_t i = 0; i < nn; i++) {
-		judge_node(c, nodes[i], ctx, nn, &cmds[i], &d[i], out);
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
+		judge_node(&hn, nodes[i], nn, &cmds[i], &d[i]);
 		names[i] = d[i].ok ? (d[i].name ? d[i].name : cmds[i].model) : NULL;
 	}
-	cluster_ranks(c, nodes, nn, d, out);
-	cluster_address(c, nodes, nn, ctx, d, out);
-	cluster_same(c, nodes, nn, names, "ARGS_SERVED_NAME", "the served model name", out);
-	cluster_flags(c, nodes, nn, d, out);
+	cluster_ranks(h, nodes, nn, d);
+	cluster_address(h, nodes, nn, d);
+	cluster_same(h, nodes, nn, names, ARGS_SERVED_NAME, "the served model name");
+	cluster_flags(h, nodes, nn, d);
 	for (size_t i = 0; i < nn; i++) {
 		free(d[i].sig);
 		serve_free(&cmds[i]);
@@ -628,12 +638,13 @@ const struct v4_check v4_check_serve_args = {
 		"  127.0.0.1, \"Configuration mismatch detected for engine N\".\n"
 		"Cause: vllm-ascend reads --additional-config with .get(): unknown and misspelled keys\n"
 		"  are ignored without a word, ascend_compilation_config swallows typos, removed keys\n"
-		"  (torchair_graph_config) do nothing, strings pass for booleans (vllm-facts 1.1-1.3);\n"
-		"  some combinations raise at start (1.2). Multi-node DP needs DP x TP = the NPUs,\n"
-		"  one unique --data-parallel-start-rank per node, --headless on every node but rank\n"
+		"  (torchair_graph_config) do nothing, strings pass for booleans (vllm-ascend\n"
+		"  v0.21.0rc1 vllm_ascend/ascend_config.py); some combinations raise at start\n"
+		"  (ascend_config.py, platform.py). Multi-node DP needs DP x TP = the NPUs, one\n"
+		"  unique --data-parallel-start-rank per node, --headless on every node but rank\n"
 		"  0, and one explicit --data-parallel-address (rank 0's bond1; without it\n"
-		"  127.0.0.1) on all nodes (4). The start-up hash covers only the parallel config,\n"
-		"  so every other flag must be compared by hand (11.3).\n"
+		"  127.0.0.1) on all nodes. The start-up hash covers only the parallel config,\n"
+		"  so every other flag must be compared by hand.\n"
 		"Fix: correct the key (the suggestion names the closest known key for the\n"
 		"  configured vllm-ascend version), write JSON booleans, drop removed keys, and make\n"
 		"  every node's command identical apart from --data-parallel-start-rank $RANK and\n"

@@ -9,15 +9,14 @@
 
 #include "common.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "every NPU has the expected TLS switch"},
-	{"TLS_MISMATCH", V4_FAIL, "NPUs whose TLS switch differs from the expected state"},
-	{"TLS_INCONSISTENT", V4_FAIL, "the nodes' NPUs disagree on the TLS switch (HCCL EI0016)"},
-	{"TLS_CERT_EXPIRING", V4_WARN, "TLS is on and a certificate ends within the alarm window"},
-	{"TLS_CERT_EXPIRED", V4_FAIL, "TLS is on and a certificate has expired"},
-	{"PROBE_FAILED", V4_ERROR, "the NPU list or an NPU's TLS state could not be read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                          \
+	F(OK, PASS, "every NPU has the expected TLS switch")                                 \
+	F(TLS_MISMATCH, FAIL, "NPUs whose TLS switch differs from the expected state")      \
+	F(TLS_INCONSISTENT, FAIL, "the nodes' NPUs disagree on the TLS switch (HCCL EI0016)") \
+	F(TLS_CERT_EXPIRING, WARN, "TLS is on and a certificate ends within the alarm window") \
+	F(TLS_CERT_EXPIRED, FAIL, "TLS is on and a certificate has expired")                 \
+	F(PROBE_FAILED, ERROR, "the NPU list or an NPU's TLS state could not be read")
+V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"expected", 0, "expected switch on every NPU: 0 disabled (the deployment's choice), 1 enabled;"
@@ -51,7 +50,7 @@ static void tls_probes(const struct v4_check *c, const struct v4_node *n, const 
 		for (size_t i = 0; i < nids; i++) {
 			char id[32];
 			snprintf(id, sizeof id, "hccn-tls.%d", ids[i]);
-			v4_probe_add(ps, id, ids[i], V4_PROBE_RETRY_BUSY, "hccn_tool -i %d -tls -g", ids[i]);
+			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -tls -g", ids[i]);
 		}
 	free(ids);
 	free(why);
@@ -110,20 +109,20 @@ static cJSON *evidence(const struct npu_tls *v, size_t nv, int expected)
 }
 
 /* Certificate findings of an NPU with TLS on. */
-static void cert_findings(const struct v4_check *c, const struct v4_node *n, const struct npu_tls *x,
-			  const struct v4_ctx *ctx, struct v4_results *out)
+static void cert_findings(const struct v4_rep *h, const struct npu_tls *x)
 {
+	time_t now = h->ctx->now;
 	int days = x->t.alarm_days > 0 ? x->t.alarm_days : 60;
 	for (size_t k = 0; k < x->t.ncert; k++) {
 		const struct v4_cert *ct = &x->t.certs[k];
 		if (!ct->end)
 			continue;
-		long left = (long)((ct->end - ctx->now) / 86400);
-		if (ct->end <= ctx->now)
-			v4_add(out, c->id, n->name, V4_FAIL, "TLS_CERT_EXPIRED", NULL,
-			       "NPU %d: %s expired %ld days ago", x->id, ct->kind, -left);
-		else if (ct->end - ctx->now < (time_t)days * 86400)
-			v4_add(out, c->id, n->name, V4_WARN, "TLS_CERT_EXPIRING", NULL,
+		long left = (long)((ct->end - now) / 86400);
+		if (ct->end <= now)
+			v4_say(h, TLS_CERT_EXPIRED, NULL, "NPU %d: %s expired %ld days ago", x->id,
+			       ct->kind, -left);
+		else if (ct->end - now < (time_t)days * 86400)
+			v4_say(h, TLS_CERT_EXPIRING, NULL,
 			       "NPU %d: %s ends in %ld days (alarm threshold %d days)", x->id, ct->kind,
 			       left, days);
 	}
@@ -136,8 +135,7 @@ static const char *sw_word(int sw)
 
 /* Judges one node against the expected switch. Returns the node's
  * switch when all its NPUs agree, -1 when mixed, -2 when unreadable. */
-static int judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		      int expected, struct v4_results *out)
+static int judge_node(const struct v4_rep *h, const struct v4_node *n, int expected)
 {
 	struct npu_tls *v;
 	char *why = NULL;
@@ -147,7 +145,7 @@ static int judge_node(const struct v4_check *c, const struct v4_node *n, const s
 	for (size_t i = 0; i < nv; i++) {
 		if (!v[i].ok) {
 			err[nerr++] = v[i].id;
-			v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "NPU %d: %s", v[i].id,
+			v4_say(h, PROBE_FAILED, NULL, "NPU %d: %s", v[i].id,
 			       v[i].why ? v[i].why : "unreadable");
 			continue;
 		}
@@ -156,17 +154,17 @@ static int judge_node(const struct v4_check *c, const struct v4_node *n, const s
 		if (v[i].t.sw != expected)
 			bad[nbad++] = v[i].id;
 		if (v[i].t.sw)
-			cert_findings(c, n, &v[i], ctx, out);
+			cert_findings(h, &v[i]);
 	}
 	if (!nv)
-		v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s", why);
+		v4_say_unchecked(h, why);
 	char *list = id_list(bad, nbad);
 	if (nbad)
-		v4_add(out, c->id, n->name, V4_FAIL, "TLS_MISMATCH", evidence(v, nv, expected),
+		v4_say(h, TLS_MISMATCH, evidence(v, nv, expected),
 		       "TLS %s on NPU %s of %zu (expected %s)", sw_word(!expected), list, nv,
 		       sw_word(expected));
 	else if (nok)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", evidence(v, nv, expected),
+		v4_say(h, OK, evidence(v, nv, expected),
 		       "TLS %s on %s%zu NPUs", sw_word(expected), nerr ? "" : "all ", nok);
 	free(list);
 	int verdict = nok == 0 ? -2 : (on == 0 ? 0 : on == nok ? 1 : -1);
@@ -180,8 +178,8 @@ static int judge_node(const struct v4_check *c, const struct v4_node *n, const s
 }
 
 /* Adds the cluster verdict when nodes disagree with each other. */
-static void judge_cluster(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			  const int *verdict, struct v4_results *out)
+static void judge_cluster(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+			  const int *verdict)
 {
 	struct sbuf on = {0}, off = {0}, mixed = {0};
 	for (size_t i = 0; i < nn; i++) {
@@ -190,7 +188,7 @@ static void judge_cluster(const struct v4_check *c, struct v4_node *const *nodes
 			sbuf_printf(b, "%s%s", b->len ? "," : "", nodes[i]->name);
 	}
 	if (nn > 1 && ((on.len != 0) + (off.len != 0) + (mixed.len != 0) > 1 || mixed.len))
-		v4_add(out, c->id, "cluster", V4_FAIL, "TLS_INCONSISTENT", NULL,
+		v4_say(h, TLS_INCONSISTENT, NULL,
 		       "TLS differs between NPUs: enabled on [%s], disabled on [%s]%s%s%s; HCCL "
 		       "fails with EI0016 \"tls invalid\"", on.len ? on.s : "", off.len ? off.s : "",
 		       mixed.len ? ", mixed on [" : "", mixed.len ? mixed.s : "", mixed.len ? "]" : "");
@@ -199,14 +197,15 @@ static void judge_cluster(const struct v4_check *c, struct v4_node *const *nodes
 	sbuf_free(&mixed);
 }
 
-static void tls_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out)
+static void tls_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
-	int expected = expected_switch(c, ctx);
+	int expected = expected_switch(h->check, h->ctx);
 	int *verdict = xcalloc(nn, sizeof *verdict);
-	for (size_t i = 0; i < nn; i++)
-		verdict[i] = judge_node(c, nodes[i], ctx, expected, out);
-	judge_cluster(c, nodes, nn, verdict, out);
+	for (size_t i = 0; i < nn; i++) {
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
+		verdict[i] = judge_node(&hn, nodes[i], expected);
+	}
+	judge_cluster(h, nodes, nn, verdict);
 	free(verdict);
 }
 

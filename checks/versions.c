@@ -6,15 +6,17 @@
 
 #include "common.h"
 
-static const struct v4_finding findings[] = {
-	{"OK", V4_PASS, "every version is the configured one"},
-	{"VERSION_MISMATCH", V4_FAIL, "a version on this node differs from deployment.versions / deployment.image"},
-	{"PACKAGE_MISSING", V4_FAIL, "vllm, vllm_ascend, torch or torch_npu is not installed in the container"},
-	{"DRIVER_STALE", V4_FAIL, "the installed driver (version.info) is not the loaded one (npu-smi): reboot pending"},
-	{"VERSION_INCONSISTENT", V4_FAIL, "the nodes disagree on a version (CANN: HCCL EI0008)"},
-	{"PROBE_FAILED", V4_ERROR, "a version source could not be read"},
-	{NULL, 0, NULL},
-};
+#define FINDINGS(F)                                                                              \
+	F(OK, PASS, "every version is the configured one")                                       \
+	F(VERSION_MISMATCH, FAIL,                                                                \
+	  "a version on this node differs from deployment.versions / deployment.image")          \
+	F(PACKAGE_MISSING, FAIL,                                                                 \
+	  "vllm, vllm_ascend, torch or torch_npu is not installed in the container")             \
+	F(DRIVER_STALE, FAIL,                                                                    \
+	  "the installed driver (version.info) is not the loaded one (npu-smi): reboot pending") \
+	F(VERSION_INCONSISTENT, FAIL, "the nodes disagree on a version (CANN: HCCL EI0008)")     \
+	F(PROBE_FAILED, ERROR, "a version source could not be read")
+V4_FINDINGS(FINDINGS);
 
 #define P_DRIVER "driver-version"
 #define P_FIRMWARE "firmware-version"
@@ -91,16 +93,16 @@ struct nodever {
 };
 
 /* Records an unreadable source. */
-static void src_error(const struct v4_check *c, const struct v4_node *n, struct nodever *nv,
-		      const char *what, const char *why, struct v4_results *out)
+static void src_error(const struct v4_rep *h, struct nodever *nv,
+		      const char *what, const char *why)
 {
 	nv->nerr++;
-	v4_add(out, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "%s: %s", what, why);
+	v4_say(h, PROBE_FAILED, NULL, "%s: %s", what, why);
 }
 
 /* Reads "Version=" of a version.info probe into nv->v[item]. */
-static void read_info(const struct v4_check *c, const struct v4_node *n, const char *id, int item,
-		      struct nodever *nv, struct v4_results *out)
+static void read_info(const struct v4_rep *h, const struct v4_node *n, const char *id, int item,
+		      struct nodever *nv)
 {
 	char *why = NULL, *err = NULL;
 	struct v4_kvs kv = {0};
@@ -108,21 +110,21 @@ static void read_info(const struct v4_check *c, const struct v4_node *n, const c
 	if (f && v4_parse_kv_file(f->out, f->out_len, &kv, &err) == 0 && v4_kv_get(&kv, "Version"))
 		nv->v[item] = xstrdup(v4_kv_get(&kv, "Version"));
 	else
-		src_error(c, n, nv, items[item].name, why ? why : "no Version= line in version.info", out);
+		src_error(h, nv, items[item].name, why ? why : "no Version= line in version.info");
 	v4_kvs_free(&kv);
 	free(why);
 	free(err);
 }
 
 /* Reads the host CANN version(s); absent on the host is left NULL. */
-static void read_cann(const struct v4_check *c, const struct v4_node *n, struct nodever *nv,
-		      cJSON *ev, struct v4_results *out)
+static void read_cann(const struct v4_rep *h, const struct v4_node *n, struct nodever *nv,
+		      cJSON *ev)
 {
 	char *why = NULL, *err = NULL;
 	struct v4_kvs kv = {0};
 	const struct v4_fact *f = v4_fact_ok(n, P_CANN, 0, &why);
 	if (!f) {
-		src_error(c, n, nv, "CANN (host)", why, out);
+		src_error(h, nv, "CANN (host)", why);
 	} else if (v4_parse_kv_file(f->out, f->out_len, &kv, &err) == 0) {
 		cJSON *arr = cJSON_AddArrayToObject(ev, "cann_host_files");
 		for (size_t i = 0; i < kv.n; i++)
@@ -137,13 +139,12 @@ static void read_cann(const struct v4_check *c, const struct v4_node *n, struct 
 }
 
 /* Reads the image tag and the container's packages. */
-static void read_container(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			   struct nodever *nv, struct v4_results *out)
+static void read_container(const struct v4_rep *h, const struct v4_node *n, struct nodever *nv)
 {
 	char *why = NULL, *err = NULL;
 	struct v4_kvs kv = {0};
-	if (!container(ctx)) {
-		src_error(c, n, nv, "container", "deployment.container is not a plain name", out);
+	if (!container(h->ctx)) {
+		src_error(h, nv, "container", "deployment.container is not a plain name");
 		return;
 	}
 	const struct v4_fact *f = v4_fact_ok(n, P_IMAGE, 0, &why);
@@ -151,7 +152,7 @@ static void read_container(const struct v4_check *c, const struct v4_node *n, co
 	if (f && len)
 		nv->v[I_IMAGE] = xstrndup(f->out, len);
 	else
-		src_error(c, n, nv, "image", why ? why : "docker inspect printed nothing", out);
+		src_error(h, nv, "image", why ? why : "docker inspect printed nothing");
 	free(why), why = NULL;
 	f = v4_fact_ok(n, P_PKGS, 0, &why);
 	if (f && v4_parse_kv_file(f->out, f->out_len, &kv, &err) == 0) {
@@ -159,22 +160,21 @@ static void read_container(const struct v4_check *c, const struct v4_node *n, co
 			nv->v[i] = xstrdup(v4_kv_get(&kv, pkg_keys[i - I_VLLM]));
 		nv->v[I_CCANN] = xstrdup(v4_kv_get(&kv, "cann"));
 	} else
-		src_error(c, n, nv, "container packages", why ? why : "no name=version line", out);
+		src_error(h, nv, "container packages", why ? why : "no name=version line");
 	v4_kvs_free(&kv);
 	free(why);
 	free(err);
 }
 
 /* Reads the loaded driver from the npu-smi header. */
-static void read_loaded(const struct v4_check *c, const struct v4_node *n, struct nodever *nv,
-			struct v4_results *out)
+static void read_loaded(const struct v4_rep *h, const struct v4_node *n, struct nodever *nv)
 {
 	struct v4_npusmi s;
 	char *why = NULL;
 	if (node_npusmi(n, &s, &why) == 0 && s.driver_version[0])
 		nv->v[I_LOADED] = xstrdup(s.driver_version);
 	else
-		src_error(c, n, nv, "driver (npu-smi)", why ? why : "no Version in the header", out);
+		src_error(h, nv, "driver (npu-smi)", why ? why : "no Version in the header");
 	v4_npusmi_free(&s);
 	free(why);
 }
@@ -227,31 +227,30 @@ static cJSON *ver_evidence(const struct nodever *nv, cJSON *ev)
 }
 
 /* Reads and judges one node against the config. */
-static void judge_node(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		       struct nodever *nv, struct v4_results *out)
+static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct nodever *nv)
 {
 	cJSON *ev = cJSON_CreateObject();
 	struct sbuf bad = {0}, missing = {0};
-	read_info(c, n, P_DRIVER, I_DRIVER, nv, out);
-	read_loaded(c, n, nv, out);
-	read_info(c, n, P_FIRMWARE, I_FIRMWARE, nv, out);
-	read_cann(c, n, nv, ev, out);
-	read_container(c, n, ctx, nv, out);
+	read_info(h, n, P_DRIVER, I_DRIVER, nv);
+	read_loaded(h, n, nv);
+	read_info(h, n, P_FIRMWARE, I_FIRMWARE, nv);
+	read_cann(h, n, nv, ev);
+	read_container(h, n, nv);
 	if (!nv->v[I_CANN] && !nv->v[I_CCANN] && !nv->nerr)
-		src_error(c, n, nv, "CANN", "no ascend_toolkit_install.info on the host or in the container", out);
+		src_error(h, nv, "CANN", "no ascend_toolkit_install.info on the host or in the container");
 	ver_evidence(nv, ev);
-	mismatches(ctx, nv, &bad, &missing);
+	mismatches(h->ctx, nv, &bad, &missing);
 	if (nv->v[I_DRIVER] && nv->v[I_LOADED] && !ver_match(nv->v[I_DRIVER], nv->v[I_LOADED], 0))
-		v4_add(out, c->id, n->name, V4_FAIL, "DRIVER_STALE", cJSON_Duplicate(ev, 1),
+		v4_say(h, DRIVER_STALE, cJSON_Duplicate(ev, 1),
 		       "driver %s installed but %s loaded (npu-smi): reboot to load it",
 		       nv->v[I_DRIVER], nv->v[I_LOADED]);
 	if (missing.len)
-		v4_add(out, c->id, n->name, V4_FAIL, "PACKAGE_MISSING", cJSON_Duplicate(ev, 1),
+		v4_say(h, PACKAGE_MISSING, cJSON_Duplicate(ev, 1),
 		       "not installed in the container: %s", missing.s);
 	if (bad.len)
-		v4_add(out, c->id, n->name, V4_FAIL, "VERSION_MISMATCH", cJSON_Duplicate(ev, 1), "%s", bad.s);
+		v4_say(h, VERSION_MISMATCH, cJSON_Duplicate(ev, 1), "%s", bad.s);
 	else if (!missing.len && !nv->nerr)
-		v4_add(out, c->id, n->name, V4_PASS, "OK", cJSON_Duplicate(ev, 1),
+		v4_say(h, OK, cJSON_Duplicate(ev, 1),
 		       "driver %s, CANN %s, %s, vllm %s, vllm_ascend %s, torch %s, torch_npu %s",
 		       nv->v[I_DRIVER], nv->v[I_CCANN] ? nv->v[I_CCANN] : nv->v[I_CANN], nv->v[I_IMAGE],
 		       nv->v[I_VLLM], nv->v[I_VASCEND], nv->v[I_TORCH], nv->v[I_TNPU]);
@@ -278,8 +277,8 @@ static const char *majority(const struct nodever *nv, size_t nn, int item, size_
 }
 
 /* Cluster verdict for one item: names the nodes that differ from the majority. */
-static void judge_item(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-		       const struct nodever *nv, int item, struct v4_results *out)
+static void judge_item(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn,
+		       const struct nodever *nv, int item)
 {
 	size_t cnt;
 	const char *maj = majority(nv, nn, item, &cnt);
@@ -291,7 +290,7 @@ static void judge_item(const struct v4_check *c, struct v4_node *const *nodes, s
 		cJSON *ev = cJSON_CreateObject();
 		for (size_t i = 0; i < nn; i++)
 			cJSON_AddStringToObject(ev, nodes[i]->name, nv[i].v[item] ? nv[i].v[item] : "?");
-		v4_add(out, c->id, "cluster", V4_FAIL, "VERSION_INCONSISTENT", ev,
+		v4_say(h, VERSION_INCONSISTENT, ev,
 		       "%s differs between nodes: %s; the other %zu nodes have %s%s", items[item].name,
 		       odd.s, cnt, maj,
 		       item == I_CANN || item == I_CCANN
@@ -301,14 +300,15 @@ static void judge_item(const struct v4_check *c, struct v4_node *const *nodes, s
 	sbuf_free(&odd);
 }
 
-static void ver_evaluate(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out)
+static void ver_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn)
 {
 	struct nodever *nv = xcalloc(nn ? nn : 1, sizeof *nv);
-	for (size_t i = 0; i < nn; i++)
-		judge_node(c, nodes[i], ctx, &nv[i], out);
+	for (size_t i = 0; i < nn; i++) {
+		struct v4_rep hn = v4_rep_at(h, nodes[i]);
+		judge_node(&hn, nodes[i], &nv[i]);
+	}
 	for (int k = 0; nn > 1 && k < NITEM; k++)
-		judge_item(c, nodes, nn, nv, k, out);
+		judge_item(h, nodes, nn, nv, k);
 	for (size_t i = 0; i < nn; i++)
 		for (int k = 0; k < NITEM; k++)
 			free(nv[i].v[k]);

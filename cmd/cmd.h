@@ -2,6 +2,7 @@
 #ifndef V4_CMD_H
 #define V4_CMD_H
 
+#include "checks.h"
 #include "inventory.h"
 #include "report.h"
 #include "run.h"
@@ -42,5 +43,8 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Loads the config and builds the nodes; prints why and returns -1 on error. */
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn);
+
+/* The checks of the table that the options select, in report order. */
+size_t cli_checks(const struct v4_cli *cli, const struct v4_check **out, size_t max);
 
 #endif

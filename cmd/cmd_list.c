@@ -1,7 +1,6 @@
 /* list, explain, and the check catalogue page (list --man). */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "cmd.h"
 

@@ -94,14 +94,15 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	m->ids[m->nids] = NULL;
 	if (!cli->o.only)
 		cli->o.only = m->ids;
-	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
+	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
 	cJSON *baseline = NULL;
 	if (cli_baseline(cli, &baseline))
 		return V4_EXIT_USAGE;
 	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase, .baseline = baseline};
 	struct v4_results res = {0};
-	v4_evaluate(m->nodes, m->nn, checks, nc, &ctx, &cli->o, &res);
+	struct v4_run run = {m->nodes, m->nn, checks, nc, &ctx, &cli->o, 0};
+	v4_evaluate(&run, &res);
 	char *mode = xasprintf("merge of %d report%s", cli->nargs, cli->nargs == 1 ? "" : "s");
 	struct v4_report r = {.nodes = m->nodes, .nn = m->nn, .checks = checks, .nc = nc,
 			      .res = &res, .mode = mode, .with_facts = cli->o.facts};

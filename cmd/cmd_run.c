@@ -9,6 +9,7 @@
 #include "cmd.h"
 #include "http.h"
 #include "state.h"
+#include "transport.h"
 
 /* Puts --api-url into the config as deployment.api_url (checks read the config). */
 static void api_url_option(struct v4_config *cfg, const char *url)
@@ -92,11 +93,10 @@ static char *mode_text(const struct v4_cli *cli, size_t nn)
 }
 
 /* Probes and evaluates. */
-static void probe_eval(struct v4_node *nodes, size_t nn, const struct v4_check **checks, size_t nc,
-		       const struct v4_ctx *ctx, const struct v4_opts *o, struct v4_results *res)
+static void probe_eval(struct v4_run *run, struct v4_results *res)
 {
-	v4_probe_nodes(nodes, nn, checks, nc, ctx, o);
-	v4_evaluate(nodes, nn, checks, nc, ctx, o, res);
+	v4_probe_nodes(run);
+	v4_evaluate(run, res);
 }
 
 /* Warns when applied commands would go to a syslog that is not there. */
@@ -109,23 +109,23 @@ static void warn_no_syslog(const struct v4_opts *o)
 }
 
 /* The fix flow: plan, show, apply (unless --dry-run), probe and judge again. */
-static void fix_flow(struct v4_node *nodes, size_t nn, const struct v4_check **checks, size_t nc,
-		     const struct v4_ctx *ctx, const struct v4_opts *o, struct v4_results *res,
-		     struct v4_fixplan *plan, struct v4_fix_log *log)
+static void fix_flow(struct v4_run *run, struct v4_results *res, struct v4_fixplan *plan,
+		     struct v4_fix_log *log)
 {
+	const struct v4_opts *o = run->o;
 	FILE *out = o->format == V4_FMT_TEXT ? stdout : stderr;
-	v4_plan_fixes(nodes, nn, checks, nc, ctx, plan);
+	v4_plan_fixes(run, plan);
 	if (!o->quiet || o->dry_run)
 		v4_print_plan(out, plan);
 	fflush(out); /* the plan is out before anything changes */
 	if (o->dry_run || !plan->n)
 		return;
 	warn_no_syslog(o);
-	v4_apply_fixes(nodes, nn, plan, o, log);
-	for (size_t i = 0; i < nn; i++)
-		v4_node_clear_facts(&nodes[i]);
+	v4_apply_fixes(run, plan, log);
+	for (size_t i = 0; i < run->nn; i++)
+		v4_node_clear_facts(&run->nodes[i]);
 	v4_results_free(res);
-	probe_eval(nodes, nn, checks, nc, ctx, o, res);
+	probe_eval(run, res);
 }
 
 int v4_cmd_checks(struct v4_cli *cli, char **ids)
@@ -150,15 +150,16 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		return V4_EXIT_USAGE;
 	}
 	const struct v4_check *checks[64];
-	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks));
+	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
 	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix, baseline};
 	struct v4_results res = {0};
 	struct v4_fixplan plan = {0};
 	struct v4_fix_log log = {0};
-	probe_eval(nodes, nn, checks, nc, &ctx, &cli->o, &res);
+	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, 0};
+	probe_eval(&run, &res);
 	if (cli->o.fix)
-		fix_flow(nodes, nn, checks, nc, &ctx, &cli->o, &res, &plan, &log);
+		fix_flow(&run, &res, &plan, &log);
 	char *mode = mode_text(cli, nn);
 	cJSON *changes = state_changes(&cli->o, &res);
 	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,

@@ -8,6 +8,7 @@
 
 #include "cmd.h"
 #include "snapshot.h"
+#include "transport.h"
 
 #define SNAPSHOT_MAX (256u << 20) /* largest snapshot file read */
 
@@ -139,12 +140,14 @@ static int run_snapshot(struct v4_cli *cli)
 	if (cli_setup(cli, &cfg, &nodes, &nn))
 		return V4_EXIT_USAGE;
 	const struct v4_check *checks[65];
-	size_t nc = v4_select_checks(&cli->o, checks, V4_ARRAY_LEN(checks) - 1);
+	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks) - 1);
 	struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase};
 	struct v4_results res = {0};
 	checks[nc] = &snapshot_probes;
-	v4_probe_nodes(nodes, nn, checks, nc + 1, &ctx, &cli->o);
-	v4_evaluate(nodes, nn, checks, nc, &ctx, &cli->o, &res);
+	struct v4_run probe = {nodes, nn, checks, nc + 1, &ctx, &cli->o, 0};
+	v4_probe_nodes(&probe);
+	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, probe.deadline};
+	v4_evaluate(&run, &res);
 	int rc = save(cli, cli->args[1], nodes, nn, checks, nc, &ctx, &res);
 	v4_results_free(&res);
 	for (size_t i = 0; i < nn; i++)
@@ -197,7 +200,8 @@ static int run_diff(struct v4_cli *cli)
 		struct v4_node *nodes = diff_nodes(a, b, &nn);
 		struct v4_results res = {0};
 		const struct v4_check *checks[] = {&v4_check_drift};
-		v4_drift_compare(a, b, &cfg, 1, &res);
+		struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase};
+		v4_drift_compare(a, b, &ctx, 1, &res);
 		char *mode = xasprintf("diff of %s and %s", cli->args[0], cli->args[1]);
 		struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = 1, .res = &res, .mode = mode};
 		rc = v4_report(stdout, &r, &cli->o);

@@ -1,7 +1,6 @@
 /* v4check: preflight and health checks for vLLM-Ascend DeepSeek-V4 clusters. */
 #include <getopt.h>
 #include <malloc.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,8 +35,8 @@ static const char usage_text[] =
 	"      --node NAME           with --local: this machine is config node NAME\n"
 	"      --replay DIR          evaluate a capture written by `collect`; run nothing\n"
 	"what:\n"
-	"      --skip ID,...         leave these checks out\n"
-	"      --warn-only ID|CODE,...  demote a check or one finding to WARN\n"
+	"      --skip ID|CHECK:CODE,...  leave these checks or findings out\n"
+	"      --warn-only ID|CHECK:CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
 	"      --baseline FILE       also report every difference from this snapshot (drift)\n"
 	"output:\n"
@@ -123,17 +122,6 @@ static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
 };
-
-int usage_error(const char *fmt, ...)
-{
-	va_list ap;
-	fputs("v4check: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputs("\n(see v4check --help)\n", stderr);
-	return V4_EXIT_USAGE;
-}
 
 /* Parses a whole number in [lo, hi]; -1 when it is not one. */
 static int number(const char *s, long lo, long hi, long *out)
@@ -299,10 +287,30 @@ static int output_format(struct v4_cli *cli, const char *cmd)
 	return usage_error("-o takes text, json, prom, nagios, junit or html, not '%s'", cli->out_arg);
 }
 
+/* Checks that every word of an --skip / --warn-only list names a check or a
+ * finding (CHECK:CODE, or a code only one check declares). */
+static int names_valid(const char *opt, char *const *list)
+{
+	const struct v4_check *known[64];
+	size_t nk = v4_checks_known(known, V4_ARRAY_LEN(known));
+	for (; list && *list; list++) {
+		char *err = NULL;
+		if (v4_name_valid(*list, known, nk, 1, &err) == 0)
+			continue;
+		int rc = usage_error("%s %s (see v4check list -o json)", opt, err);
+		free(err);
+		return rc;
+	}
+	return 0;
+}
+
 /* Checks option combinations that make no sense. */
 static int validate(const struct v4_cli *cli)
 {
 	const struct v4_opts *o = &cli->o;
+	int rc;
+	if ((rc = names_valid("--skip", o->skip)) || (rc = names_valid("--warn-only", o->warn_only)))
+		return rc;
 	if (cli->inv.replay && (cli->inv.hosts || cli->inv.local))
 		return usage_error("--replay evaluates a capture: it takes no -H or --local");
 	if (cli->inv.replay && o->fix && !o->dry_run)

@@ -44,10 +44,11 @@ static int member_int(const cJSON *o, const char *key, int lo, int hi, int def, 
 	*out = def;
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble ||
-	    v->valueint < lo || v->valueint > hi)
+	/* the range first: a double beyond int's range must not be converted */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return -1;
-	*out = v->valueint;
+	*out = (int)v->valuedouble;
 	return 0;
 }
 
@@ -106,7 +107,7 @@ static int load_nodes(struct v4_config *cfg, char **err)
 /* Checks the top-level shape: an object whose known sections are objects. */
 static int check_shape(struct v4_config *cfg, char **err)
 {
-	static const char *const sections[] = {"ssh", "deployment", "checks", "api"};
+	static const char *const sections[] = {"ssh", "deployment", "checks", "api", "drift"};
 	if (!cJSON_IsObject(cfg->json)) {
 		*err = xasprintf("%s: line 1: expected a JSON object at the top", cfg->source);
 		return -1;
@@ -201,4 +202,71 @@ double v4_cfg_num(const struct v4_config *cfg, const char *path, double def)
 	if (cJSON_IsBool(v))
 		return cJSON_IsTrue(v);
 	return def;
+}
+
+int v4_cfg_int(const struct v4_config *cfg, const char *path, int lo, int hi, int def)
+{
+	double d = v4_cfg_num(cfg, path, def);
+	return d < lo ? lo : d > hi ? hi : (int)d;
+}
+
+/* The declared parameter name of check c, or NULL. */
+static const struct v4_param *param_of(const struct v4_check *c, const char *name)
+{
+	for (const struct v4_param *p = c->params; p && p->name; p++)
+		if (strcmp(p->name, name) == 0)
+			return p;
+	return NULL;
+}
+
+/* The check with this id, or NULL. */
+static const struct v4_check *check_of(const struct v4_check *const *checks, size_t nc,
+				       const char *id)
+{
+	for (size_t i = 0; i < nc; i++)
+		if (strcmp(checks[i]->id, id) == 0)
+			return checks[i];
+	return NULL;
+}
+
+int v4_config_check_params(const struct v4_config *cfg, const struct v4_check *const *checks,
+			   size_t nc, char **err)
+{
+	const cJSON *all = v4_cfg_get(cfg, "checks");
+	for (const cJSON *o = all ? all->child : NULL; o; o = o->next) {
+		const struct v4_check *c = check_of(checks, nc, o->string);
+		if (!c) {
+			*err = xasprintf("%s: checks.%s: no such check (see v4check list)", cfg->source,
+					 o->string);
+			return -1;
+		}
+		for (const cJSON *p = o->child; p; p = p->next) {
+			if (param_of(c, p->string) && cJSON_IsNumber(p))
+				continue;
+			*err = param_of(c, p->string)
+				       ? xasprintf("%s: checks.%s.%s: a number is expected", cfg->source,
+						   c->id, p->string)
+				       : xasprintf("%s: checks.%s.%s: check %s has no such parameter (see "
+						   "v4check explain %s)", cfg->source, c->id, p->string,
+						   c->id, c->id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
+{
+	const struct v4_param *p = c->params;
+	while (p && p->name && strcmp(p->name, name) != 0)
+		p++;
+	if (!p || !p->name) {
+		fprintf(stderr, "v4check: BUG: check %s reads parameter %s, which it does not declare\n",
+			c->id, name);
+		abort();
+	}
+	char *path = xasprintf("checks.%s.%s", c->id, name);
+	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, p->def) : p->def;
+	free(path);
+	return v;
 }

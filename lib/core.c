@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run.h"
 #include "v4.h"
 
 static const char *const status_names[] = {"PASS", "SKIP", "WARN", "ERROR", "UNREACHABLE", "FAIL"};
@@ -169,12 +170,12 @@ void v4_node_free(struct v4_node *n)
 	memset(n, 0, sizeof *n);
 }
 
-void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
-		  const char *fmt, ...)
+struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
+			      const char *fmt, ...)
 {
 	for (size_t i = 0; i < ps->n; i++)
 		if (strcmp(ps->v[i].id, id) == 0)
-			return;
+			return &ps->v[i];
 	grow(&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
 	struct v4_probe *p = &ps->v[ps->n++];
 	memset(p, 0, sizeof *p);
@@ -185,22 +186,124 @@ void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned fla
 	va_end(ap);
 	p->device = device;
 	p->flags = flags;
+	return p;
 }
 
-void v4_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
-	    const char *code, cJSON *evidence, const char *fmt, ...)
+/* Appends a result; takes ownership of evidence and message. */
+static void add_result(struct v4_results *r, const char *check, const char *node,
+		       enum v4_status st, const char *code, cJSON *evidence, char *message)
 {
 	grow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct v4_result *x = &r->v[r->n++];
-	va_list ap;
-	va_start(ap, fmt);
-	x->message = xvasprintf(fmt, ap);
-	va_end(ap);
+	x->message = message;
 	x->check = xstrdup(check);
 	x->node = xstrdup(node);
 	x->status = st;
 	x->code = xstrdup(code);
 	x->evidence = evidence;
+}
+
+void v4_result_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
+		   const char *code, const char *message)
+{
+	add_result(r, check, node, st, code, NULL, xstrdup(message));
+}
+
+/* Number of rows in a check's finding table. */
+static size_t finding_count(const struct v4_check *c)
+{
+	size_t n = 0;
+	while (c->findings && c->findings[n].code)
+		n++;
+	return n;
+}
+
+const struct v4_finding *v4_finding_find(const struct v4_check *c, const char *code)
+{
+	for (size_t i = 0; i < finding_count(c); i++)
+		if (strcmp(c->findings[i].code, code) == 0)
+			return &c->findings[i];
+	return NULL;
+}
+
+int v4_names_match(char *const *list, const char *check, const char *code)
+{
+	size_t lc = strlen(check);
+	for (; list && *list; list++) {
+		const char *w = *list;
+		if (strcmp(w, check) == 0 || strcmp(w, code) == 0 ||
+		    (strncmp(w, check, lc) == 0 && w[lc] == ':' && strcmp(w + lc + 1, code) == 0))
+			return 1;
+	}
+	return 0;
+}
+
+/* The check with this id among checks, or NULL. */
+static const struct v4_check *check_in(const struct v4_check *const *checks, size_t nc,
+				       const char *id, size_t len)
+{
+	for (size_t i = 0; i < nc; i++)
+		if (strlen(checks[i]->id) == len && strncmp(checks[i]->id, id, len) == 0)
+			return checks[i];
+	return NULL;
+}
+
+int v4_name_valid(const char *name, const struct v4_check *const *checks, size_t nc, int codes,
+		  char **err)
+{
+	const char *colon = strchr(name, ':');
+	const struct v4_check *c = check_in(checks, nc, name, colon ? (size_t)(colon - name) : strlen(name));
+	if (c && !colon)
+		return 0;
+	if (c && codes && v4_finding_find(c, colon + 1))
+		return 0;
+	if (colon || !codes) {
+		*err = c ? xasprintf("%s: check %s has no finding %s", name, c->id, colon + 1)
+			 : xasprintf("%s: no such check", name);
+		return -1;
+	}
+	struct sbuf owners = {0};
+	int n = 0;
+	for (size_t i = 0; i < nc; i++)
+		if (v4_finding_find(checks[i], name))
+			sbuf_printf(&owners, "%s%s:%s", n++ ? ", " : "", checks[i]->id, name);
+	if (n != 1)
+		*err = n ? xasprintf("%s is a finding of several checks: say which (%s)", name, owners.s)
+			 : xasprintf("%s: no such check or finding code", name);
+	sbuf_free(&owners);
+	return n == 1 ? 0 : -1;
+}
+
+struct v4_rep v4_rep_at(const struct v4_rep *h, const struct v4_node *n)
+{
+	struct v4_rep r = *h;
+	r.node = n ? n->name : "cluster";
+	return r;
+}
+
+void v4_say(const struct v4_rep *h, int finding, cJSON *evidence, const char *fmt, ...)
+{
+	if (finding < 0 || (size_t)finding >= finding_count(h->check)) {
+		fprintf(stderr, "v4check: BUG: check %s reports finding %d, not in its table\n",
+			h->check->id, finding);
+		abort();
+	}
+	const struct v4_finding *f = &h->check->findings[finding];
+	va_list ap;
+	va_start(ap, fmt);
+	char *m = xvasprintf(fmt, ap);
+	va_end(ap);
+	add_result(h->out, h->check->id, h->node, f->status, f->code, evidence, m);
+}
+
+void v4_say_unchecked(const struct v4_rep *h, const char *why)
+{
+	const struct v4_finding *f = v4_finding_find(h->check, "PROBE_FAILED");
+	if (!f) {
+		fprintf(stderr, "v4check: BUG: check %s has no PROBE_FAILED finding\n", h->check->id);
+		abort();
+	}
+	v4_say(h, (int)(f - h->check->findings), NULL, "could not check: %s", why ? why : "?");
 }
 
 void v4_results_free(struct v4_results *r)
@@ -216,33 +319,36 @@ void v4_results_free(struct v4_results *r)
 	memset(r, 0, sizeof *r);
 }
 
-void v4_fix_add(struct v4_fixplan *p, const char *node, enum v4_fix_class cls, const char *why,
-		const char *fmt, ...)
+/* Appends a fix command (cmd owned) to the plan; refused: why it must not run. */
+static void fix_append(struct v4_fixplan *p, const char *node, enum v4_fix_class cls,
+		       const char *why, char *cmd, int refused)
 {
 	grow(&p->v, &p->cap, p->n + 1, sizeof *p->v);
 	struct v4_fix_cmd *c = &p->v[p->n++];
-	va_list ap;
-	va_start(ap, fmt);
-	c->cmd = xvasprintf(fmt, ap);
-	va_end(ap);
+	c->cmd = cmd;
 	c->node = xstrdup(node);
 	c->why = xstrdup(why);
 	c->cls = cls;
-	c->refused = NULL;
+	c->refused = refused ? xstrdup(why) : NULL;
+}
+
+void v4_fix_add(struct v4_fixplan *p, const char *node, enum v4_fix_class cls, const char *why,
+		const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *cmd = xvasprintf(fmt, ap);
+	va_end(ap);
+	fix_append(p, node, cls, why, cmd, 0);
 }
 
 void v4_fix_refuse(struct v4_fixplan *p, const char *node, const char *why, const char *fmt, ...)
 {
-	grow(&p->v, &p->cap, p->n + 1, sizeof *p->v);
-	struct v4_fix_cmd *c = &p->v[p->n++];
 	va_list ap;
 	va_start(ap, fmt);
-	c->cmd = xvasprintf(fmt, ap);
+	char *cmd = xvasprintf(fmt, ap);
 	va_end(ap);
-	c->node = xstrdup(node);
-	c->why = xstrdup(why);
-	c->cls = V4_FIX_DISRUPTIVE;
-	c->refused = xstrdup(why);
+	fix_append(p, node, V4_FIX_DISRUPTIVE, why, cmd, 1);
 }
 
 void v4_fixplan_free(struct v4_fixplan *p)
@@ -255,47 +361,4 @@ void v4_fixplan_free(struct v4_fixplan *p)
 	}
 	free(p->v);
 	memset(p, 0, sizeof *p);
-}
-
-/* The check named id: one of the table, or drift (run only with --baseline). */
-const struct v4_check *v4_check_find(const char *id)
-{
-	extern const struct v4_check v4_check_drift;
-	for (size_t i = 0; i < v4_ncheck; i++)
-		if (strcmp(v4_checks[i]->id, id) == 0)
-			return v4_checks[i];
-	return strcmp(id, v4_check_drift.id) == 0 ? &v4_check_drift : NULL;
-}
-
-double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name)
-{
-	double def = 0;
-	for (const struct v4_param *p = c->params; p && p->name; p++)
-		if (strcmp(p->name, name) == 0)
-			def = p->def;
-	char *path = xasprintf("checks.%s.%s", c->id, name);
-	double v = ctx && ctx->cfg ? v4_cfg_num(ctx->cfg, path, def) : def;
-	free(path);
-	return v;
-}
-
-void v4_error_fact(struct v4_results *r, const struct v4_check *c, const struct v4_node *n,
-		   const char *id, const char *why)
-{
-	v4_add(r, c->id, n->name, V4_ERROR, "PROBE_FAILED", NULL, "could not check: %s",
-	       why ? why : id);
-}
-
-void v4_opts_defaults(struct v4_opts *o)
-{
-	memset(o, 0, sizeof *o);
-	o->transport = &v4_transport_local;
-	o->timeout_ms = 10000;
-	o->connect_timeout_ms = 5000;
-	o->fanout = 64;
-	o->fix_fanout = 1;
-	o->node_jobs = 8;
-	o->max_output = 4u << 20;
-	o->format = V4_FMT_TEXT;
-	o->phase = V4_PHASE_PRE;
 }

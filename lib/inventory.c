@@ -7,6 +7,7 @@
 #include "capture.h"
 #include "hostrange.h"
 #include "inventory.h"
+#include "transport.h"
 
 /* The config node whose name or host is s, or NULL. */
 static const struct v4_node *cfg_node(const struct v4_config *cfg, const char *s)

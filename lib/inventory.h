@@ -2,6 +2,7 @@
 #ifndef V4_INVENTORY_H
 #define V4_INVENTORY_H
 
+#include "opts.h"
 #include "v4.h"
 
 struct v4_inventory_req {

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -134,6 +133,14 @@ int next_line(const char *text, size_t len, size_t *pos, const char **line, size
 	*line = s;
 	*n = l;
 	return 1;
+}
+
+int str_in_list(char *const *list, const char *s)
+{
+	for (; list && *list; list++)
+		if (strcmp(*list, s) == 0)
+			return 1;
+	return 0;
 }
 
 int starts_with(const char *s, const char *prefix)

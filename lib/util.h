@@ -33,6 +33,9 @@ void sbuf_free(struct sbuf *b);
  * (without the newline or a trailing CR) while lines remain. *pos starts at 0. */
 int next_line(const char *text, size_t len, size_t *pos, const char **line, size_t *n);
 
+/* 1 when s is in the NULL-terminated list (a NULL list is empty). */
+int str_in_list(char *const *list, const char *s);
+
 /* 1 when s starts with prefix. */
 int starts_with(const char *s, const char *prefix);
 

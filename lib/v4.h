@@ -1,4 +1,6 @@
-/* v4check core types: nodes, probes, facts, checks, results, transports. */
+/* The check contract: nodes, probes, facts, config lookups, results, findings,
+ * fix plans and the check descriptor. How probes are run (transports, options,
+ * the runner) is in transport.h, opts.h and run.h. */
 #ifndef V4_H
 #define V4_H
 
@@ -29,7 +31,6 @@ enum { V4_EXIT_USAGE = 64, V4_EXIT_INTERNAL = 70 };
 /* ---- probes and facts ---- */
 
 /* Probe flags. */
-#define V4_PROBE_RETRY_BUSY 1u /* rerun on "hccn_tool is busy, please try again." */
 #define V4_PROBE_MUTATES 2u    /* changes the node (fix commands): never retried */
 #define V4_PROBE_HTTP 4u       /* cmd is "GET /path": asked of the node's API by the
 				* controller (libcurl); exit_code is the HTTP status */
@@ -39,8 +40,10 @@ enum { V4_EXIT_USAGE = 64, V4_EXIT_INTERNAL = 70 };
 struct v4_probe {
 	char id[64];   /* stable, filename-safe: "npu-smi-info", "hccn-tls.3" */
 	char cmd[768]; /* run by /bin/sh on the node */
-	int device;    /* NPU whose hccn_tool calls are serialised, or -1 */
+	int device;    /* probes naming the same device run one at a time; -1 none */
 	unsigned flags;
+	const char *busy; /* static text: output holding it means "try again later"
+			   * (the probe is rerun after a back-off); NULL never */
 };
 
 struct v4_probes {
@@ -48,8 +51,9 @@ struct v4_probes {
 	size_t n, cap;
 };
 
-/* Adds a probe unless one with that id is already there. */
-void v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
+/* Adds a probe unless one with that id is already there; returns the one
+ * with that id. */
+struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 enum v4_fact_state {
@@ -126,6 +130,8 @@ void v4_config_free(struct v4_config *cfg);
 const char *v4_cfg_str(const struct v4_config *cfg, const char *path, const char *def);
 double v4_cfg_num(const struct v4_config *cfg, const char *path, double def);
 const cJSON *v4_cfg_get(const struct v4_config *cfg, const char *path);
+/* A number at path as an int clamped to [lo, hi] (never converted out of range). */
+int v4_cfg_int(const struct v4_config *cfg, const char *path, int lo, int hi, int def);
 
 /* ---- results ---- */
 
@@ -142,21 +148,27 @@ struct v4_results {
 	size_t n, cap;
 };
 
-/* Appends a result; takes ownership of evidence. */
-void v4_add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
-	    const char *code, cJSON *evidence, const char *fmt, ...)
-	__attribute__((format(printf, 7, 8)));
 void v4_results_free(struct v4_results *r);
 
 /* ---- checks ---- */
 
 enum v4_fix_class { V4_FIX_NONE, V4_FIX_SAFE, V4_FIX_DISRUPTIVE };
 
+/* One row of a check's finding table: the only place its status is written. */
 struct v4_finding {
 	const char *code;
 	enum v4_status status;
 	const char *text; /* what it means, for the catalogue */
 };
+
+/* Declares a check's findings once. L(F) lists rows F(CODE, STATUS, "text"),
+ * STATUS one of PASS, WARN, FAIL, ERROR, SKIP. Gives an enum of the codes (a
+ * check reports a finding by naming it) and the table `findings`. */
+#define V4_FINDING_ENUM_(code, st, text) code,
+#define V4_FINDING_ROW_(code, st, text) {#code, V4_##st, text},
+#define V4_FINDINGS(L)                   \
+	enum { L(V4_FINDING_ENUM_) };    \
+	static const struct v4_finding findings[] = {L(V4_FINDING_ROW_){NULL, 0, NULL}}
 
 struct v4_param {
 	const char *name;
@@ -195,6 +207,16 @@ void v4_fix_refuse(struct v4_fixplan *p, const char *node, const char *why, cons
 void v4_fixplan_free(struct v4_fixplan *p);
 
 struct v4_check;
+
+/* Where an evaluation reports: the check, the node ("cluster" for a verdict
+ * across nodes), the run's context and the result list. */
+struct v4_rep {
+	const struct v4_check *check;
+	const char *node;
+	const struct v4_ctx *ctx;
+	struct v4_results *out;
+};
+
 struct v4_check {
 	const char *id;       /* stable, lower-case */
 	const char *title;    /* one line for list */
@@ -207,101 +229,51 @@ struct v4_check {
 	 * again after each round, so probes may depend on earlier facts). */
 	void (*probes)(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		       struct v4_probes *out);
-	/* Judges all reachable nodes at once (cluster checks compare them). Pure. */
-	void (*evaluate)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
-			 const struct v4_ctx *ctx, struct v4_results *out);
+	/* Judges all reachable nodes at once (cluster checks compare them); h
+	 * reports for node "cluster" (v4_rep_at gives one node's handle). Pure. */
+	void (*evaluate)(const struct v4_rep *h, struct v4_node *const *nodes, size_t nn);
 	/* Or, for checks that judge each node on its own: one node. Pure. */
-	void (*evaluate_node)(const struct v4_check *c, const struct v4_node *n,
-			      const struct v4_ctx *ctx, struct v4_results *out);
+	void (*evaluate_node)(const struct v4_rep *h, const struct v4_node *n);
 	/* Plans commands that repair what evaluate found, for one node. Pure. */
 	void (*fix)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 		    const struct v4_ctx *ctx, struct v4_fixplan *out);
 	enum v4_fix_class fix_class;
+	/* Optional: the status the config gives result r of this check instead of
+	 * its table's (drift.fields), and *why ("raised to FAIL by drift.fields");
+	 * r->status to keep it. Applied after evaluation, before --skip and
+	 * --warn-only; the message then names both statuses. */
+	enum v4_status (*restate)(const struct v4_check *c, const struct v4_ctx *ctx,
+				  const struct v4_result *r, const char **why);
 };
 
-extern const struct v4_check *const v4_checks[];
-extern const size_t v4_ncheck;
-const struct v4_check *v4_check_find(const char *id);
-
-/* A check parameter: config "checks.<id>.<name>" or the default. */
+/* A check parameter: config "checks.<id>.<name>" or the default. A name the
+ * check does not declare is a programming error: aborts with a message. */
 double v4_param(const struct v4_ctx *ctx, const struct v4_check *c, const char *name);
 
-/* Adds an ERROR result for node n saying why fact id is unusable. */
-void v4_error_fact(struct v4_results *r, const struct v4_check *c, const struct v4_node *n,
-		   const char *id, const char *why);
+/* Checks the config's "checks" section: every checks.<id>.<name> a number
+ * parameter that check declares. -1 and *err (file and key path) if not. */
+int v4_config_check_params(const struct v4_config *cfg, const struct v4_check *const *checks,
+			   size_t nc, char **err);
 
-/* ---- transports ---- */
+/* The same handle for node n (NULL: the cluster). */
+struct v4_rep v4_rep_at(const struct v4_rep *h, const struct v4_node *n);
+/* Reports finding (an entry of the check's table, by its V4_FINDINGS name):
+ * code and status come from the table; takes ownership of evidence. An entry
+ * the table does not have aborts with a message. */
+void v4_say(const struct v4_rep *h, int finding, cJSON *evidence, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The check's PROBE_FAILED finding: "could not check: why". */
+void v4_say_unchecked(const struct v4_rep *h, const char *why);
+/* The table entry of code in check c, or NULL. */
+const struct v4_finding *v4_finding_find(const struct v4_check *c, const char *code);
 
-struct v4_opts;
-
-/* A transport runs commands on one node. Jobs are started, then pumped until
- * done; the runner owns timeouts, retries and per-device ordering. */
-struct v4_transport {
-	const char *name;
-	/* Opens the node; on failure returns NULL and sets *err (caller frees). */
-	void *(*open)(struct v4_node *n, const struct v4_opts *o, char **err);
-	/* Starts cmd (probe id: for messages and replay); returns a job, or NULL
-	 * with *err set. timeout_ms 0: cmd bounds its own time (a batch). */
-	void *(*start)(void *conn, const char *id, const char *cmd, int timeout_ms, char **err);
-	/* Makes progress on every job of conn, waiting at most wait_ms. */
-	void (*pump)(void *conn, int wait_ms);
-	/* When job is finished, fills f (output, exit, state) and frees the job: 1.
-	 * Else 0. */
-	int (*collect)(void *conn, void *job, struct v4_fact *f);
-	/* Stops job at once (timeout): kills its process group; frees nothing. */
-	void (*kill)(void *conn, void *job);
-	/* Closes the node's connection. A broken connection gives 1. */
-	void (*close)(void *conn);
-	/* 1: commands run on another machine: each costs a session channel and a
-	 * shell there (the runner batches them, see batch.h), and the node's clock
-	 * is not the controller's (facts carry the controller's time window). */
-	int remote;
-};
-
-extern const struct v4_transport v4_transport_local;
-extern const struct v4_transport v4_transport_replay;
-extern const struct v4_transport v4_transport_ssh;
-
-/* ---- options ---- */
-
-enum v4_format { V4_FMT_TEXT, V4_FMT_JSON, V4_FMT_PROM, V4_FMT_NAGIOS, V4_FMT_JUNIT, V4_FMT_HTML };
-
-struct v4_opts {
-	const struct v4_transport *transport;
-	const char *replay_dir;
-	int timeout_ms;    /* per probe */
-	int connect_timeout_ms;
-	int deadline_ms;   /* whole run; 0 none */
-	int fanout;        /* nodes in flight */
-	int fix_fanout;
-	int node_jobs;     /* probes in flight per node */
-	size_t max_output; /* bytes kept per probe stream */
-	int fix, dry_run, yes;
-	int verbose, quiet;
-	enum v4_format format;
-	int color;
-	char **skip;       /* NULL-terminated; check ids */
-	char **only;       /* NULL-terminated; check ids to run (NULL: all) */
-	char **warn_only;  /* check ids or finding codes demoted to WARN */
-	/* ssh */
-	const char *user;
-	int port;
-	const char *identity;
-	const char *known_hosts;
-	int accept_new_host_keys;
-	const char *ssh_config;
-	const char *fix_log;
-	int phase;
-	int facts;         /* -o json: include every node's raw facts (for merge) */
-	/* API and monitoring */
-	const char *api_url;      /* --api-url: overrides deployment.api_url */
-	const char *api_key_file; /* --api-key-file: overrides api.key_file */
-	const char *state_file;   /* --state: changes since the last run */
-	const char *textfile;     /* --textfile: Prometheus text written atomically */
-	const char *html_file;    /* --html: the HTML page written atomically */
-	const char *baseline;     /* --baseline: snapshot the drift check compares with */
-};
-
-void v4_opts_defaults(struct v4_opts *o);
+/* 1 when the NULL-terminated list names the check ("tls"), the finding
+ * ("tls:TLS_MISMATCH") or, bare, the code ("TLS_MISMATCH"). */
+int v4_names_match(char *const *list, const char *check, const char *code);
+/* Checks a name the user gave: a check id, CHECK:CODE of a declared finding,
+ * or (with codes) a bare code declared by exactly one check. -1 and *err
+ * (caller frees) when it names nothing or is ambiguous. */
+int v4_name_valid(const char *name, const struct v4_check *const *checks, size_t nc, int codes,
+		  char **err);
 
 #endif

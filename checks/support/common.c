@@ -1,8 +1,20 @@
 /* Helpers shared by the checks: NPU discovery, id lists, safe names. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+
+void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
+{
+	char cmd[sizeof ps->v->cmd];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	v4_probe_add(ps, id, npu, 0, "%s", cmd)->busy = V4_HCCN_BUSY;
+}
 
 void want_npus(const struct v4_node *n, struct v4_probes *ps)
 {
@@ -124,7 +136,7 @@ char *api_base_url(const struct v4_node *n, const struct v4_ctx *ctx, const char
 		b = xstrdup(u);
 	else {
 		const char *h = strcmp(n->host, "localhost") == 0 ? "127.0.0.1" : n->host;
-		b = xasprintf("http://%s:%d", h, (int)v4_cfg_num(ctx->cfg, "deployment.api_port", 10010));
+		b = xasprintf("http://%s:%d", h, v4_cfg_int(ctx->cfg, "deployment.api_port", 1, 65535, 10010));
 	}
 	size_t l = strlen(b);
 	while (l > 8 && b[l - 1] == '/')
@@ -156,5 +168,5 @@ void want_metrics(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_p
 
 int expected_npus(const struct v4_ctx *ctx)
 {
-	return (int)v4_cfg_num(ctx->cfg, "deployment.npus_per_node", 8);
+	return v4_cfg_int(ctx->cfg, "deployment.npus_per_node", 0, 4096, 8);
 }

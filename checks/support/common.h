@@ -13,6 +13,11 @@
 /* Asks for the NPU table (and, when it cannot be read, the -l list). */
 void want_npus(const struct v4_node *n, struct v4_probes *ps);
 
+/* Adds an hccn_tool probe of NPU npu: one at a time per NPU, and run again
+ * after a back-off while the tool answers that it is busy. */
+void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* The node's NPU ids, from the table or the -l list; -1 and *why when
  * neither can be read. Caller frees *ids and *why. */
 int node_npu_ids(const struct v4_node *n, int **ids, size_t *nids, char **why);

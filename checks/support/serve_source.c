@@ -255,19 +255,32 @@ void serve_procs_free(struct serve_procs *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Reads the serve command, or adds SKIP/ERROR for the node and returns -1. */
-int serve_for_check(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		    struct serve_cmd *cmd, int *from_process, struct v4_results *out)
+/* The index of a SERVE_FINDINGS row in h's check table; aborts when the
+ * check does not list SERVE_FINDINGS (a programming error). */
+static int serve_finding(const struct v4_rep *h, const char *code)
+{
+	const struct v4_finding *f = v4_finding_find(h->check, code);
+	if (!f) {
+		fprintf(stderr, "v4check: BUG: check %s does not list SERVE_FINDINGS (%s)\n",
+			h->check->id, code);
+		abort();
+	}
+	return (int)(f - h->check->findings);
+}
+
+/* Reads the serve command, or reports SKIP/ERROR for the node and returns -1. */
+int serve_for_check(const struct v4_rep *h, const struct v4_node *n, struct serve_cmd *cmd,
+		    int *from_process)
 {
 	char *why = NULL;
-	int rc = node_serve(n, ctx, cmd, from_process, &why);
+	int rc = node_serve(n, h->ctx, cmd, from_process, &why);
 	if (rc == 0)
 		return 0;
 	char *m = mask_secrets(why ? why : "?");
 	if (rc == SERVE_NONE)
-		v4_add(out, c->id, n->name, V4_SKIP, "NO_SERVE_COMMAND", NULL, "not checked: %s", m);
+		v4_say(h, serve_finding(h, "NO_SERVE_COMMAND"), NULL, "not checked: %s", m);
 	else
-		v4_add(out, c->id, n->name, V4_ERROR, "SERVE_UNREADABLE", NULL,
+		v4_say(h, serve_finding(h, "SERVE_UNREADABLE"), NULL,
 		       "could not read the serve command: %s", m);
 	free(m);
 	free(why);

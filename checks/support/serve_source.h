@@ -59,10 +59,11 @@ int node_serve(const struct v4_node *n, const struct v4_ctx *ctx, struct serve_c
 int node_serve_procs(const struct v4_node *n, struct serve_procs *out, char **why);
 void serve_procs_free(struct serve_procs *p);
 
-/* Reads the serve command for check c; when there is none adds SKIP
- * (NO_SERVE_COMMAND) or ERROR (SERVE_UNREADABLE) for the node and returns -1. */
-int serve_for_check(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		    struct serve_cmd *cmd, int *from_process, struct v4_results *out);
+/* Reads node n's serve command for the check of handle h; when there is none
+ * reports NO_SERVE_COMMAND or SERVE_UNREADABLE (rows of SERVE_FINDINGS in the
+ * check's table) through h and returns -1. */
+int serve_for_check(const struct v4_rep *h, const struct v4_node *n, struct serve_cmd *cmd,
+		    int *from_process);
 
 /* Evidence object with "source" (process or config) and the masked command. */
 cJSON *serve_evidence(const struct serve_cmd *cmd, int from_process);
@@ -94,10 +95,11 @@ double d_ceil(double x);
 double d_round(double x);
 double d_abs(double x);
 
-/* The catalogue rows every serve check lists. */
-#define SERVE_FINDINGS                                                                       \
-	{"NO_SERVE_COMMAND", V4_SKIP, "no running vLLM and no deployment.serve_command"},        \
-	{"SERVE_UNREADABLE", V4_ERROR, "the serve command could not be read or parsed"}
+/* The finding rows every serve check lists: SERVE_FINDINGS(F) inside its
+ * FINDINGS(F) list (serve_for_check reports them by name). */
+#define SERVE_FINDINGS(F)                                                                    \
+	F(NO_SERVE_COMMAND, SKIP, "no running vLLM and no deployment.serve_command")             \
+	F(SERVE_UNREADABLE, ERROR, "the serve command could not be read or parsed")
 
 #define SERVE_PROBES_DOC                                                                     \
 	"the /proc process listing (pid, ppid, state, start, comm, cmdline of each process); "  \

@@ -15,7 +15,6 @@
 #include <pcre2.h>
 
 #define LINE_MAX_LEN 4096 /* longer lines are never tool output lines */
-#define BUSY_TEXT "hccn_tool is busy"
 
 enum {
 	RE_TLS, RE_CERT, RE_FIELD, RE_EXPIRY, RE_LINK, RE_HEALTH, RE_IPADDR, RE_NETMASK,
@@ -50,7 +49,7 @@ static void res_init(void)
 /* 1 when the text says "hccn_tool is busy, please try again." */
 int v4_hccn_busy(const char *text, size_t len)
 {
-	return text && memmem(text, len, BUSY_TEXT, strlen(BUSY_TEXT)) != NULL;
+	return text && memmem(text, len, V4_HCCN_BUSY, strlen(V4_HCCN_BUSY)) != NULL;
 }
 
 /* Common entry checks; compiles patterns; -1 with *err on empty/binary text. */

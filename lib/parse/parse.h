@@ -73,6 +73,9 @@ struct v4_tls {
 int v4_parse_hccn_tls(const char *out, size_t out_len, const char *err_text, struct v4_tls *t,
 		      char **err);
 
+/* What hccn_tool prints when another call holds the NPU ("hccn_tool is busy,
+ * please try again."). */
+#define V4_HCCN_BUSY "hccn_tool is busy"
 /* 1 when the text says "hccn_tool is busy, please try again." */
 int v4_hccn_busy(const char *text, size_t len);
 

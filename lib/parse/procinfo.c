@@ -1,6 +1,5 @@
 /* /proc helpers: environ, the process listing, vLLM processes and orphans. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 

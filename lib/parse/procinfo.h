@@ -4,7 +4,8 @@
  * PROC_LIST_CMD is the probe: one ps and one awk, whatever the number of
  * processes (a /proc walk in sh costs several forks per process: seconds on a
  * 192-core node). Per process (kernel threads, i.e. pid 2 and its children,
- * are left out) it prints one line:
+ * are left out when ps shows them as "[name]": in a process namespace pid 2
+ * is an ordinary process) it prints one line:
  *
  *   P<TAB>pid<TAB>ppid<TAB>state<TAB>start<TAB>comm<TAB>args<LF>
  *
@@ -26,7 +27,7 @@
 #include <stddef.h>
 
 #define PROC_LIST_CMD                                                                        \
-	"LC_ALL=C ps -e -ww -o pid= -o ppid= -o stat= -o etimes= -o args= | awk '$1==2||$2==2{next}" \
+	"LC_ALL=C ps -e -ww -o pid= -o ppid= -o stat= -o etimes= -o args= | awk '($1==2||$2==2)&&$5~/^\\[/{next}" \
 	" {p=$1;q=$2;s=substr($3,1,1);t=$4;$1=$2=$3=$4=\"\";sub(/^ +/,\"\");a=$0;c=a;"            \
 	"sub(/ .*/,\"\",c);n=split(c,x,\"/\");gsub(/[ \\t]+/,\"\\001\",a);"                       \
 	"printf \"P\\t%s\\t%s\\t%s\\t%d\\t%.15s\\t%s\\001\\n\",p,q,s,1000000000-t,x[n],a}'; echo END"

@@ -2,7 +2,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <pcre2.h>
 #include <stdarg.h>
 #include <stdio.h>

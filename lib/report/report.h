@@ -30,7 +30,7 @@ enum v4_status v4_check_status(const struct v4_results *res, const char *check);
 
 void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *o);
 
-/* Monitoring formats (report_mon.c). v4_report_nagios returns the plugin exit
+/* Monitoring formats (monitor.c). v4_report_nagios returns the plugin exit
  * status: 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN. */
 void v4_report_prom(FILE *out, const struct v4_report *r);
 int v4_report_nagios(FILE *out, const struct v4_report *r);

@@ -1,11 +1,12 @@
 /* Captures: written by `v4check collect`, read by the replay transport. */
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "capture.h"
+#include "opts.h"
+#include "transport.h"
 
 #define MAX_CAPTURE_FILE (64u << 20)
 
@@ -382,5 +383,5 @@ static void replay_close(void *conn)
 }
 
 const struct v4_transport v4_transport_replay = {
-	"replay", replay_open, replay_start, replay_pump, replay_collect, replay_kill, replay_close, 0,
+	"replay", replay_open, replay_start, replay_pump, replay_collect, replay_kill, replay_close, 0, 1,
 };

@@ -200,30 +200,6 @@ static int split_cmd(const char *cmd, char **url, const char **body, int *post, 
 	return 0;
 }
 
-/* Reads the fact from the capture (replay mode). */
-static void replay_http(const struct v4_node *n, const struct v4_opts *o, const char *cmd,
-			struct v4_fact *f)
-{
-	char *err = NULL;
-	const struct v4_transport *t = &v4_transport_replay;
-	void *conn = t->open((struct v4_node *)n, o, &err);
-	void *job = conn ? t->start(conn, f->id ? f->id : "", cmd, o->timeout_ms, &err) : NULL;
-	char *id = f->id, *c = f->cmd;
-	if (job && t->collect(conn, job, f)) {
-		free(f->id);
-		free(f->cmd);
-		f->id = id;
-		f->cmd = c;
-	} else {
-		f->state = V4_FACT_FAILED;
-		f->reason = err ? err : xstrdup("not in the capture");
-		err = NULL;
-	}
-	if (conn)
-		t->close(conn);
-	free(err);
-}
-
 /* Sets the options of one transfer. */
 static void set_opts(CURL *c, const struct v4_opts *o, const char *url, const char *body,
 		     struct body *bd, char *errbuf)
@@ -240,19 +216,12 @@ static void set_opts(CURL *c, const struct v4_opts *o, const char *url, const ch
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 }
 
-void v4_http_probe(const struct v4_node *n, const struct v4_opts *o, const char *cmd,
-		   struct v4_fact *f)
+void v4_http_probe(const struct v4_opts *o, const char *cmd, struct v4_fact *f)
 {
 	char *url = NULL, errbuf[CURL_ERROR_SIZE] = "";
 	const char *body;
 	int post, sse;
 	f->err = xstrdup("");
-	if (o->replay_dir) {
-		free(f->err);
-		f->err = NULL;
-		replay_http(n, o, cmd, f);
-		return;
-	}
 	if (split_cmd(cmd, &url, &body, &post, &sse)) {
 		f->state = V4_FACT_FAILED;
 		f->reason = xstrdup("unsupported HTTP probe (GET, POST or SSE URL [BODY])");

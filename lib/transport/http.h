@@ -2,6 +2,7 @@
 #ifndef V4_HTTP_H
 #define V4_HTTP_H
 
+#include "opts.h"
 #include "v4.h"
 
 /* Runs an HTTP probe and fills f: HTTP status in exit_code (0 with a reason
@@ -16,10 +17,8 @@
  *                        request started, so TTFT/TPOT are judged in replay too.
  * Paths under /v1 carry "Authorization: Bearer KEY" when a key was set with
  * v4_http_set_api_key; the key is never part of the command, the fact, or an
- * error text (err says when none was set). With o->replay_dir the fact is
- * read from the capture instead. */
-void v4_http_probe(const struct v4_node *n, const struct v4_opts *o, const char *cmd,
-		   struct v4_fact *f);
+ * error text (err says when none was set). */
+void v4_http_probe(const struct v4_opts *o, const char *cmd, struct v4_fact *f);
 
 /* Sets the process-wide API key (copied; NULL clears and wipes it). Call
  * before probing starts, never while probes run. */

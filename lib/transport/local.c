@@ -9,6 +9,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "opts.h"
+#include "transport.h"
 #include "v4.h"
 
 struct stream {
@@ -233,5 +235,5 @@ static void local_close(void *conn)
 }
 
 const struct v4_transport v4_transport_local = {
-	"local", local_open, local_start, local_pump, local_collect, local_kill, local_close, 0,
+	"local", local_open, local_start, local_pump, local_collect, local_kill, local_close, 0, 0,
 };

@@ -19,6 +19,8 @@
 
 #include <libssh2.h>
 
+#include "opts.h"
+#include "transport.h"
 #include "v4.h"
 
 #define SSH_DEF_CONNECT_MS 10000

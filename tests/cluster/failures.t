@@ -103,17 +103,18 @@ sh "$FAKE/v4fake" fault "$(node_state 4)" sitecustomize-missing >/dev/null
 sh "$FAKE/v4fake" fault "$(node_state 4)" container-env-unset GLOO_SOCKET_IFNAME >/dev/null
 variant 4 '/^export GLOO_SOCKET_IFNAME/d'
 expect netif 4 FAIL SITECUSTOMIZE_MISSING "3 gloo/NIC env"
-like "$T/o" '^  FAIL +ENV_MISSING +node4: .*GLOO_SOCKET_IFNAME is not set' "3 gloo/NIC env: GLOO_SOCKET_IFNAME missing on node4"
+like "$T/o" '^  FAIL +IFNAME_ENV_MISSING +node4: .*GLOO_SOCKET_IFNAME is not set' "3 gloo/NIC env: GLOO_SOCKET_IFNAME missing on node4"
 init_node 4
 cfg
 # ... node2's hostname resolves to 127.0.1.1 ...
 printf '127.0.1.1 %s\n' "$(hostname)" > "$(node_state 2)/etc/hosts"
 expect netif 2 FAIL HOSTNAME_LOOPBACK "3 hostname loopback"
 init_node 2
-# ... node3 starts without --data-parallel-address (vLLM: 127.0.0.1).
+# ... node3 starts without --data-parallel-address (vLLM: 127.0.0.1); the
+# DP address is serve-args' to judge.
 variant 3 "s/ --data-parallel-address $(node_ip 1)//"
-expect netif 3 FAIL DP_ADDRESS "3 DP address left out"
-like "$T/o" 'node3: --data-parallel-address 127.0.0.1 \(left out' "3 DP address: the default is named"
+expect serve-args 3 FAIL ARGS_DP_ADDRESS "3 DP address left out"
+like "$T/o" 'node3: --data-parallel-address not given \(defaults to 127\.0\.0\.1\)' "3 DP address: the default is named"
 
 # 4. KV overcommit on node1 (util 0.97), and enable_kv_nz on node2.
 variant 1 's/--gpu-memory-utilization 0.93/--gpu-memory-utilization 0.97/'
@@ -144,6 +145,12 @@ V4_FAKE_STATE=$(node_state 3) sh "$FAKE/bin/docker" restart vllm >/dev/null
 sh "$FAKE/v4fake" fault "$(node_state 2)" container-device-remove /dev/davinci5 >/dev/null
 expect container 2 FAIL DEVICE_MISSING "container"
 init_node 2
+
+# The cabling check: node3's NPU 5 reports the switch port of its NPU 2.
+echo 400GE1/3/3:1 > "$(node_state 3)/lldp_port.5"
+expect lldp 3 FAIL LLDP_PORT_SHARED "cabling"
+like "$T/o" 'node3: switch port 400GE1/3/3:1 .* seen by node3 NPU 2, node3 NPU 5' "cabling: both NPUs named"
+rm -f "$(node_state 3)/lldp_port.5"
 
 # Every fault undone: the cluster passes again.
 run "$T/all" $V all; is "$RC" 0 "after restoring: v4check all exits 0"

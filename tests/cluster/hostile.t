@@ -6,6 +6,9 @@
 # bounded memory, the healthy nodes still PASS, exit status 3, and no probe
 # process left on node1. Root only; V4_CLUSTER=4 by default.
 V4_CLUSTER=${V4_CLUSTER:-4}
+# The "drop" fault kills the session's sshd processes from inside the session: it must
+# see them, so these nodes share the machine's process namespace.
+V4_NODE_PIDNS=0
 cd "$(dirname "$0")/../.." || exit 1
 . tests/cli/tap.sh
 . tests/cluster/lib.sh

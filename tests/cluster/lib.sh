@@ -16,6 +16,10 @@
 #   node_freeze_sshd i  SIGSTOP it: TCP connects, no SSH banner ever comes
 #   node_thaw_sshd i    SIGCONT it
 #   node_rekey i        new host key for node i (known_hosts then mismatches)
+#   node_serve i ENV ARGV  start a fake running vLLM on node i (tests/cluster/
+#                       fake-vllm.c): environment and command words from files
+# Each node has its own process namespace (its sessions and its fake vLLM see
+# only the node's processes); V4_NODE_PIDNS=0 before cluster_up turns that off.
 # Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES.
 
 V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
@@ -27,6 +31,7 @@ V4_CLIENT_KEY=$V4_WORK/client_ed25519
 V4_KNOWN_HOSTS=$V4_WORK/known_hosts
 V4_NNODES=0
 V4_SSHD=/usr/sbin/sshd
+V4_NODE_PIDNS=${V4_NODE_PIDNS:-1}
 
 # Prints a TAP skip plan and exits unless we are root with ip netns and sshd.
 cluster_require() {
@@ -71,6 +76,10 @@ cluster_down() {
 	for _f in "$V4_WORK"/sshd*/sshd.pid; do
 		[ -f "$_f" ] && kill -CONT "$(cat "$_f")" 2>/dev/null && kill "$(cat "$_f")" 2>/dev/null
 	done
+	# a process namespace ends with its init: everything in it is killed
+	for _f in "$V4_WORK"/sshd*/init.pid; do
+		[ -f "$_f" ] && kill -KILL "$(cat "$_f")" 2>/dev/null
+	done
 	for _ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${V4_NS}n[0-9]+\$"); do
 		_ns_kill "$_ns"
 		ip netns del "$_ns" 2>/dev/null
@@ -101,9 +110,15 @@ UsePAM no
 StrictModes no
 MaxSessions 10
 LogLevel ERROR
-SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")
+SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
 ForceCommand $V4_WORK/node-shell
 EOF
+}
+
+# The SetEnv word that puts node i's sessions in its process namespace
+# (none with V4_NODE_PIDNS=0: sessions then see the machine's processes).
+_node_init_env() {
+	[ "$V4_NODE_PIDNS" = 0 ] || printf ' V4_NODE_INIT=%s' "$V4_WORK/sshd$1/init.pid"
 }
 
 # Makes a fresh host key for node i and lists it in known_hosts.
@@ -192,6 +207,9 @@ _node_up() {
 	node_exec "$1" ip link set bond1 up
 	node_exec "$1" ip link set lo up
 	mkdir -p "$V4_WORK/sshd$1" "$(node_state "$1")"
+	if [ "$V4_NODE_PIDNS" != 0 ]; then
+		"$V4_WORK/node-shell" --init "$V4_WORK/sshd$1/init.pid" || return 1
+	fi
 	_node_sshd_config "$1"
 	_node_hostkey "$1" && _node_known "$1" && node_start_sshd "$1"
 }
@@ -215,6 +233,7 @@ cluster_up() {
 	: >"$V4_KNOWN_HOSTS"
 	_host_paths || return 1
 	${CC:-cc} -O2 -o "$V4_WORK/node-shell" "$V4_REPO/tests/cluster/node-shell.c" || return 1
+	${CC:-cc} -O2 -o "$V4_WORK/fake-vllm" "$V4_REPO/tests/cluster/fake-vllm.c" || return 1
 	ip link add "${V4_NS}br" type bridge || return 1
 	ip addr add "198.18.$V4_CLUSTER.1/24" dev "${V4_NS}br"
 	ip link set "${V4_NS}br" up
@@ -224,6 +243,21 @@ cluster_up() {
 		_i=$((_i + 1))
 	done
 	V4_NNODES=$1
+}
+
+# node_serve i ENVFILE ARGVFILE: starts a fake running vLLM (server, engine
+# core, TP workers holding the NPUs) in node i's namespaces, its environment
+# exactly ENVFILE's KEY=VALUE lines and its command line ARGVFILE's words.
+node_serve() {
+	_st=$(node_state "$1")
+	(cd "$_st" && node_exec "$1" nsenter --target "$(cat "$V4_WORK/sshd$1/init.pid")" --pid -- \
+		"$V4_WORK/fake-vllm" "$2" "$3" </dev/null >/dev/null 2>&1 &)
+	_n=0
+	while [ $_n -lt 100 ] && ! grep -q . "$_st/procs" 2>/dev/null; do
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	grep -q . "$_st/procs"
 }
 
 # cluster_config FILE [CONNECT_TIMEOUT [EXTRA]]: a v4check config naming
@@ -279,4 +313,79 @@ cluster_init_nodes() {
 			--bond-ip "$(node_ip $_i)" >/dev/null
 		_i=$((_i + 1))
 	done
+}
+
+# The reference deployment as seed-deployment-notes.txt writes it (steps 0-2),
+# on every node: a healthy node state (TLS off on all eight NPUs, step 0); the
+# container as its `docker run` made it (the image's own ENV lines, from
+# vllm-ascend v0.21.0rc1's Dockerfile, plus the five -e variables, nothing
+# else); sitecustomize.py in site-packages; and `vllm serve` running with the
+# environment of a `docker exec` shell after the notes' export lines and the
+# notes' command line, RANK and --headless per rank. The only departures: the
+# API key, and this cluster's rank-0 bond1 address for --data-parallel-address.
+cluster_reference_deploy() {
+	_i=1
+	while [ $_i -le "$V4_NNODES" ]; do
+		_st=$(node_state $_i)
+		sh "$V4_REPO/fixtures/fake/v4fake" init "$_st" --rank $((_i - 1)) \
+			--bond-ip "$(node_ip $_i)" >/dev/null
+		_reference_container_env >"$_st/container_env"
+		_reference_serve_files $_i "$_st" || return 1
+		_i=$((_i + 1))
+	done
+	_i=1
+	while [ $_i -le "$V4_NNODES" ]; do
+		node_serve $_i "$(node_state $_i)/serve.env" "$(node_state $_i)/serve.argv" || return 1
+		_i=$((_i + 1))
+	done
+}
+
+# Config.Env of the notes' container: the image's ENV, then the -e variables.
+_reference_container_env() {
+	cat <<'E'
+PATH=/usr/local/python3.12.13/bin:/usr/local/Ascend/ascend-toolkit/latest/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+DEBIAN_FRONTEND=noninteractive
+SOC_VERSION=ascend910b1
+TASK_QUEUE_ENABLE=1
+OMP_NUM_THREADS=1
+HCCL_OP_EXPANSION_MODE=AIV
+HCCL_BUFFSIZE=512
+VLLM_ASCEND_ENABLE_FLASHCOMM1=1
+PYTORCH_NPU_ALLOC_CONF=expandable_segments:True
+E
+}
+
+# _reference_serve_files i STATE: STATE/serve.env and STATE/serve.argv for
+# node i: the container's env plus a docker exec shell's HOSTNAME and HOME,
+# then the notes' exports; the notes' vllm serve words for rank i-1.
+_reference_serve_files() {
+	python3 - "$1" "$2" "$(node_ip "$1")" "$(node_ip 1)" "$V4_REPO/fixtures/serve/reference.sh" <<'PY'
+import re, shlex, sys
+i, state, own, rank0, script = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+rank = i - 1
+env = {}
+for line in open(state + "/container_env"):
+    k, _, v = line.rstrip("\n").partition("=")
+    env[k] = v
+env["HOSTNAME"] = open(state + "/hostname").read().strip()
+env["HOME"] = "/root"
+text = "".join(l for l in open(script) if not l.startswith("# source:"))
+text = text.replace("<本机bond1>", own).replace("192.168.0.72", rank0)
+text = text.replace("$([ $RANK != 0 ] && echo --headless)", "--headless" if rank else "")
+text = text.replace("$RANK", str(rank))
+cmd = None
+for stmt in re.split(r"\n(?!-)", text.replace("\\\n", "")):
+    words = shlex.split(stmt, comments=True)
+    if words[:1] == ["export"]:
+        for w in words[1:]:
+            k, _, v = w.partition("=")
+            env[k] = re.sub(r"\$(\w+)", lambda m: env.get(m.group(1), ""), v)
+    elif words[:2] == ["vllm", "serve"]:
+        cmd = words
+with open(state + "/serve.env", "w") as f:
+    f.writelines("%s=%s\n" % kv for kv in env.items())
+py = "/usr/local/python3.12.13/bin/"
+with open(state + "/serve.argv", "w") as f:
+    f.writelines(w + "\n" for w in [py + "python3.12", py + "vllm"] + cmd[1:])
+PY
 }

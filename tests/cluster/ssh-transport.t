@@ -1,6 +1,7 @@
 #!/bin/sh
 # The ssh transport against real sshds in network namespaces, driven directly
-# through tests/cluster/sshdrive.c. Root only.
+# through tests/cluster/sshdrive.c. Root only; V4_CLUSTER=5 by default.
+V4_CLUSTER=${V4_CLUSTER:-5}
 . "$(dirname "$0")/lib.sh"
 cluster_require
 
@@ -38,7 +39,7 @@ if [ ! -f "$V4_REPO/build/libv4.a" ]; then
 	exit 0
 fi
 # shellcheck disable=SC2046
-if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-comment -I"$V4_REPO/lib" \
+if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-comment -I"$V4_REPO/lib" -I"$V4_REPO/lib/transport" \
 	$(pkg-config --cflags libssh2 libcjson) -o "$D" "$V4_REPO/tests/cluster/sshdrive.c" \
 	"$V4_REPO/build/libv4.a" $(pkg-config --libs libssh2 libcjson libcurl libpcre2-8) \
 	-lpthread; then

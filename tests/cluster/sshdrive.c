@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
+#include "transport.h"
 #include "v4.h"
 
 /* One probe in flight. */

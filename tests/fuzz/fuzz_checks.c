@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "capture.h"
+#include "checks.h"
 #include "fuzz.h"
 #include "report.h"
 #include "run.h"
@@ -186,11 +187,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	probe_rounds(nodes, nn, &ctx, &p, end);
 
 	struct v4_results res = {0};
-	v4_evaluate(nodes, nn, v4_checks, v4_ncheck, &ctx, &o, &res);
+	struct v4_run run = {nodes, nn, v4_checks, v4_ncheck, &ctx, &o, 0};
+	v4_evaluate(&run, &res);
 	check_results(&res, nodes, nn);
 
 	struct v4_fixplan plan = {0};
-	v4_plan_fixes(nodes, nn, v4_checks, v4_ncheck, &ctx, &plan);
+	v4_plan_fixes(&run, &plan);
 	for (size_t i = 0; i < plan.n; i++)
 		if (!plan.v[i].node || !plan.v[i].cmd)
 			abort();

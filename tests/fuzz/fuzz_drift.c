@@ -37,8 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct v4_results res = {0};
 		struct v4_node nodes[64] = {{0}};
 		size_t nn = add_nodes(old, nodes, add_nodes(now, nodes, 0, 64), 64);
-		v4_drift_compare(old, now, &cfg, 1, &res);
-		v4_drift_compare(now, old, &cfg, 0, &res);
+		struct v4_ctx ctx = {.cfg = &cfg};
+		v4_drift_compare(old, now, &ctx, 1, &res);
+		v4_drift_compare(now, old, &ctx, 0, &res);
 		const struct v4_check *checks[] = {&v4_check_drift};
 		struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = 1, .res = &res};
 		FILE *out = fopen("/dev/null", "w");

@@ -8,7 +8,11 @@
  *   config.json   optional config for the case (else the built-in one)
  *   now           optional: the evaluation time as seconds since the epoch
  *   phase         optional: "live" judges as --phase live (else pre)
- * Case names start with pass-, warn-, fail- or error-. */
+ * Case names start with pass-, warn-, fail- or error-.
+ *
+ * Every result must carry a code its check declares, with the declared
+ * status; every declared code must be asserted by some case's "codes".
+ * `test_checks.t ID...` runs only those checks' cases. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,7 +20,9 @@
 #include <sys/stat.h>
 
 #include "capture.h"
+#include "checks.h"
 #include "run.h"
+#include "transport.h"
 #include "tap.h"
 
 /* 1 when some result of the check has this code. */
@@ -50,13 +56,29 @@ static int has_message(const struct v4_results *r, const char *s)
 	return 0;
 }
 
+/* Each result's code is declared by its check, with the status declared. */
+static void expect_declared(const struct v4_check *c, const struct v4_results *r, const char *name)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		const struct v4_finding *f = v4_finding_find(c, r->v[i].code);
+		if (r->v[i].status == V4_UNREACHABLE && strcmp(r->v[i].code, "UNREACHABLE") == 0)
+			continue;
+		char what[512];
+		snprintf(what, sizeof what, "%s: %s is declared by %s with status %s", name,
+			 r->v[i].code, c->id, v4_status_name(r->v[i].status));
+		if (!ok(f && f->status == r->v[i].status, what))
+			printf("#   declared: %s\n", f ? v4_status_name(f->status) : "no such code");
+	}
+}
+
 /* Compares the fix plan with the expected command list (in order). */
 static void expect_fix(const struct v4_check *c, struct v4_node *nodes, size_t nn,
 		       const struct v4_ctx *ctx, const cJSON *want, const char *name)
 {
 	struct v4_fixplan plan = {0};
 	const struct v4_check *cs[1] = {c};
-	v4_plan_fixes(nodes, nn, cs, 1, ctx, &plan);
+	struct v4_run run = {nodes, nn, cs, 1, ctx, NULL, 0};
+	v4_plan_fixes(&run, &plan);
 	char what[512];
 	snprintf(what, sizeof what, "%s: fix plan has %d commands", name, cJSON_GetArraySize(want));
 	is_int(plan.n, cJSON_GetArraySize(want), what);
@@ -79,6 +101,7 @@ static void expect(const struct v4_check *c, struct v4_node *nodes, size_t nn,
 	const cJSON *st = cJSON_GetObjectItem(ex, "status");
 	snprintf(what, sizeof what, "%s: status %s", name, cJSON_IsString(st) ? st->valuestring : "?");
 	is_str(v4_status_name(v4_results_worst(r)), cJSON_IsString(st) ? st->valuestring : "?", what);
+	expect_declared(c, r, name);
 	const cJSON *codes = cJSON_GetObjectItem(ex, "codes");
 	for (const cJSON *x = codes ? codes->child : NULL; x; x = x->next) {
 		snprintf(what, sizeof what, "%s: finding %s", name, x->valuestring);
@@ -97,6 +120,30 @@ static void expect(const struct v4_check *c, struct v4_node *nodes, size_t nn,
 	const cJSON *fix = cJSON_GetObjectItem(ex, "fix");
 	if (cJSON_IsArray(fix))
 		expect_fix(c, nodes, nn, ctx, fix, name);
+}
+
+/* Codes asserted by the cases run so far (of the current check). */
+static struct sbuf asserted;
+
+/* Records the codes a case asserts. */
+static void note_asserted(const cJSON *ex)
+{
+	const cJSON *codes = cJSON_GetObjectItem(ex, "codes");
+	for (const cJSON *x = codes ? codes->child : NULL; x; x = x->next)
+		if (cJSON_IsString(x))
+			sbuf_printf(&asserted, " %s ", x->valuestring);
+}
+
+/* Every code the check declares is asserted by one of its cases. */
+static void expect_all_asserted(const struct v4_check *c)
+{
+	for (const struct v4_finding *f = c->findings; f && f->code; f++) {
+		char what[256], *word = xasprintf(" %s ", f->code);
+		snprintf(what, sizeof what, "%s: some case asserts %s", c->id, f->code);
+		ok(asserted.s && strstr(asserted.s, word), what);
+		free(word);
+	}
+	sbuf_free(&asserted);
 }
 
 /* Reads dir/name as JSON, or NULL. */
@@ -141,9 +188,11 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	free(pp);
 	const struct v4_check *cs[1] = {c};
 	struct v4_results r = {0};
-	v4_probe_nodes(nodes, nn, cs, 1, &ctx, &o);
-	v4_evaluate(nodes, nn, cs, 1, &ctx, &o, &r);
+	struct v4_run run = {nodes, nn, cs, 1, &ctx, &o, 0};
+	v4_probe_nodes(&run);
+	v4_evaluate(&run, &r);
 	expect(c, nodes, nn, &ctx, &r, ex, name);
+	note_asserted(ex);
 	v4_results_free(&r);
 	for (size_t i = 0; i < nn; i++)
 		v4_node_free(&nodes[i]);
@@ -185,15 +234,32 @@ static int run_check_dir(const struct v4_check *c, const char *dir)
 	return cases;
 }
 
-int main(void)
+/* 1 when the check is to run: no ids given, or its id among them. */
+static int wanted(const struct v4_check *c, int argc, char **argv)
 {
+	for (int i = 1; i < argc; i++)
+		if (strcmp(argv[i], c->id) == 0)
+			return 1;
+	return argc < 2;
+}
+
+int main(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++)
+		if (!v4_check_find(argv[i])) {
+			fprintf(stderr, "test_checks: no check '%s'\n", argv[i]);
+			return 2;
+		}
 	for (size_t i = 0; i < v4_ncheck; i++) {
 		const struct v4_check *c = v4_checks[i];
+		if (!wanted(c, argc, argv))
+			continue;
 		char *dir = xasprintf("fixtures/checks/%s", c->id);
 		int cases = run_check_dir(c, dir);
 		char what[128];
 		snprintf(what, sizeof what, "%s has pass- and fail- fixture cases", c->id);
 		ok(cases >= 2, what);
+		expect_all_asserted(c);
 		free(dir);
 	}
 	return tap_done();

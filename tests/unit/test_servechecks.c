@@ -13,7 +13,9 @@
 #include <string.h>
 
 #include "capture.h"
+#include "checks.h"
 #include "run.h"
+#include "transport.h"
 #include "tap.h"
 
 #define CASE "fixtures/checks/serve-args/warn-reference-built-in"
@@ -74,8 +76,9 @@ static int run_case(const char *dir, const struct v4_config *cfg, struct v4_resu
 	o.transport = &v4_transport_replay;
 	o.replay_dir = dir;
 	struct v4_ctx ctx = {.cfg = cfg, .now = 1798761600, .phase = V4_PHASE_PRE};
-	v4_probe_nodes(nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o);
-	v4_evaluate(nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o, r);
+	struct v4_run run = {nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o, 0};
+	v4_probe_nodes(&run);
+	v4_evaluate(&run, r);
 	for (size_t i = 0; i < nn; i++)
 		v4_node_free(&nodes[i]);
 	free(nodes);

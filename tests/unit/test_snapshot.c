@@ -1,6 +1,7 @@
 /* Snapshots (key order, validity), the drift comparison (codes, NPUs, severity
  * per field, unreadable values) and the HTML page (structure, escaping). */
 #include "report.h"
+#include "run.h"
 #include "snapshot.h"
 #include "tap.h"
 
@@ -62,7 +63,8 @@ static void compare(const char *now_text, const char *fields, int both, struct v
 	char *c = fields ? xasprintf("{\"drift\":{\"fields\":%s}}", fields) : NULL;
 	cfg.json = c ? cJSON_Parse(c) : NULL;
 	memset(out, 0, sizeof *out);
-	v4_drift_compare(b, n, &cfg, both, out);
+	struct v4_ctx ctx = {.cfg = &cfg};
+	v4_drift_compare(b, n, &ctx, both, out);
 	cJSON_Delete(b), cJSON_Delete(n), cJSON_Delete(cfg.json);
 	free(c);
 }
@@ -179,18 +181,26 @@ static int count(const char *s, const char *needle)
 	return n;
 }
 
+/* Adds a result as a check would have reported it (evidence taken). */
+static void add(struct v4_results *r, const char *check, const char *node, enum v4_status st,
+		const char *code, cJSON *evidence, const char *message)
+{
+	v4_result_add(r, check, node, st, code, message);
+	r->v[r->n - 1].evidence = evidence;
+}
+
 static void test_html(void)
 {
 	const char *evil = "<script>alert(\"x\")</script>&'";
 	struct v4_results res = {0};
-	v4_add(&res, "tls", evil, V4_PASS, "OK",
+	add(&res, "tls", evil, V4_PASS, "OK",
 	       cJSON_Parse("{\"npus\":[{\"npu\":0,\"switch\":0},{\"npu\":1,\"switch\":1},{\"npu\":2,\"switch\":0}]}"),
 	       "fine");
-	v4_add(&res, "tls", evil, V4_FAIL, "TLS_MISMATCH", NULL, "TLS enabled on NPU 1 of 3 <b>bold</b>");
-	v4_add(&res, "tls", evil, V4_WARN, "TLS_CERT_EXPIRING", NULL, "NPU 0-2: something");
-	v4_add(&res, "tls", evil, V4_WARN, "NODE_THING", NULL, "not about an NPU");
-	v4_add(&res, "tls", "cluster", V4_FAIL, "TLS_INCONSISTENT", NULL, "nodes disagree");
-	v4_add(&res, "drift", evil, V4_WARN, "DRIFT_TLS", cJSON_Parse("{\"npu\":2,\"field\":\"npus.tls\"}"), "NPU 2: x");
+	add(&res, "tls", evil, V4_FAIL, "TLS_MISMATCH", NULL, "TLS enabled on NPU 1 of 3 <b>bold</b>");
+	add(&res, "tls", evil, V4_WARN, "TLS_CERT_EXPIRING", NULL, "NPU 0-2: something");
+	add(&res, "tls", evil, V4_WARN, "NODE_THING", NULL, "not about an NPU");
+	add(&res, "tls", "cluster", V4_FAIL, "TLS_INCONSISTENT", NULL, "nodes disagree");
+	add(&res, "drift", evil, V4_WARN, "DRIFT_TLS", cJSON_Parse("{\"npu\":2,\"field\":\"npus.tls\"}"), "NPU 2: x");
 	char *s = page(&res, evil);
 	ok(!strstr(s, "<script>alert") && !strstr(s, "<b>bold"), "no markup from names or messages survives");
 	ok(strstr(s, "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;&amp;&#39;") != NULL, "the name is escaped");

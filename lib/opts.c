@@ -1,0 +1,20 @@
+/* Option defaults. */
+#include <string.h>
+
+#include "opts.h"
+#include "transport.h"
+#include "v4.h"
+
+void v4_opts_defaults(struct v4_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->transport = &v4_transport_local;
+	o->timeout_ms = 10000;
+	o->connect_timeout_ms = 5000;
+	o->fanout = 64;
+	o->fix_fanout = 1;
+	o->node_jobs = 8;
+	o->max_output = 4u << 20;
+	o->format = V4_FMT_TEXT;
+	o->phase = V4_PHASE_PRE;
+}

@@ -1,0 +1,31 @@
+#!/bin/sh
+# Runs one part of the suite and adds its counts to a tally; prints the total.
+#   tests/tally.sh FILE NAME CMD...   run CMD (a prove run), record "NAME PASSED FAILED"
+#   tests/tally.sh FILE --total       print each part and "check: N passed, N failed"
+#                                     last; exit 1 when anything failed
+# Counts come from prove's summary (Tests=, Failed:); a part that exits
+# non-zero without a failed test (a build error, a crash) counts one failure.
+set -u
+file=$1
+shift
+if [ "$1" = --total ]; then
+	[ -f "$file" ] || { echo "check: 0 passed, 1 failed (no part ran)"; exit 1; }
+	awk '{ printf "  %-10s %6d passed, %d failed\n", $1, $2, $3; p += $2; f += $3 }
+	     END { printf "check: %d passed, %d failed\n", p, f; exit f > 0 }' "$file"
+	exit $?
+fi
+name=$1
+shift
+log=$(mktemp)
+{ "$@" 2>&1; echo "$?" > "$log.rc"; } | tee "$log"
+rc=$(cat "$log.rc")
+awk -v name="$name" -v rc="$rc" '
+	/^Files=[0-9]+, Tests=[0-9]+/ { sub(/.*Tests=/, ""); sub(/,.*/, ""); tests += $0 }
+	/Failed: [0-9]+\)/ { s = $0; sub(/.*Failed: /, "", s); sub(/\).*/, "", s); failed += s }
+	END {
+		if (rc != 0 && failed == 0) failed = 1
+		passed = tests - failed; if (passed < 0) passed = 0
+		print name, passed, failed
+	}' "$log" >> "$file"
+rm -f "$log" "$log.rc"
+exit "$rc"

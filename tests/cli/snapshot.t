@@ -121,9 +121,16 @@ is "$(grep -Ec '^  WARN +DRIFT_' $T/o)" 3 "merge: the same three"
 cfg() { "$V4CHECK" config | python3 -c 'import json,sys; c=json.load(sys.stdin); c["drift"]={"fields":json.loads(sys.argv[1])}; print(json.dumps(c))' "$1" > $T/c.json; chmod 600 $T/c.json; }
 cfg '{"versions.driver": "FAIL", "serve.env": "ignore"}'
 run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json; is $RC 2 "versions.driver: FAIL (2)"
-like $T/o '^  FAIL +DRIFT_VERSION +node2: driver 25.5.2' "the driver change is a FAIL"
+like $T/o '^  FAIL +DRIFT_VERSION +node2: driver 25.5.2.* \(WARN, raised to FAIL by drift\.fields\)$' "the driver change is a FAIL, and the message says why"
 unlike $T/o 'DRIFT_ENV' "serve.env: ignored"
 like $T/o 'WARN +DRIFT_HCCN_CONF +node3' "the rest stays WARN"
+run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json --warn-only drift:DRIFT_VERSION
+like $T/o '^  WARN +DRIFT_VERSION +node2: .*raised to FAIL by drift\.fields\) \(FAIL, demoted to WARN by --warn-only\)$' \
+	"--warn-only CHECK:CODE demotes the raised finding again (it runs after drift.fields)"
+run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json --skip DRIFT_VERSION
+like $T/o '^  SKIP +DRIFT_VERSION +node2: .*skipped by --skip\)$' "--skip takes a bare drift code"
+run $T/o "$V4CHECK" all --replay $T/now --baseline $T/s.json --skip drift:DRIFT_NOPE; is $RC 64 "--skip drift:UNDECLARED: usage error (64)"
+like $T/o 'check drift has no finding DRIFT_NOPE' "naming the check"
 cfg '{"DRIFT_HCCN_CONF": "ignore", "serve.env.SHLVL": "WARN"}'
 run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json
 unlike $T/o 'DRIFT_HCCN_CONF' "a finding code can be ignored"
@@ -131,6 +138,9 @@ like $T/o "DRIFT_ENV +node4: serving processes' SHLVL 2, baseline 1" "a volatile
 cfg '{"versions": "loud"}'
 run $T/o "$V4CHECK" -c $T/c.json drift --replay $T/now --baseline $T/s.json; is $RC 3 "an unknown severity word: ERROR (3)"
 like $T/o 'ERROR +CONFIG_INVALID +cluster: drift.fields' "and says where"
+printf '{"drift": ["versions"]}\n' > $T/c.json; chmod 600 $T/c.json
+run $T/o "$V4CHECK" -c $T/c.json config; is $RC 64 "a drift section that is not an object: the config is refused (64)"
+like $T/o 'drift: expected an object' "saying which section"
 run $T/o "$V4CHECK" drift --replay $T/now --baseline $T/s.json --warn-only DRIFT_VERSION; is $RC 1 "--warn-only applies to drift codes"
 
 # --- diff OLD NEW ---

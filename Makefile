@@ -9,7 +9,7 @@ WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes 
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef
 CFLAGS  ?= -O2 -g
 # Recursive (=) so that pkg-config runs after `deps` has installed what it needs.
-INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ichecks -Ichecks/support
+INC       = -Ilib -Ilib/run -Ilib/transport -Ilib/parse -Ilib/report -Ichecks -Ichecks/support -Ichecks/snapshot
 V4_CFLAGS = -std=c11 -D_GNU_SOURCE $(WARN) $(INC) $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 V4_LIBS   = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lpthread
 

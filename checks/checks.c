@@ -10,6 +10,7 @@ extern const struct v4_check v4_check_netif, v4_check_container;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args;
 extern const struct v4_check v4_check_api;
+extern const struct v4_check v4_check_drift; /* not in the table: run with --baseline */
 
 const struct v4_check *const v4_checks[] = {
 	&v4_check_tls,
@@ -38,5 +39,15 @@ const struct v4_check *v4_check_find(const char *id)
 	for (size_t i = 0; i < v4_ncheck; i++)
 		if (strcmp(v4_checks[i]->id, id) == 0)
 			return v4_checks[i];
-	return NULL;
+	return strcmp(id, v4_check_drift.id) == 0 ? &v4_check_drift : NULL;
+}
+
+size_t v4_checks_known(const struct v4_check **out, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < v4_ncheck && n < max; i++)
+		out[n++] = v4_checks[i];
+	if (n < max)
+		out[n++] = &v4_check_drift;
+	return n;
 }

@@ -167,6 +167,19 @@ static void leftovers(const struct v4_rep *h, const struct procs *p)
 	sbuf_free(&b);
 }
 
+/* Gives the first held finding since first the readings of all NPUs (o's
+ * "npus"), as the OK result has them (the HTML map and the Prometheus text
+ * show each NPU's HBM). Deletes o. */
+static void all_npus_to_held(struct v4_results *out, size_t first, cJSON *o)
+{
+	for (size_t k = first; k < out->n; k++)
+		if (cJSON_HasObjectItem(out->v[k].evidence, "hbm_used_mb")) {
+			cJSON_AddItemToObject(out->v[k].evidence, "npus", cJSON_DetachItemFromObject(o, "npus"));
+			break;
+		}
+	cJSON_Delete(o);
+}
+
 /* Judges one node. */
 static void judge(const struct v4_rep *h, const struct v4_node *n)
 {
@@ -181,6 +194,7 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 	read_procs(n, &p);
 	cJSON *ev = cJSON_CreateArray();
 	int held = 0;
+	size_t first = h->out->n;
 	for (size_t i = 0; i < s.nnpu; i++)
 		held |= judge_npu(h, &s, &s.npus[i], &p, ev);
 	if (p.ok)
@@ -198,7 +212,7 @@ static void judge(const struct v4_rep *h, const struct v4_node *n)
 		       "no HBM held without a live vLLM server on %zu NPU%s", s.nnpu,
 		       s.two_chip ? " chips" : "s");
 	else
-		cJSON_Delete(o);
+		all_npus_to_held(h->out, first, o);
 	free_procs(&p);
 	v4_npusmi_free(&s);
 }

@@ -36,7 +36,7 @@ struct v4_cmd {
 };
 
 extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect, v4_cmd_merge,
-	v4_cmd_config, v4_cmd_completion;
+	v4_cmd_config, v4_cmd_completion, v4_cmd_snapshot, v4_cmd_diff;
 
 /* main.c's tables (the options, --help, the commands), handed to the
  * commands that print them (completion) through the cli. */
@@ -50,6 +50,14 @@ struct v4_tables {
 
 /* Runs the given checks over the inventory (probe, evaluate, fix, report). */
 int v4_cmd_checks(struct v4_cli *cli, char **ids);
+
+/* --baseline: loads and checks the snapshot into *doc (NULL without the
+ * option); prints why and returns -1 when it is unusable (cmd_snapshot.c). */
+int cli_baseline(const struct v4_cli *cli, cJSON **doc);
+/* Appends the drift check to checks[0..*nc) when a baseline is given (and
+ * drift is not in --skip). */
+void cli_add_drift(const struct v4_opts *o, const cJSON *baseline, const struct v4_check **checks,
+		   size_t *nc, size_t max);
 
 /* Prints an error and returns the usage exit status. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -106,7 +106,11 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	if (!cli->o.only && m->nids) /* no report named a check (all unreachable): all */
 		cli->o.only = m->ids;
 	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
-	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase};
+	cJSON *baseline = NULL;
+	if (cli_baseline(cli, &baseline))
+		return V4_EXIT_USAGE;
+	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
+	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase, .baseline = baseline};
 	struct v4_results res = {0};
 	struct v4_run run = {m->nodes, m->nn, checks, nc, &ctx, &cli->o, 0};
 	v4_evaluate(&run, &res);
@@ -117,6 +121,7 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	int rc = v4_report(stdout, &r, &cli->o);
 	free(mode);
 	v4_results_free(&res);
+	cJSON_Delete(baseline);
 	return rc;
 }
 

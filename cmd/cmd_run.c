@@ -110,6 +110,10 @@ static int emit(const struct v4_report *r, const struct v4_opts *o)
 		fprintf(stderr, "v4check: --textfile %s: %s\n", o->textfile, strerror(errno));
 		rc = rc ? rc : V4_EXIT_INTERNAL;
 	}
+	if (o->html_file && v4_report_html_file(o->html_file, r)) {
+		fprintf(stderr, "v4check: --html %s: %s\n", o->html_file, strerror(errno));
+		rc = rc ? rc : V4_EXIT_INTERNAL;
+	}
 	if (o->textfile && o->format == V4_FMT_PROM)
 		return rc;
 	int frc = v4_report(stdout, r, o);
@@ -170,10 +174,14 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	double t0 = epoch_s();
 	if (ids)
 		cli->o.only = ids;
+	for (char **p = ids; p && *p; p++)
+		if (strcmp(*p, "drift") == 0 && !cli->o.baseline)
+			return usage_error("drift compares with a snapshot: give --baseline FILE");
 	if (cli_setup(cli, &cfg, &nodes, &nn))
 		return V4_EXIT_USAGE;
 	api_url_option(&cfg, cli->o.api_url);
-	if (!cli->inv.replay && api_key_setup(cli, &cfg)) {
+	cJSON *baseline = NULL;
+	if ((!cli->inv.replay && api_key_setup(cli, &cfg)) || cli_baseline(cli, &baseline)) {
 		for (size_t i = 0; i < nn; i++)
 			v4_node_free(&nodes[i]);
 		free(nodes);
@@ -182,7 +190,8 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	}
 	const struct v4_check *checks[64];
 	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
-	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix};
+	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
+	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix, baseline};
 	struct v4_results res = {0};
 	struct v4_fixplan plan = {0};
 	struct v4_fix_log log = {0};
@@ -201,6 +210,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	int rc = emit(&r, &cli->o);
 	v4_http_set_api_key(NULL);
 	cJSON_Delete(changes);
+	cJSON_Delete(baseline);
 	free(mode);
 	v4_results_free(&res);
 	v4_fixplan_free(&plan);

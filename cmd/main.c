@@ -10,7 +10,7 @@
 
 static const struct v4_cmd *const commands[] = {
 	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
-	&v4_cmd_config, &v4_cmd_completion,
+	&v4_cmd_config, &v4_cmd_completion, &v4_cmd_snapshot, &v4_cmd_diff,
 };
 
 static const char usage_text[] =
@@ -26,6 +26,8 @@ static const char usage_text[] =
 	"  config --check FILE validate a config file (syntax, types, unknown keys)\n"
 	"  collect -o DIR      capture every probe's raw output for --replay\n"
 	"  merge FILE...       judge per-node `--local -o json` reports as one run\n"
+	"  snapshot save FILE  record a healthy cluster (versions, env, hccn.conf, ...) as JSON\n"
+	"  diff OLD NEW        what differs between two snapshots (drift findings)\n"
 	"  completion bash|zsh print the shell completion script\n"
 	"\n"
 	"where:\n"
@@ -44,9 +46,11 @@ static const char usage_text[] =
 	"      --skip ID|CHECK:CODE,...  leave these checks or findings out\n"
 	"      --warn-only ID|CHECK:CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
+	"      --baseline FILE       also report every difference from this snapshot (drift)\n"
 	"output:\n"
-	"  -o, --output FORMAT       text (default), json, prom, nagios or junit\n"
+	"  -o, --output FORMAT       text (default), json, prom, nagios, junit or html\n"
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
+	"      --html FILE           also write the HTML page (cluster map, findings) there\n"
 	"      --state FILE          report what changed since the run that wrote FILE\n"
 	"      --facts               with -o json: add every node's raw probe output (for merge)\n"
 	"      --junit-warn failure|system-err  -o junit: a WARN as a failure (default) or\n"
@@ -90,6 +94,7 @@ enum {
 	O_CHECK,
 	O_GROUPS, O_LIST_HOSTS,
 	O_JUNIT_WARN, O_COLOR,
+	O_HTML, O_BASELINE,
 };
 
 static const struct option long_opts[] = {
@@ -131,6 +136,8 @@ static const struct option long_opts[] = {
 	{"list-hosts", no_argument, NULL, O_LIST_HOSTS},
 	{"junit-warn", required_argument, NULL, O_JUNIT_WARN},
 	{"color", required_argument, NULL, O_COLOR},
+	{"html", required_argument, NULL, O_HTML},
+	{"baseline", required_argument, NULL, O_BASELINE},
 	{"version", no_argument, NULL, 'V'},
 	{"help", no_argument, NULL, 'h'},
 	{NULL, 0, NULL, 0},
@@ -228,6 +235,8 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 		if (v4_color_mode(arg, &cli->color))
 			return usage_error("--color is auto, always or never, not '%s'", arg);
 		return 0;
+	case O_HTML: o->html_file = arg; return 0;
+	case O_BASELINE: o->baseline = arg; return 0;
 	}
 	return 1;
 }
@@ -302,7 +311,7 @@ static int parse_all(struct v4_cli *cli, int argc, char **argv, const char **cmd
 /* Resolves -o into a format (collect takes it as a folder instead). */
 static int output_format(struct v4_cli *cli, const char *cmd)
 {
-	static const char *const names[] = {"text", "json", "prom", "nagios", "junit"};
+	static const char *const names[] = {"text", "json", "prom", "nagios", "junit", "html"};
 	if (!cli->out_arg || strcmp(cmd, "collect") == 0)
 		return 0;
 	for (size_t i = 0; i < V4_ARRAY_LEN(names); i++)
@@ -310,16 +319,18 @@ static int output_format(struct v4_cli *cli, const char *cmd)
 			cli->o.format = (enum v4_format)i;
 			return 0;
 		}
-	return usage_error("-o takes text, json, prom, nagios or junit, not '%s'", cli->out_arg);
+	return usage_error("-o takes text, json, prom, nagios, junit or html, not '%s'", cli->out_arg);
 }
 
 /* Checks that every word of an --skip / --warn-only list names a check or a
  * finding (CHECK:CODE, or a code only one check declares). */
 static int names_valid(const char *opt, char *const *list)
 {
+	const struct v4_check *known[64];
+	size_t nk = v4_checks_known(known, V4_ARRAY_LEN(known));
 	for (; list && *list; list++) {
 		char *err = NULL;
-		if (v4_name_valid(*list, v4_checks, v4_ncheck, 1, &err) == 0)
+		if (v4_name_valid(*list, known, nk, 1, &err) == 0)
 			continue;
 		int rc = usage_error("%s %s (see v4check list -o json)", opt, err);
 		free(err);

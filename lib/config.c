@@ -106,7 +106,7 @@ static int load_nodes(struct v4_config *cfg, char **err)
 }
 
 /* The keys each section may hold; checks.<id> holds the checks' params. */
-static const char *const top_keys[] = {"nodes", "ssh", "deployment", "checks", "api", "tools", NULL};
+static const char *const top_keys[] = {"nodes", "ssh", "deployment", "checks", "api", "tools", "drift", NULL};
 static const char *const node_keys[] = {"host", "name", "rank", "bond1", "user", "port",
 					"serve_command", "labels", "npu_ips", NULL};
 static const char *const ssh_keys[] = {"user", "port", "identity", "known_hosts", "connect_timeout",
@@ -214,7 +214,7 @@ static int check_keys(const struct v4_config *cfg, char **err)
 static int check_shape(struct v4_config *cfg, char **err)
 {
 	static const char *const objects[] = {"ssh", "deployment", "checks", "api", "tools",
-					      "deployment.versions"};
+					      "deployment.versions", "drift"};
 	if (!cJSON_IsObject(cfg->json)) {
 		*err = xasprintf("%s: line 1: expected a JSON object at the top", cfg->source);
 		return -1;

@@ -6,7 +6,7 @@
 
 struct v4_transport;
 
-enum v4_format { V4_FMT_TEXT, V4_FMT_JSON, V4_FMT_PROM, V4_FMT_NAGIOS, V4_FMT_JUNIT };
+enum v4_format { V4_FMT_TEXT, V4_FMT_JSON, V4_FMT_PROM, V4_FMT_NAGIOS, V4_FMT_JUNIT, V4_FMT_HTML };
 
 struct v4_opts {
 	const struct v4_transport *transport;
@@ -44,6 +44,8 @@ struct v4_opts {
 	const char *textfile;     /* --textfile: Prometheus text written atomically */
 	int junit_warn_syserr;    /* --junit-warn=system-err: WARN passes, in <system-err> */
 	const char *tool_path;    /* dirs (':') searched after PATH (config tools.path) */
+	const char *html_file;    /* --html: the HTML page written atomically */
+	const char *baseline;     /* --baseline: snapshot the drift check compares with */
 };
 
 void v4_opts_defaults(struct v4_opts *o);

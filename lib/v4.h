@@ -204,6 +204,7 @@ struct v4_ctx {
 	time_t now;
 	int phase;  /* V4_PHASE_PRE (pre-deploy) or V4_PHASE_LIVE */
 	int fixing; /* --fix was given: checks may probe what only a fix plan needs */
+	const cJSON *baseline; /* --baseline: the snapshot drift compares with, or NULL */
 };
 enum { V4_PHASE_PRE, V4_PHASE_LIVE };
 
@@ -258,6 +259,12 @@ struct v4_check {
 	void (*fix)(const struct v4_check *c, struct v4_node *const *nodes, size_t nn,
 		    const struct v4_ctx *ctx, struct v4_fixplan *out);
 	enum v4_fix_class fix_class;
+	/* Optional: the status the config gives result r of this check instead of
+	 * its table's (drift.fields), and *why ("raised to FAIL by drift.fields");
+	 * r->status to keep it. Applied after evaluation, before --skip and
+	 * --warn-only; the message then names both statuses. */
+	enum v4_status (*restate)(const struct v4_check *c, const struct v4_ctx *ctx,
+				  const struct v4_result *r, const char **why);
 };
 
 /* A check parameter: config "checks.<id>.<name>" or the default. A name the

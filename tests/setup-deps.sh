@@ -4,7 +4,7 @@
 PKGS="libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libyaml-dev pkg-config
       openssh-server openssh-client iproute2 procps psmisc findutils python3 time
       prometheus pdsh clustershell ansible ansible-lint python3-apt libyaml-dev valgrind clang libclang-rt-14-dev man-db
-      python3-jsonschema python3-nagiosplugin libxml2-utils zsh
+      python3-jsonschema python3-nagiosplugin libxml2-utils zsh chromium
       debhelper dpkg-dev lintian rpm rpmlint qemu-user prometheus-node-exporter systemd
       binutils file curl util-linux"
 # tests/pkg/: `make deb-arm64` itself adds dpkg's arm64 architecture and installs

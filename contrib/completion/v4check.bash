@@ -16,9 +16,9 @@ _v4check()
 	local cur=${COMP_WORDS[COMP_CWORD]} prev= cmd= nargs=0 i w
 	local checks="tls npu-mem npu roce lldp versions clock model netif container graph-mode kv-budget init-timeout prefix-cache loader serve-args api"
 	local codes="TLS_MISMATCH TLS_INCONSISTENT TLS_CERT_EXPIRING TLS_CERT_EXPIRED PROBE_FAILED HBM_HELD_NO_PROCESS HBM_HELD_ORPHAN HBM_HELD_OTHER VLLM_LEFTOVER NPU_MISSING NPU_UNHEALTHY NPU_WRONG_TYPE HBM_SIZE ECC_UNCORRECTED ECC_CORRECTED LINK_DOWN NET_UNHEALTHY IP_MISSING IP_MISMATCH PING_LOSS PING_SKIPPED NPU_IP_INVALID LLDP_NO_NEIGHBOUR LLDP_PORT_SHARED VERSION_MISMATCH PACKAGE_MISSING DRIVER_STALE VERSION_INCONSISTENT KNOWLEDGE_TABLE VLLM_PAIR CLOCK_SKEW CLOCK_DRIFT NTP_UNSYNCED SINGLE_NODE MODEL_DIR_INVALID MODEL_MISSING MODEL_EMPTY MODEL_CONFIG_MISSING MODEL_CONFIG_INVALID MODEL_FILES_DIFFER MODEL_INCONSISTENT DISK_LOW BOND_MISSING BOND_DOWN BOND_SLAVE_DOWN BOND_ADDRESS IFNAME_ENV_MISSING IFNAME_ENV_WRONG IFNAME_LIST SITECUSTOMIZE_MISSING SITECUSTOMIZE_INCOMPLETE HOSTNAME_LOOPBACK HOSTNAME_UNRESOLVED NETIF_CONFIG_INVALID SERVE_UNREADABLE CONTAINER_MISSING CONTAINER_STOPPED IMAGE_MISMATCH NET_NOT_HOST SHM_SMALL DEVICE_MISSING MOUNT_MISSING CONTAINER_ENV_MISSING CONTAINER_ENV_WRONG PRELOAD_MISSING PRELOAD_UNSET CONTAINER_CONFIG_INVALID GRAPH_EAGER GRAPH_MODE_MISSING GRAPH_NO_EFFECT GRAPH_MODE_PARTIAL GRAPH_CONFIG_INVALID GRAPH_CAPTURE_UNUSED GRAPH_CAPTURE_SMALL NO_SERVE_COMMAND KV_HEADROOM_SHORT KV_NZ_CRASH KV_POOL_SHORT KV_LOG_SHORT KV_MODEL_DRIFT KV_CONFIG_INVALID BALANCE_SCHEDULING HCCL_CONNECT_TIMEOUT_RANGE TIMEOUT_INVALID INIT_CONFIG_INVALID PREFIX_CACHE_ON LOADER_MULTITHREAD_OFF LOADER_CONFIG_INVALID LOADER_THREADS_INVALID LOADER_THREADS_LOW LOADER_THREADS_OVER_CORES LOADER_STRING_BOOL LOADER_STRING_BOOL_REJECTED LOADER_STRATEGY_IGNORED LOADER_STRATEGY_REJECTED LOADER_UNKNOWN_KEY ARGS_UNKNOWN_KEY ARGS_REMOVED_KEY ARGS_TYPE ARGS_NO_EFFECT ARGS_DUPLICATE ARGS_CRASH ARGS_JSON_INVALID ARGS_DP_TP ARGS_START_RANK ARGS_HEADLESS ARGS_DP_ADDRESS ARGS_DIFFER ARGS_SERVED_NAME SKIP_PRE_DEPLOY SKIP_HEADLESS API_URL_INVALID API_DOWN HEALTH_FAILED API_KEY_REJECTED MODELS_FAILED API_MODEL_MISSING NOT_LIVE COMPLETION_FAILED EAGER_DECODE TPOT_HIGH STREAM_FAILED ENGINES_MISSING KV_CACHE_FULL PREEMPTIONS METRICS_FAILED"
-	local commands="all list explain collect merge config completion"
-	local opts="--hosts --exclude --config --local --replay --skip --warn-only --phase --output --quiet --verbose --fix --dry-run --yes --fix-fanout --fix-log --timeout --connect-timeout --deadline --fanout --user --port --identity --known-hosts --accept-new-host-keys --ssh-config --facts --node --api-url --api-key-file --state --textfile --check --groups --list-hosts --junit-warn --color --version --help"
-	local argopts=" -H --hosts -x --exclude -c --config --replay --skip --warn-only --phase -o --output --fix-fanout --fix-log -t --timeout --connect-timeout --deadline --fanout -l --user -p --port -i --identity --known-hosts -F --ssh-config --node --api-url --api-key-file --state --textfile --check --groups --junit-warn --color "
+	local commands="all list explain collect merge config completion snapshot diff"
+	local opts="--hosts --exclude --config --local --replay --skip --warn-only --phase --output --quiet --verbose --fix --dry-run --yes --fix-fanout --fix-log --timeout --connect-timeout --deadline --fanout --user --port --identity --known-hosts --accept-new-host-keys --ssh-config --facts --node --api-url --api-key-file --state --textfile --check --groups --list-hosts --junit-warn --color --html --baseline --version --help"
+	local argopts=" -H --hosts -x --exclude -c --config --replay --skip --warn-only --phase -o --output --fix-fanout --fix-log -t --timeout --connect-timeout --deadline --fanout -l --user -p --port -i --identity --known-hosts -F --ssh-config --node --api-url --api-key-file --state --textfile --check --groups --junit-warn --color --html --baseline "
 	(( COMP_CWORD > 0 )) && prev=${COMP_WORDS[COMP_CWORD-1]}
 	# --option=value: bash splits the word at '=' (COMP_WORDBREAKS)
 	if [[ $cur == = ]]; then cur=
@@ -45,7 +45,7 @@ _v4check()
 	--phase) COMPREPLY=($(compgen -W "pre live" -- "$cur")); return;;
 	--color) COMPREPLY=($(compgen -W "auto always never" -- "$cur")); return;;
 	--junit-warn) COMPREPLY=($(compgen -W "failure system-err" -- "$cur")); return;;
-	-H|--hosts|-x|--exclude|--fix-fanout|-t|--timeout|--connect-timeout|--deadline|--fanout|-l|--user|-p|--port|--node|--api-url|--check|--groups) return;;
+	-H|--hosts|-x|--exclude|--fix-fanout|-t|--timeout|--connect-timeout|--deadline|--fanout|-l|--user|-p|--port|--node|--api-url|--check|--groups|--html|--baseline) return;;
 	-c|--config|--fix-log|-i|--identity|--known-hosts|-F|--ssh-config|--api-key-file|--state|--textfile) COMPREPLY=($(compgen -f -- "$cur")); return;;
 	--replay) COMPREPLY=($(compgen -d -- "$cur")); return;;
 	--skip) _v4check_list "$checks"; return;;
@@ -61,6 +61,7 @@ _v4check()
 	collect) COMPREPLY=($(compgen -W "$checks" -- "$cur"));;
 	merge) COMPREPLY=($(compgen -f -- "$cur"));;
 	completion) COMPREPLY=($(compgen -W "bash zsh" -- "$cur"));;
+	snapshot) COMPREPLY=($(compgen -f -- "$cur"));;
 	*) [[ " $checks " == *" $cmd "* ]] && COMPREPLY=($(compgen -W "$checks" -- "$cur"));;
 	esac
 }

@@ -8,18 +8,6 @@
 #include "hostrange.h"
 #include "report.h"
 
-enum v4_status v4_check_status(const struct v4_results *res, const char *check)
-{
-	enum v4_status w = V4_PASS;
-	int any = 0;
-	for (size_t i = 0; i < res->n; i++)
-		if (strcmp(res->v[i].check, check) == 0) {
-			w = any ? v4_worst(w, res->v[i].status) : res->v[i].status;
-			any = 1;
-		}
-	return any ? w : V4_SKIP;
-}
-
 /* ---- JSON ---- */
 
 /* One result as a JSON object. */
@@ -285,6 +273,7 @@ int v4_report(FILE *out, const struct v4_report *r, const struct v4_opts *o)
 		return rc;
 	}
 	case V4_FMT_JUNIT: v4_report_junit(out, r, o->junit_warn_syserr); break;
+	case V4_FMT_HTML: v4_report_html(out, r); break;
 	default: v4_report_text(out, r, o); break;
 	}
 	fflush(out);

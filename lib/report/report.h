@@ -50,6 +50,11 @@ void v4_report_junit(FILE *out, const struct v4_report *r, int warn_syserr);
 /* Writes the Prometheus text to path atomically (temp file + rename). */
 int v4_report_textfile(const char *path, const struct v4_report *r);
 
+/* The HTML page (html.c): cluster map, then findings per check; self-contained. */
+void v4_report_html(FILE *out, const struct v4_report *r);
+/* Writes the HTML page to path atomically; -1 with errno on failure. */
+int v4_report_html_file(const char *path, const struct v4_report *r);
+
 /* Prints a fix plan (what would run where, and what is refused). */
 void v4_print_plan(FILE *out, const struct v4_fixplan *plan);
 

@@ -1,5 +1,5 @@
-/* Evaluation: each check judges the reachable nodes; --skip and --warn-only
- * restate the findings they name. */
+/* Evaluation: each check judges the reachable nodes; the config (a check's
+ * restate), then --skip and --warn-only restate the findings they name. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,6 +28,17 @@ static void restate_named(const struct v4_opts *o, struct v4_results *out, size_
 	}
 }
 
+void v4_restate_config(const struct v4_check *c, const struct v4_ctx *ctx,
+			   struct v4_results *out, size_t first)
+{
+	for (size_t i = first; c->restate && i < out->n; i++) {
+		const char *why = NULL;
+		enum v4_status st = c->restate(c, ctx, &out->v[i], &why);
+		if (st != out->v[i].status)
+			restate(&out->v[i], st, why ? why : "restated by the config");
+	}
+}
+
 /* Evaluates one check and adds its results; live has room for every node. */
 static void eval_check(const struct v4_run *r, const struct v4_check *c, struct v4_node **live,
 		       struct v4_results *out)
@@ -49,6 +60,7 @@ static void eval_check(const struct v4_run *r, const struct v4_check *c, struct 
 		struct v4_rep hn = v4_rep_at(&h, live[i]);
 		c->evaluate_node(&hn, live[i]);
 	}
+	v4_restate_config(c, r->ctx, out, first);
 	restate_named(r->o, out, first);
 }
 

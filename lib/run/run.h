@@ -40,6 +40,10 @@ void v4_run_probes(const struct v4_run *r, void *conn, struct v4_node *n,
 
 /* Evaluates the checks over the nodes; results in check order. */
 void v4_evaluate(const struct v4_run *r, struct v4_results *out);
+/* Restates c's results from first on as the config asks (c->restate; done by
+ * v4_evaluate before --skip and --warn-only). */
+void v4_restate_config(const struct v4_check *c, const struct v4_ctx *ctx, struct v4_results *out,
+		       size_t first);
 
 /* Plans fixes of the checks that can fix; pure. */
 void v4_plan_fixes(const struct v4_run *r, struct v4_fixplan *plan);

@@ -11,6 +11,10 @@ trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/tests"
 cp -R fixtures "$tmp/"
 cp tests/mkcase.sh "$tmp/tests/"
+# the binary of this tree, for the make.sh that need it (drift: the built-in config)
+V4CHECK=${V4CHECK:-./v4check}
+case $V4CHECK in /*) ;; *) V4CHECK=$(pwd)/$V4CHECK ;; esac
+export V4CHECK
 set -- fixtures/checks/*/make.sh
 echo "1..$#"
 i=0

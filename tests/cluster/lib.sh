@@ -25,6 +25,10 @@
 #   bastion_ip          198.19.C.1 (its host key is in known_hosts under that name)
 #   client_exec CMD...  run CMD inside the client namespace
 #   bastion_stop_sshd / bastion_start_sshd
+#   node_serve_script i SCRIPT [SED]  the same, running serve script SCRIPT as a
+#                       docker exec shell in node i's container would (SED edits
+#                       the environment's KEY=VALUE lines first)
+#   node_unserve i      stop node i's fake vLLM (its HBM and process entries freed)
 # Each node has its own process namespace (its sessions and its fake vLLM see
 # only the node's processes); V4_NODE_PIDNS=0 before cluster_up turns that off.
 # Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES; set
@@ -274,6 +278,37 @@ node_serve() {
 	grep -q . "$_st/procs"
 }
 
+# node_serve_script i SCRIPT [SED]: node i's serve.env and serve.argv from
+# SCRIPT's exports and vllm serve words in its container's environment (the
+# node's fake container_env), SED applied to serve.env; then node_serve.
+node_serve_script() {
+	_st=$(node_state "$1")
+	_reference_serve_files "$1" "$_st" "$2" || return 1
+	[ -z "${3:-}" ] || sed -i "$3" "$_st/serve.env" || return 1
+	node_serve "$1" "$_st/serve.env" "$_st/serve.argv"
+}
+
+# node_unserve i: kills node i's fake vLLM processes (found by their program,
+# this cluster's fake-vllm, among the node's processes), then frees what they
+# held as a container restart does.
+node_unserve() {
+	for _p in $(ip netns pids "${V4_NS}n$1" 2>/dev/null); do
+		[ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$V4_WORK/fake-vllm" ] && kill "$_p" 2>/dev/null
+	done
+	_n=0
+	while [ $_n -lt 100 ]; do
+		_left=0
+		for _p in $(ip netns pids "${V4_NS}n$1" 2>/dev/null); do
+			[ "$(readlink "/proc/$_p/exe" 2>/dev/null)" = "$V4_WORK/fake-vllm" ] && _left=1
+		done
+		[ $_left = 0 ] && break
+		sleep 0.05
+		_n=$((_n + 1))
+	done
+	V4_FAKE_STATE=$(node_state "$1") sh "$V4_REPO/fixtures/fake/bin/docker" restart vllm >/dev/null
+	[ $_left = 0 ]
+}
+
 # cluster_config FILE [CONNECT_TIMEOUT [EXTRA]]: a v4check config naming
 # node1..nodeN (ranks 0..N-1, their bond1 addresses) with the cluster's client
 # key and known_hosts, plus the top-level JSON members EXTRA; mode 600.
@@ -394,11 +429,12 @@ PYTORCH_NPU_ALLOC_CONF=expandable_segments:True
 E
 }
 
-# _reference_serve_files i STATE: STATE/serve.env and STATE/serve.argv for
-# node i: the container's env plus a docker exec shell's HOSTNAME and HOME,
-# then the notes' exports; the notes' vllm serve words for rank i-1.
+# _reference_serve_files i STATE [SCRIPT]: STATE/serve.env and STATE/serve.argv
+# for node i: the container's env plus a docker exec shell's HOSTNAME and HOME,
+# then the exports of SCRIPT (default: the notes'); its vllm serve words for
+# rank i-1.
 _reference_serve_files() {
-	python3 - "$1" "$2" "$(node_ip "$1")" "$(node_ip 1)" "$V4_REPO/fixtures/serve/reference.sh" <<'PY'
+	python3 - "$1" "$2" "$(node_ip "$1")" "$(node_ip 1)" "${3:-$V4_REPO/fixtures/serve/reference.sh}" <<'PY'
 import re, shlex, sys
 i, state, own, rank0, script = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
 rank = i - 1

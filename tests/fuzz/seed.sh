@@ -114,6 +114,11 @@ done
 for f in fixtures/checks/*/*/*/*.out; do
 	{ byte 0; byte 0; cat "$f"; } >"$out/fuzz_checks/out_$(echo "$f" | cut -d/ -f3- | tr '/' '_')"
 done
+mkdir -p "$out/fuzz_drift"
+S=fixtures/snapshot/reference-cluster.json
+{ cat $S; byte 30; sed 's/25\.5\.1/25.5.2/; s/address_3": "10\.20\.2\.14/address_3": "10.20.2.99/' $S; byte 31
+  printf '{"versions":"FAIL","serve.env":"ignore"}'; } >"$out/fuzz_drift/changed"
+{ cat $S; byte 30; cat $S; } >"$out/fuzz_drift/same"
 # Regression inputs found by fuzzing.
 for f in fixtures/fuzz/*.bin; do
 	[ -f "$f" ] || continue

@@ -142,12 +142,18 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		return V4_EXIT_USAGE;
 	}
 	const struct v4_check *checks[64];
-	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
+	struct v4_left left[64];
+	size_t nleft = 0, nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
+	if (cli->o.budget_ms) {
+		nc = v4_plan_budget(checks, nc, cli->o.budget_ms, nn, cli->o.fanout, left, &nleft);
+		if (!cli->o.deadline_ms) /* what the plan misjudged is cut, not run over */
+			cli->o.deadline_ms = cli->o.budget_ms;
+	}
 	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix};
 	struct v4_results res = {0};
 	struct v4_fixplan plan = {0};
 	struct v4_fix_log log = {0};
-	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, 0};
+	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, 0, left, nleft};
 	probe_eval(&run, &res);
 	if (cli->o.fix)
 		fix_flow(&run, &res, &plan, &log);
@@ -161,6 +167,8 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	cJSON_Delete(changes);
 	free(mode);
 	v4_results_free(&res);
+	for (size_t i = 0; i < nleft; i++)
+		free(left[i].why);
 	v4_fixplan_free(&plan);
 	v4_fix_log_free(&log);
 	for (size_t i = 0; i < nn; i++)

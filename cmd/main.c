@@ -36,6 +36,9 @@ static const char usage_text[] =
 	"      --skip ID|CHECK:CODE,...  leave these checks or findings out\n"
 	"      --warn-only ID|CHECK:CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
+	"      --tier quick|standard|deep  which checks by cost (default standard; see list)\n"
+	"      --budget SEC          plan what fits in SEC, cheapest and most valuable first;\n"
+	"                            the rest SKIP with OVER_BUDGET (also the --deadline)\n"
 	"output:\n"
 	"  -o, --output FORMAT       text (default), json, prom, nagios or junit\n"
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
@@ -75,6 +78,7 @@ enum {
 	O_LOCAL = 256, O_REPLAY, O_SKIP, O_WARN_ONLY, O_PHASE, O_FIX, O_DRY_RUN, O_YES,
 	O_FIX_FANOUT, O_FIX_LOG, O_CONNECT_TIMEOUT, O_DEADLINE, O_FANOUT, O_KNOWN_HOSTS,
 	O_ACCEPT_NEW, O_MAN, O_FACTS, O_NODE, O_API_URL, O_API_KEY_FILE, O_STATE, O_TEXTFILE,
+	O_TIER, O_BUDGET,
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +90,8 @@ static const struct option long_opts[] = {
 	{"skip", required_argument, NULL, O_SKIP},
 	{"warn-only", required_argument, NULL, O_WARN_ONLY},
 	{"phase", required_argument, NULL, O_PHASE},
+	{"tier", required_argument, NULL, O_TIER},
+	{"budget", required_argument, NULL, O_BUDGET},
 	{"output", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -183,6 +189,14 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 			return usage_error("--phase is pre or live, not '%s'", arg);
 		o->phase = strcmp(arg, "live") == 0 ? V4_PHASE_LIVE : V4_PHASE_PRE;
 		return 0;
+	case O_TIER: {
+		enum v4_tier t;
+		if (v4_tier_parse(arg, &t))
+			return usage_error("--tier is quick, standard or deep, not '%s'", arg);
+		o->tier = (int)t;
+		return 0;
+	}
+	case O_BUDGET: return seconds("--budget", arg, &o->budget_ms);
 	case 'o': cli->out_arg = arg; return 0;
 	case 'q': o->quiet = 1; return 0;
 	case 'v': o->verbose++; return 0;

@@ -17,4 +17,5 @@ void v4_opts_defaults(struct v4_opts *o)
 	o->max_output = 4u << 20;
 	o->format = V4_FMT_TEXT;
 	o->phase = V4_PHASE_PRE;
+	o->tier = V4_TIER_STANDARD;
 }

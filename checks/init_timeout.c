@@ -149,7 +149,7 @@ static void init_probes(const struct v4_check *c, const struct v4_node *n, const
 const struct v4_check v4_check_init_timeout = {
 	.id = "init-timeout",
 	.tier = V4_TIER_STANDARD,
-	.cost_ms = 1000,
+	.cost_ms = 150, /* bench/tiers.sh: alone on one node */
 	.title = "engine start-up outlives the model load (no balance scheduling, long enough timeouts)",
 	.explain =
 		"Symptom: engine init dies after about 5 minutes (\"Did not receive response from\n"

@@ -318,7 +318,7 @@ static void ver_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, s
 const struct v4_check v4_check_versions = {
 	.id = "versions",
 	.tier = V4_TIER_STANDARD,
-	.cost_ms = 1000,
+	.cost_ms = 130, /* bench/tiers.sh: alone on one node */
 	.title = "Driver, firmware, CANN, image and Python packages as configured, same on every node",
 	.explain =
 		"Symptom: HCCL init fails across nodes (EI0008, version mismatch between ranks),\n"

@@ -141,9 +141,10 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		v4_config_free(&cfg);
 		return V4_EXIT_USAGE;
 	}
-	const struct v4_check *checks[64];
+	const struct v4_check *checks[64], *shown[64];
 	struct v4_left left[64];
-	size_t nleft = 0, nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
+	size_t nleft = 0, nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks)), nshown = nc;
+	memcpy(shown, checks, nc * sizeof *checks); /* the report lists the left-out too */
 	if (cli->o.budget_ms) {
 		nc = v4_plan_budget(checks, nc, cli->o.budget_ms, nn, cli->o.fanout, left, &nleft);
 		if (!cli->o.deadline_ms) /* what the plan misjudged is cut, not run over */
@@ -159,7 +160,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		fix_flow(&run, &res, &plan, &log);
 	char *mode = mode_text(cli, nn);
 	cJSON *changes = state_changes(&cli->o, &res);
-	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
+	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = shown, .nc = nshown, .res = &res,
 			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
 			      .mode = mode, .with_facts = cli->o.facts, .changes = changes};
 	int rc = emit(&r, &cli->o);

@@ -7,7 +7,7 @@
 
 /* Expected cost of opening a node and its first probe round, ms (an SSH
  * connection and the NPU listing most checks wait for). */
-#define NODE_OVERHEAD_MS 1000
+#define NODE_OVERHEAD_MS 500
 
 size_t v4_select_checks(const struct v4_check *const *all, size_t nall, const struct v4_opts *o,
 			const struct v4_check **out, size_t max)

@@ -47,7 +47,6 @@ static const struct rule rules[] = {
 	{"HCCL_RDMA_TC", R_INT, 0, 255, 4, "an integer in [0, 255], a multiple of 4"},
 	{"HCCL_RDMA_SL", R_INT, 0, 7, 0, "an integer in [0, 7]"},
 	{"HCCL_BUFFSIZE", R_INT, 1, -1, 0, "an integer of at least 1 (MB)"},
-	{"HCCL_IF_BASE_PORT", R_INT, 0, 65520, 0, "an integer in [0, 65520]"},
 	{"HCCL_WHITELIST_DISABLE", R_BOOL01, 0, 1, 0, "0 or 1"},
 	{"HCCL_ENTRY_LOG_ENABLE", R_BOOL01, 0, 1, 0, "0 or 1"},
 	{"HCCL_INTRA_PCIE_ENABLE", R_BOOL01, 0, 1, 0, "0 or 1"},
@@ -302,9 +301,10 @@ const struct v4_check v4_check_hccl_env = {
 		"  HCCL_CONNECT_TIMEOUT [120, 7200] s, HCCL_EXEC_TIMEOUT [0, 17340] s,\n"
 		"  HCCL_RDMA_TIMEOUT [5, 24], HCCL_RDMA_RETRY_CNT [1, 7], HCCL_RDMA_TC [0, 255]\n"
 		"  and a multiple of 4, HCCL_RDMA_SL [0, 7], HCCL_BUFFSIZE >= 1 (MB),\n"
-		"  HCCL_IF_BASE_PORT [0, 65520], HCCL_WHITELIST_DISABLE / HCCL_ENTRY_LOG_ENABLE /\n"
-		"  HCCL_INTRA_*_ENABLE 0 or 1, HCCL_DETERMINISTIC / HCCL_INTER_HCCS_DISABLE true\n"
-		"  or false, HCCL_SOCKET_FAMILY AF_INET or AF_INET6.\n"
+		"  HCCL_WHITELIST_DISABLE / HCCL_ENTRY_LOG_ENABLE / HCCL_INTRA_*_ENABLE 0 or 1,\n"
+		"  HCCL_DETERMINISTIC / HCCL_INTER_HCCS_DISABLE true or false, HCCL_SOCKET_FAMILY\n"
+		"  AF_INET or AF_INET6. HCCL_IF_BASE_PORT is the ports check's (its range of 16\n"
+		"  ports, and who holds them).\n"
 		"Where: the environment of every running vLLM process (API server, engine cores,\n"
 		"  workers), the container's Config.Env (docker run -e), and, with nothing\n"
 		"  running, the exports of deployment.serve_command; each finding names where\n"

@@ -6,7 +6,7 @@
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
 extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_versions, v4_check_clock,
 	v4_check_model;
-extern const struct v4_check v4_check_netif, v4_check_container;
+extern const struct v4_check v4_check_netif, v4_check_container, v4_check_npu_sharing;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args, v4_check_hccl_env,
 	v4_check_ports;
@@ -22,6 +22,7 @@ const struct v4_check *const v4_checks[] = {
 	&v4_check_model,
 	&v4_check_netif,
 	&v4_check_container,
+	&v4_check_npu_sharing,
 	&v4_check_graph_mode,
 	&v4_check_kv_budget,
 	&v4_check_init_timeout,

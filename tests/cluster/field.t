@@ -61,6 +61,7 @@ unlike "$T/all" '^  (FAIL|ERROR|WARN|UNREACHABLE) ' "no FAIL, ERROR, WARN or UNR
 like "$T/all" '^  PASS +OK +node\[1-4\]: [0-9]+ HCCL variables set, all in range' "hccl-env passes on all four nodes"
 like "$T/all" '^  PASS +OK +node1: 60000-60015, the DP RPC and API ports free' "ports passes on rank 0 (HCCL, DP RPC, API)"
 like "$T/all" '^  PASS +OK +node\[2-4\]: 60000-60015 free' "ports passes on the headless ranks (HCCL)"
+like "$T/all" "^  PASS +OK +node\\[1-4\\]: NPU 0-7 are vllm's alone" "npu-sharing passes on all four nodes"
 
 # Field 6 (EI0001): node3's container was created with HCCL_CONNECT_TIMEOUT=9000.
 sh "$FAKE/v4fake" fault "$(node_state 3)" container-env HCCL_CONNECT_TIMEOUT=9000 >/dev/null
@@ -78,6 +79,21 @@ listen 1 29550
 expect ports 1 FAIL PORT_IN_USE "DP RPC port taken"
 like "$T/o" "node1: port 29550 \(the DP RPC port \(--data-parallel-rpc-port, default 29550\)\)" "DP RPC port taken: names the port's use"
 unlisten
+
+# Field 3 (-8005): a test container on node4 was given NPU 5 too.
+sh "$FAKE/v4fake" fault "$(node_state 4)" other-container vllm-test 5 >/dev/null
+expect npu-sharing 4 FAIL NPU_SHARED "NPU held by another container"
+like "$T/o" "node4: container vllm-test \([0-9a-f]{12}, .*\) also has NPU 5: " "NPU held by another container: names the container and the NPU"
+sh "$FAKE/v4fake" fault "$(node_state 4)" other-container-remove vllm-test >/dev/null
+# ... and node1's serve script makes NPUs 8-15 visible in a container of 8.
+sed '1i export ASCEND_RT_VISIBLE_DEVICES=8-15' "$T/clean.sh" > "$T/variant.sh"
+python3 - "$T/c.json" "$T/variant.sh" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1])); c["nodes"][0]["serve_command"] = open(sys.argv[2]).read()
+json.dump(c, open(sys.argv[1], "w"))
+PY
+expect npu-sharing 1 FAIL VISIBLE_DEVICES_BAD "ASCEND_RT_VISIBLE_DEVICES past the devices"
+cluster_config "$T/c.json" 5 "$(cluster_deployment "$T/clean.sh")"
 
 # Tiers: quick runs the quick checks only; a small budget leaves checks out.
 quick=$($V4CHECK list | awk '$3 == "quick" {print $1}' | sort | tr '\n' ' ')

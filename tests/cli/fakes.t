@@ -204,6 +204,13 @@ ok $? "docker inspect of several containers: one JSON array, their devices, env,
 "$V4FAKE" fault "$S" other-container-remove mindie && ! "$DOCKER" inspect mindie >/dev/null 2>&1; ok $? "other-container-remove: gone"
 "$V4FAKE" fault "$S" other-container-remove old
 
+"$V4FAKE" fault "$S" container-ulimit nofile 1024 4096 && "$V4FAKE" fault "$S" container-ulimit memlock -1 -1 &&
+	"$DOCKER" inspect vllm | python3 -c 'import json, sys
+u = json.load(sys.stdin)[0]["HostConfig"]["Ulimits"]
+assert u == [{"Name": "nofile", "Hard": 4096, "Soft": 1024}, {"Name": "memlock", "Hard": -1, "Soft": -1}], u'
+ok $? "container-ulimit: HostConfig.Ulimits as docker prints them"
+rm -f "$S/container_ulimits"
+
 # ---------------------------------------------------------------- delay
 if d0=$(date +%s%N) && case $d0 in *N) false ;; esac; then
 	V4_FAKE_DELAY_MS=300 "$HCCN" -i 0 -link -g >/dev/null

@@ -95,6 +95,11 @@ PY
 expect npu-sharing 1 FAIL VISIBLE_DEVICES_BAD "ASCEND_RT_VISIBLE_DEVICES past the devices"
 cluster_config "$T/c.json" 5 "$(cluster_deployment "$T/clean.sh")"
 
+# Field 12 (Too many open files): node2's container was created with --ulimit nofile=1024:1024.
+sh "$FAKE/v4fake" fault "$(node_state 2)" container-ulimit nofile 1024 1024 >/dev/null
+expect limits 2 FAIL CONTAINER_ULIMIT_LOW "nofile 1024"
+rm -f "$(node_state 2)/container_ulimits"
+
 # Tiers: quick runs the quick checks only; a small budget leaves checks out.
 quick=$($V4CHECK list | awk '$3 == "quick" {print $1}' | sort | tr '\n' ' ')
 run "$T/q" $V --tier quick all; is "$RC" 0 "--tier quick on the healthy cluster exits 0"

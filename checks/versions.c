@@ -59,6 +59,12 @@ static const char *const pkg_keys[] = {"vllm", "vllm_ascend", "torch", "torch_np
 	"/usr/local/Ascend/cann/*-linux/ascend_toolkit_install.info; do [ -r \"$f\" ] || "    \
 	"continue; echo \"# file: $f\"; head -c 65536 \"$f\"; echo; done; exit 0"
 
+/* The container's CANN install files on aarch64 (Atlas 800I A2): the
+ * ascend-toolkit layout and CANN 8.5's cann layout; cat fails on the absent one. */
+#define CCANN_FILES                                                        \
+	"/usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/ascend_toolkit_install.info " \
+	"/usr/local/Ascend/cann/aarch64-linux/ascend_toolkit_install.info"
+
 /* Package versions through importlib.metadata (no import of torch_npu: no NPU
  * initialisation); "missing" when absent; the container's CANN. */
 #define PY_CMD                                                                                \
@@ -90,7 +96,7 @@ static void ver_probes(const struct v4_check *c, const struct v4_node *n, const 
 	if (ct) {
 		v4_probe_add(ps, P_IMAGE, -1, 0, "docker inspect -f '{{.Config.Image}}' %s", ct);
 		v4_probe_add(ps, P_PKGS, -1, 0, "docker exec %s %s", ct, PY_CMD);
-		v4_probe_add(ps, P_CCANN, -1, 0, "docker exec %s sh -c '%s'", ct, CANN_CMD);
+		v4_probe_add(ps, P_CCANN, -1, 0, "docker exec %s cat %s", ct, CCANN_FILES);
 	}
 }
 
@@ -308,11 +314,11 @@ struct compat {
 	int have_drv, have_fw, have_cann;
 };
 
-/* Reads a kv probe into kv; 1 when it ran and parsed. */
-static int kv_of(const struct v4_node *n, const char *id, struct v4_kvs *kv)
+/* Reads a kv probe into kv (any exit status with any_exit); 1 when it ran and parsed. */
+static int kv_of(const struct v4_node *n, const char *id, int any_exit, struct v4_kvs *kv)
 {
 	char *why = NULL, *err = NULL;
-	const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
+	const struct v4_fact *f = v4_fact_ok(n, id, any_exit, &why);
 	int ok = f && v4_parse_kv_file(f->out, f->out_len, kv, &err) == 0;
 	free(why);
 	free(err);
@@ -375,9 +381,9 @@ static int judge_compat(const struct v4_rep *h, const struct v4_node *n)
 {
 	struct compat c = {0};
 	size_t before = h->out->n;
-	c.have_drv = kv_of(n, P_DRIVER, &c.drv);
-	c.have_fw = kv_of(n, P_FIRMWARE, &c.fw);
-	c.have_cann = kv_of(n, P_CCANN, &c.cann) || kv_of(n, P_CANN, &c.cann);
+	c.have_drv = kv_of(n, P_DRIVER, 0, &c.drv);
+	c.have_fw = kv_of(n, P_FIRMWARE, 0, &c.fw);
+	c.have_cann = kv_of(n, P_CCANN, 1, &c.cann) || kv_of(n, P_CANN, 0, &c.cann);
 	if (c.have_drv && c.have_cann) {
 		cJSON *ev = cJSON_CreateObject();
 		const char *keys[][2] = {{"driver Innerversion", "Innerversion"}, {"driver compatible_version", "compatible_version"},
@@ -529,7 +535,9 @@ const struct v4_check v4_check_versions = {
 		      "exist); npu-smi info (header Version); docker inspect -f '{{.Config.Image}}' "
 		      "CONTAINER; docker exec CONTAINER python3 -c '...' (importlib.metadata versions "
 		      "of vllm, vllm_ascend, torch, torch_npu, the container's CANN, Python); docker exec "
-		      "CONTAINER sh -c '...' (the container's ascend_toolkit_install.info files)",
+		      "CONTAINER cat /usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/"
+		      "ascend_toolkit_install.info /usr/local/Ascend/cann/aarch64-linux/"
+		      "ascend_toolkit_install.info",
 	.fix_doc = NULL,
 	.findings = findings,
 	.params = NULL,

@@ -63,6 +63,19 @@ like "$T/all" '^  PASS +OK +node1: 60000-60015, the DP RPC and API ports free' "
 like "$T/all" '^  PASS +OK +node\[2-4\]: 60000-60015 free' "ports passes on the headless ranks (HCCL)"
 like "$T/all" "^  PASS +OK +node\\[1-4\\]: NPU 0-7 are vllm's alone" "npu-sharing passes on all four nodes"
 
+# Field 2 (507014 / 500001): node3's image carries a CANN that lists only
+# drivers newer than the host's (compatible_version), read inside the container.
+for f in "$(node_state 3)"/container_root/usr/local/Ascend/ascend-toolkit/latest/*-linux/ascend_toolkit_install.info \
+	"$(node_state 3)"/container_root/usr/local/Ascend/cann/*-linux/ascend_toolkit_install.info; do
+	cp "$f" "$f.orig"; sed -i 's/^compatible_version=.*/compatible_version=[V100R001C26],[V100R001C27]/' "$f"
+done
+expect versions 3 FAIL CANN_DRIVER_INCOMPATIBLE "CANN vs driver"
+like "$T/o" "node3: CANN 9.0.0 \(innerversion V100R001C25SPC001B210\) and driver 25.5.1 .* CANN's compatible_version does not list the driver's Innerversion" "CANN vs driver: says which list lacks which version"
+for f in "$(node_state 3)"/container_root/usr/local/Ascend/*/*-linux/ascend_toolkit_install.info.orig \
+	"$(node_state 3)"/container_root/usr/local/Ascend/ascend-toolkit/latest/*-linux/ascend_toolkit_install.info.orig; do
+	[ -f "$f" ] && mv "$f" "${f%.orig}"
+done
+
 # Field 6 (EI0001): node3's container was created with HCCL_CONNECT_TIMEOUT=9000.
 sh "$FAKE/v4fake" fault "$(node_state 3)" container-env HCCL_CONNECT_TIMEOUT=9000 >/dev/null
 expect hccl-env 3 FAIL HCCL_ENV_INVALID "EI0001 range"

@@ -19,6 +19,7 @@
 	  "the container's CANN and the host driver do not list each other as compatible")      \
 	F(FIRMWARE_DRIVER_INCOMPATIBLE, FAIL,                                                    \
 	  "the firmware is outside the driver's compatible_version_fw range")                   \
+	F(FIRMWARE_MIXED, FAIL, "the NPUs of one node run different firmware (npu-smi -t board)") \
 	F(CANN_HDK_UNSUPPORTED, FAIL,                                                            \
 	  "the CANN release notes say this CANN does not work with this driver (HDK)")          \
 	F(PROBE_FAILED, ERROR, "a version source could not be read")
@@ -89,7 +90,18 @@ static void ver_probes(const struct v4_check *c, const struct v4_node *n, const 
 		       struct v4_probes *ps)
 {
 	const char *ct = container(ctx);
+	int *ids = NULL;
+	size_t nid = 0;
+	char *why = NULL;
 	want_npus(n, ps);
+	if (node_npu_ids(n, &ids, &nid, &why) == 0)
+		for (size_t i = 0; i < nid; i++) {
+			char id[32];
+			snprintf(id, sizeof id, "npu-board.%d", ids[i]);
+			v4_probe_add(ps, id, -1, 0, "npu-smi info -t board -i %d", ids[i]);
+		}
+	free(ids);
+	free(why);
 	v4_probe_add(ps, P_DRIVER, -1, 0, "cat /usr/local/Ascend/driver/version.info");
 	v4_probe_add(ps, P_FIRMWARE, -1, 0, "cat /usr/local/Ascend/firmware/version.info");
 	v4_probe_add(ps, P_CANN, -1, 0, "%s", CANN_CMD);
@@ -375,6 +387,55 @@ static void judge_matrix(const struct v4_rep *h, const struct compat *c, cJSON *
 	}
 }
 
+/* The firmware of every NPU of the node (npu-smi info -t board) the same;
+ * returns the findings (an unreadable board is a PROBE_FAILED). */
+static int judge_npu_fw(const struct v4_rep *h, const struct v4_node *n)
+{
+	int *ids = NULL, bad = 0;
+	size_t nid = 0;
+	char *why = NULL, fw[64][64] = {{0}};
+	if (node_npu_ids(n, &ids, &nid, &why)) {
+		free(why);
+		return 0; /* the NPU list is the npu check's to report */
+	}
+	for (size_t i = 0; i < nid && i < 64; i++) {
+		char id[32], *err = NULL;
+		struct v4_kvs kv = {0};
+		snprintf(id, sizeof id, "npu-board.%d", ids[i]);
+		const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
+		if (f && v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) == 0 && v4_kv_get(&kv, "Firmware Version"))
+			snprintf(fw[i], sizeof fw[i], "%s", v4_kv_get(&kv, "Firmware Version"));
+		else if (++bad)
+			v4_say(h, PROBE_FAILED, NULL, "NPU %d firmware: %s", ids[i],
+			       why ? why : "no Firmware Version line in npu-smi info -t board");
+		v4_kvs_free(&kv);
+		free(err);
+		free(why), why = NULL;
+	}
+	struct sbuf odd = {0};
+	size_t same = 0;
+	for (size_t i = 0; i < nid && i < 64; i++)
+		if (fw[i][0] && strcmp(fw[i], fw[0]) == 0)
+			same++;
+	for (size_t i = 0; fw[0][0] && i < nid && i < 64; i++)
+		if (fw[i][0] && strcmp(fw[i], fw[0]) != 0)
+			sbuf_printf(&odd, "%s%s on NPU %d", odd.len ? ", " : "", fw[i], ids[i]);
+	if (odd.len && ++bad) {
+		cJSON *ev = cJSON_CreateObject();
+		for (size_t i = 0; i < nid && i < 64; i++) {
+			char k[16];
+			snprintf(k, sizeof k, "NPU %d", ids[i]);
+			cJSON_AddStringToObject(ev, k, fw[i][0] ? fw[i] : "?");
+		}
+		v4_say(h, FIRMWARE_MIXED, ev,
+		       "NPU firmware differs on this node: %s; %zu NPUs have %s: upgrade the odd NPUs' "
+		       "firmware (npu-smi upgrade) so that every NPU runs one HDK release", odd.s, same, fw[0]);
+	}
+	sbuf_free(&odd);
+	free(ids);
+	return bad;
+}
+
 /* Judges CANN (the container's, else the host's) against the driver and firmware;
  * returns the findings. */
 static int judge_compat(const struct v4_rep *h, const struct v4_node *n)
@@ -421,7 +482,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct n
 		src_error(h, nv, "CANN", "no ascend_toolkit_install.info on the host or in the container");
 	ver_evidence(nv, ev);
 	mismatches(h->ctx, nv, &bad, &missing);
-	int incompat = judge_compat(h, n);
+	int incompat = judge_compat(h, n) + judge_npu_fw(h, n);
 	if (nv->v[I_DRIVER] && nv->v[I_LOADED] && !ver_match(nv->v[I_DRIVER], nv->v[I_LOADED], 0))
 		v4_say(h, DRIVER_STALE, cJSON_Duplicate(ev, 1),
 		       "driver %s installed but %s loaded (npu-smi): reboot to load it",
@@ -500,7 +561,7 @@ static void ver_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, s
 const struct v4_check v4_check_versions = {
 	.id = "versions",
 	.tier = V4_TIER_STANDARD,
-	.cost_ms = 130, /* bench/tiers.sh: alone on one node */
+	.cost_ms = 250, /* bench/tiers.sh: alone on one node */
 	.title = "Driver, firmware, CANN, image and Python packages as configured, same on every node",
 	.explain =
 		"Symptom: HCCL init fails across nodes (EI0008, version mismatch between ranks),\n"
@@ -527,12 +588,15 @@ const struct v4_check v4_check_versions = {
 		"  release notes (hiascend.com, CANN 9.1.0 / 9.2.0, version compatibility: 9.0.x\n"
 		"  with HDK 25.0-26.1, 9.1.x not with 25.0.x, 9.2.0 not with 25.0.x or 25.2.x).\n"
 		"  An image whose CANN is newer than the host HDK gives aicore timeouts (507014)\n"
-		"  or ACL 500001 at set_device (vllm-ascend#5468, #4972). These are findings of\n"
-		"  versions because it reads every version file already.",
+		"  or ACL 500001 at set_device (vllm-ascend#5468, #4972). Every NPU of a node\n"
+		"  must run the same firmware (Firmware Version of npu-smi info -t board -i N;\n"
+		"  the MCU version is not read). These are findings of versions because it\n"
+		"  reads every version file already.",
 	.probes_doc = "cat /usr/local/Ascend/driver/version.info; cat /usr/local/Ascend/firmware/"
 		      "version.info; the ascend_toolkit_install.info files under /usr/local/Ascend/"
 		      "ascend-toolkit/latest/*-linux/ and /usr/local/Ascend/cann/*-linux/ (those that "
-		      "exist); npu-smi info (header Version); docker inspect -f '{{.Config.Image}}' "
+		      "exist); npu-smi info (header Version); npu-smi info -t board -i N (Firmware "
+		      "Version) for each NPU; docker inspect -f '{{.Config.Image}}' "
 		      "CONTAINER; docker exec CONTAINER python3 -c '...' (importlib.metadata versions "
 		      "of vllm, vllm_ascend, torch, torch_npu, the container's CANN, Python); docker exec "
 		      "CONTAINER cat /usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/"

@@ -187,6 +187,11 @@ bad=$(sed -n 's/.* \([0-9][0-9]*\) *\/ 65536 *|$/\1/p' "$T/info4" | awk '$1 < 33
 [ "$("$DOCKER" inspect -f '{{.State.Running}}' vllm)" = false ] && ! "$DOCKER" ps | grep -q vllm && "$DOCKER" ps -a | grep -q 'Exited'; ok $? "container-stopped: not running, only in ps -a"
 "$DOCKER" exec vllm cat /etc/hccn.conf >/dev/null 2>&1; [ $? -ne 0 ]; ok $? "docker exec on a stopped container fails"
 
+echo 7.8.0.5.200 > "$S/firmware_version.3"
+"$NPUSMI" info -t board -i 3 | grep -q 'Firmware Version *: 7.8.0.5.200$' && "$NPUSMI" info -t board -i 2 | grep -q 'Firmware Version *: 7.8.0.6.201$'
+ok $? "firmware_version.N: one NPU's own firmware in -t board"
+rm -f "$S/firmware_version.3"
+
 # other containers (ps, inspect): another instance holding NPUs 2,3, a stopped privileged one
 "$V4FAKE" fault "$S" other-container mindie 2,3 && "$V4FAKE" fault "$S" other-container-env mindie ASCEND_RT_VISIBLE_DEVICES=0,1 &&
 	"$V4FAKE" fault "$S" other-container old privileged && "$V4FAKE" fault "$S" other-container-stopped old

@@ -76,6 +76,12 @@ for f in "$(node_state 3)"/container_root/usr/local/Ascend/*/*-linux/ascend_tool
 	[ -f "$f" ] && mv "$f" "${f%.orig}"
 done
 
+# Field 17: NPU 5 of node1 was left on an older firmware.
+echo 7.8.0.5.200 > "$(node_state 1)/firmware_version.5"
+expect versions 1 FAIL FIRMWARE_MIXED "per-NPU firmware"
+like "$T/o" "node1: NPU firmware differs on this node: 7.8.0.5.200 on NPU 5; 7 NPUs have 7.8.0.6.201" "per-NPU firmware: names the NPU"
+rm -f "$(node_state 1)/firmware_version.5"
+
 # Field 6 (EI0001): node3's container was created with HCCL_CONNECT_TIMEOUT=9000.
 sh "$FAKE/v4fake" fault "$(node_state 3)" container-env HCCL_CONNECT_TIMEOUT=9000 >/dev/null
 expect hccl-env 3 FAIL HCCL_ENV_INVALID "EI0001 range"

@@ -119,6 +119,12 @@ sh "$FAKE/v4fake" fault "$(node_state 2)" container-ulimit nofile 1024 1024 >/de
 expect limits 2 FAIL CONTAINER_ULIMIT_LOW "nofile 1024"
 rm -f "$(node_state 2)/container_ulimits"
 
+# Field 13 (OOM while loading): node3's copy of the model has a 1 TiB shard
+# (sparse): its share is far beyond the host memory.
+truncate -s 1T "$(node_state 3)/data/models/DeepSeek-V4-Pro-w4a8-mtp/model-00002-of-00002.safetensors"
+expect host-mem 3 FAIL HOST_MEM_SHORT "host memory for loading"
+rm -f "$(node_state 3)/data/models/DeepSeek-V4-Pro-w4a8-mtp/model-00002-of-00002.safetensors"
+
 # Tiers: quick runs the quick checks only; a small budget leaves checks out.
 quick=$($V4CHECK list | awk '$3 == "quick" {print $1}' | sort | tr '\n' ' ')
 run "$T/q" $V --tier quick all; is "$RC" 0 "--tier quick on the healthy cluster exits 0"

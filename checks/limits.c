@@ -50,8 +50,16 @@ static int below(long long v, double min, int mib)
 	return v != LIMITS_UNLIMITED && (mib ? (double)v / MIB : (double)v) < min;
 }
 
-/* Judges one process's limits fact; returns findings. */
-static int judge_proc(const struct v4_rep *h, const struct v4_node *n, const struct serve_proc *p)
+/* The processes found below a minimum, for one finding each. */
+struct lows {
+	struct sbuf nofile, memlock; /* "title (pid N)" lists */
+	cJSON *nev, *mev;            /* per-pid values */
+	char nval[80], mval[32];     /* the first one's limits in words */
+};
+
+/* Reads one process's limits fact into lw; returns 1 when it could not be read. */
+static int judge_proc(const struct v4_rep *h, const struct v4_node *n, const struct serve_proc *p,
+		      struct lows *lw)
 {
 	char id[64], *why = NULL, *err = NULL, a[32], b[32];
 	struct proc_limits l;
@@ -63,27 +71,41 @@ static int judge_proc(const struct v4_rep *h, const struct v4_node *n, const str
 		return 1;
 	}
 	double nmin = v4_param(h->ctx, h->check, "nofile_min"), mmin = v4_param(h->ctx, h->check, "memlock_min_mb");
-	int bad = 0;
-	if (below(l.nofile_soft, nmin, 0) && ++bad) {
+	const char *t = p->title ? p->title : "process";
+	snprintf(id, sizeof id, "%ld", p->pid);
+	if (below(l.nofile_soft, nmin, 0)) {
 		fmt_limit(a, sizeof a, l.nofile_soft, 0), fmt_limit(b, sizeof b, l.nofile_hard, 0);
-		cJSON *ev = cJSON_CreateObject();
-		cJSON_AddNumberToObject(ev, "pid", (double)p->pid);
-		cJSON_AddNumberToObject(ev, "soft", (double)l.nofile_soft);
-		cJSON_AddNumberToObject(ev, "hard", (double)l.nofile_hard);
-		v4_say(h, NOFILE_LOW, ev,
-		       "%s (pid %ld) may open %s files (hard %s), below %.0f: a TP8 engine runs out "
-		       "(\"Too many open files\", pytorch#137695): docker run --ulimit nofile=65535:65535",
-		       p->title ? p->title : "process", p->pid, a, b, nmin);
+		if (!lw->nofile.len)
+			snprintf(lw->nval, sizeof lw->nval, "%s files (hard %s)", a, b);
+		sbuf_printf(&lw->nofile, "%s%s (pid %ld)", lw->nofile.len ? ", " : "", t, p->pid);
+		cJSON *o = cJSON_AddObjectToObject(lw->nev, id);
+		cJSON_AddNumberToObject(o, "soft", (double)l.nofile_soft);
+		cJSON_AddNumberToObject(o, "hard", (double)l.nofile_hard);
 	}
-	if (below(l.memlock_soft, mmin, 1) && ++bad) {
+	if (below(l.memlock_soft, mmin, 1)) {
 		fmt_limit(a, sizeof a, l.memlock_soft, 1);
-		cJSON *ev = cJSON_CreateObject();
-		cJSON_AddNumberToObject(ev, "pid", (double)p->pid);
-		cJSON_AddNumberToObject(ev, "soft_bytes", (double)l.memlock_soft);
-		v4_say(h, MEMLOCK_LOW, ev,
-		       "%s (pid %ld) may lock %s, below %.0f MiB: pinned host buffers fail to register "
-		       "(vllm#13354): docker run --ulimit memlock=-1", p->title ? p->title : "process", p->pid, a, mmin);
+		if (!lw->memlock.len)
+			snprintf(lw->mval, sizeof lw->mval, "%s", a);
+		sbuf_printf(&lw->memlock, "%s%s (pid %ld)", lw->memlock.len ? ", " : "", t, p->pid);
+		cJSON_AddNumberToObject(lw->mev, id, (double)l.memlock_soft);
 	}
+	return 0;
+}
+
+/* One finding for the processes below each minimum; returns findings. */
+static int report_lows(const struct v4_rep *h, struct lows *lw)
+{
+	int bad = 0;
+	if (lw->nofile.len && ++bad)
+		v4_say(h, NOFILE_LOW, take_json(&lw->nev),
+		       "%s may open %s, below %.0f: a TP8 engine runs out (\"Too many open files\", "
+		       "pytorch#137695): docker run --ulimit nofile=65535:65535", lw->nofile.s, lw->nval,
+		       v4_param(h->ctx, h->check, "nofile_min"));
+	if (lw->memlock.len && ++bad)
+		v4_say(h, MEMLOCK_LOW, take_json(&lw->mev),
+		       "%s may lock %s, below %.0f MiB: pinned host buffers fail to register "
+		       "(vllm#13354): docker run --ulimit memlock=-1", lw->memlock.s, lw->mval,
+		       v4_param(h->ctx, h->check, "memlock_min_mb"));
 	return bad;
 }
 
@@ -148,8 +170,14 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	if (bad < 0)
 		return;
 	int running = node_serve_procs(n, &procs, &why) == 0;
+	struct lows lw = {.nev = cJSON_CreateObject(), .mev = cJSON_CreateObject()};
 	for (size_t i = 0; running && i < procs.n; i++)
-		bad += judge_proc(h, n, &procs.v[i]);
+		bad += judge_proc(h, n, &procs.v[i], &lw);
+	bad += report_lows(h, &lw);
+	sbuf_free(&lw.nofile);
+	sbuf_free(&lw.memlock);
+	cJSON_Delete(lw.nev);
+	cJSON_Delete(lw.mev);
 	if (!bad) {
 		cJSON *ev = cJSON_CreateObject();
 		cJSON_AddNumberToObject(ev, "processes", running ? (double)procs.n : 0);

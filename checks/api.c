@@ -450,6 +450,8 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 
 const struct v4_check v4_check_api = {
 	.id = "api",
+	.tier = V4_TIER_QUICK,
+	.cost_ms = 60, /* bench/tiers.sh: alone on one node */
 	.title = "OpenAI API on rank 0: health, key, model, liveness, decode speed, engines",
 	.explain =
 		"Symptom: clients get errors or hang, or answers crawl, while /health says 200.\n"

@@ -168,6 +168,8 @@ static void clock_evaluate(const struct v4_rep *h, struct v4_node *const *nodes,
 
 const struct v4_check v4_check_clock = {
 	.id = "clock",
+	.tier = V4_TIER_QUICK,
+	.cost_ms = 70, /* bench/tiers.sh: alone on one node */
 	.title = "Node clocks agree (within 0.5 s warn, 2 s fail) and are NTP-synchronised",
 	.explain =
 		"Symptom: HCCL TLS or the API's HTTPS fails with EJ0001 \"certificate is not yet\n"

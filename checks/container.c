@@ -435,6 +435,8 @@ static void ct_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, si
 
 const struct v4_check v4_check_container = {
 	.id = "container",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 170, /* bench/tiers.sh: alone on one node */
 	.title = "vllm container: running, image, --net=host, shm, devices, mounts, env, jemalloc",
 	.explain =
 		"Symptom: vLLM cannot see the NPUs (no davinci devices), hccn_tool or the driver\n"

@@ -300,6 +300,8 @@ static void graph_probes(const struct v4_check *c, const struct v4_node *n, cons
 
 const struct v4_check v4_check_graph_mode = {
 	.id = "graph-mode",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 90, /* bench/tiers.sh: alone on one node */
 	.title = "vllm serve runs decode as a full ACL graph (no --enforce-eager)",
 	.explain =
 		"Symptom: single-stream TPOT around 646 ms, ten times the expected 108 ms; the NPUs\n"

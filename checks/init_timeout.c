@@ -160,6 +160,8 @@ static void init_probes(const struct v4_check *c, const struct v4_node *n, const
 
 const struct v4_check v4_check_init_timeout = {
 	.id = "init-timeout",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 150, /* bench/tiers.sh: alone on one node */
 	.title = "engine start-up outlives the model load (no balance scheduling, long enough timeouts)",
 	.explain =
 		"Symptom: engine init dies after about 5 minutes with enable_balance_scheduling\n"

@@ -353,6 +353,8 @@ static void kv_probes(const struct v4_check *c, const struct v4_node *n, const s
 
 const struct v4_check v4_check_kv_budget = {
 	.id = "kv-budget",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 260, /* bench/tiers.sh: alone on one node */
 	.title = "NPU memory plan: util headroom holds HCCL, graphs and the runtime peak; no enable_kv_nz",
 	.explain =
 		"Symptom: NPU out of memory as soon as requests run concurrently, or a crash at start\n"

@@ -226,6 +226,8 @@ const struct v4_check v4_check_lldp = {
 	.probes_doc = "npu-smi info (NPU list); hccn_tool -i N -link -g and hccn_tool -i N -lldp -g "
 		      "for each NPU N, one call at a time per NPU",
 	.findings = findings,
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 300, /* 16 hccn_tool calls a node, like roce's (bench/tiers.sh) */
 	.probes = lldp_probes,
 	.evaluate = lldp_evaluate,
 };

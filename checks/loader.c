@@ -254,6 +254,8 @@ static void loader_probes(const struct v4_check *c, const struct v4_node *n, con
 
 const struct v4_check v4_check_loader = {
 	.id = "loader",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 100, /* bench/tiers.sh: alone on one node */
 	.title = "multi-threaded model loader configured (JSON boolean, 128 threads, within the cores)",
 	.explain =
 		"Symptom: loading the model takes about 10 minutes (failure 7 of the reference\n"

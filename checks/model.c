@@ -323,6 +323,8 @@ static void model_evaluate(const struct v4_rep *h, struct v4_node *const *nodes,
 
 const struct v4_check v4_check_model = {
 	.id = "model",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 90, /* bench/tiers.sh: alone on one node */
 	.title = "Model directory present, config.json valid, same files on every node, disk room",
 	.explain =
 		"Symptom: vllm serve fails on one node while loading weights (\"No such file\",\n"

@@ -594,6 +594,8 @@ static void netif_evaluate(const struct v4_rep *h, const struct v4_node *n)
 
 const struct v4_check v4_check_netif = {
 	.id = "netif",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 180, /* bench/tiers.sh: alone on one node */
 	.title = "bond1 up with the node's address; gloo/HCCL interface variables, hostname",
 	.explain =
 		"Symptom: cross-node gloo fails on the 127.0.0.1 loopback (\"Gloo connectFullMesh\n"

@@ -310,6 +310,8 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 
 const struct v4_check v4_check_npu = {
 	.id = "npu",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 210, /* bench/tiers.sh: alone on one node */
 	.title = "Every NPU present, healthy, 910B2 with 64 GB HBM, no uncorrected ECC errors",
 	.explain =
 		"Symptom: vllm serve fails at start with fewer devices than expected, HCCL cannot\n"

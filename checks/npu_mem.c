@@ -266,6 +266,8 @@ static void mem_fix(const struct v4_check *c, struct v4_node *const *nodes, size
 
 const struct v4_check v4_check_npu_mem = {
 	.id = "npu-mem",
+	.tier = V4_TIER_QUICK,
+	.cost_ms = 170, /* bench/tiers.sh: alone on one node */
 	.title = "No NPU memory held by dead or orphaned workers",
 	.explain =
 		"Symptom: a redeploy dies at start with \"Free memory on device (2.23/60.96 GiB) on\n"

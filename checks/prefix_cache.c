@@ -165,6 +165,8 @@ static void pc_probes(const struct v4_check *c, const struct v4_node *n, const s
 
 const struct v4_check v4_check_prefix_cache = {
 	.id = "prefix-cache",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 230, /* bench/tiers.sh: alone on one node */
 	.title = "prefix caching off for DeepSeek-V4 (it gives no hits below 16K-token prefixes)",
 	.explain =
 		"Symptom: the prefix cache hit rate stays at 0% (failure 6 of the reference\n"

@@ -393,6 +393,8 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 
 const struct v4_check v4_check_roce = {
 	.id = "roce",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 270, /* bench/tiers.sh: alone on one node */
 	.title = "NPU RoCE ports up, healthy, addressed as in /etc/hccn.conf, peers reachable",
 	.explain =
 		"Symptom: HCCL link setup times out between nodes (EI0006, \"connect timeout\"),\n"

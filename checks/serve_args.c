@@ -735,6 +735,8 @@ static void args_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, 
 
 const struct v4_check v4_check_serve_args = {
 	.id = "serve-args",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 80, /* bench/tiers.sh: alone on one node */
 	.title = "vllm serve flags: --additional-config lint and multi-node DP consistency",
 	.explain =
 		"Symptom: a setting that silently does nothing (the reference command's\n"

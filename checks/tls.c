@@ -237,6 +237,8 @@ static void tls_fix(const struct v4_check *c, struct v4_node *const *nodes, size
 
 const struct v4_check v4_check_tls = {
 	.id = "tls",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 380, /* bench/tiers.sh: alone on one node */
 	.title = "HCCL TLS switch identical on every NPU of every node",
 	.explain =
 		"Symptom: creating the MC2 expert group fails with \"error 1\", or HCCL logs EI0016\n"

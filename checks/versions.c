@@ -20,6 +20,13 @@
 	  "the installed vllm-ascend has no knowledge table of its own (or reports 0.0.0): the "  \
 	  "checks judge it by the nearest older table, named in the message")                    \
 	F(VLLM_PAIR, WARN, "the installed vllm is not the one the installed vllm-ascend pins")   \
+	F(CANN_DRIVER_INCOMPATIBLE, FAIL,                                                        \
+	  "the container's CANN and the host driver do not list each other as compatible")      \
+	F(FIRMWARE_DRIVER_INCOMPATIBLE, FAIL,                                                    \
+	  "the firmware is outside the driver's compatible_version_fw range")                   \
+	F(FIRMWARE_MIXED, FAIL, "the NPUs of one node run different firmware (npu-smi -t board)") \
+	F(CANN_HDK_UNSUPPORTED, FAIL,                                                            \
+	  "the CANN release notes say this CANN does not work with this driver (HDK)")          \
 	F(PROBE_FAILED, ERROR, "a version source could not be read")
 V4_FINDINGS(FINDINGS);
 
@@ -28,6 +35,7 @@ V4_FINDINGS(FINDINGS);
 #define P_CANN "cann-version"
 #define P_IMAGE P_KN_IMAGE
 #define P_PKGS P_KN_PKGS
+#define P_CCANN "cann-container-info"
 
 /* The versions compared, with their config key (NULL: across nodes only). */
 enum { I_DRIVER, I_LOADED, I_FIRMWARE, I_CANN, I_CCANN, I_IMAGE, I_VLLM, I_VASCEND, I_TORCH,
@@ -57,6 +65,11 @@ static const char *const pkg_keys[] = {"vllm", "vllm_ascend", "torch", "torch_np
 	"/usr/local/Ascend/cann/*-linux/ascend_toolkit_install.info; do [ -r \"$f\" ] || "    \
 	"continue; echo \"# file: $f\"; head -c 65536 \"$f\"; echo; done; exit 0"
 
+/* The container's CANN install files on aarch64 (Atlas 800I A2): the
+ * ascend-toolkit layout and CANN 8.5's cann layout; cat fails on the absent one. */
+#define CCANN_FILES                                                        \
+	"/usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/ascend_toolkit_install.info " \
+	"/usr/local/Ascend/cann/aarch64-linux/ascend_toolkit_install.info"
 /* The container name when safe to use, else NULL. */
 static const char *container(const struct v4_ctx *ctx)
 {
@@ -68,12 +81,25 @@ static void ver_probes(const struct v4_check *c, const struct v4_node *n, const 
 		       struct v4_probes *ps)
 {
 	const char *ct = container(ctx);
+	int *ids = NULL;
+	size_t nid = 0;
+	char *why = NULL;
 	want_npus(n, ps);
+	if (node_npu_ids(n, &ids, &nid, &why) == 0)
+		for (size_t i = 0; i < nid; i++) {
+			char id[32];
+			snprintf(id, sizeof id, "npu-board.%d", ids[i]);
+			v4_probe_add(ps, id, -1, 0, "npu-smi info -t board -i %d", ids[i]);
+		}
+	free(ids);
+	free(why);
 	v4_probe_add(ps, P_DRIVER, -1, 0, "cat /usr/local/Ascend/driver/version.info");
 	v4_probe_add(ps, P_FIRMWARE, -1, 0, "cat /usr/local/Ascend/firmware/version.info");
 	v4_probe_add(ps, P_CANN, -1, 0, "%s", CANN_CMD);
-	if (ct)
+	if (ct) {
 		kn_probes(n, ctx, ps); /* the same probes the knowledge table choice reads */
+		v4_probe_add(ps, P_CCANN, -1, 0, "docker exec %s cat %s", ct, CCANN_FILES);
+	}
 }
 
 /* One node's versions (NULL: unknown) and whether anything was unreadable. */
@@ -245,6 +271,222 @@ static cJSON *ver_evidence(const struct nodever *nv, cJSON *ev)
 	return ev;
 }
 
+/* ---- compatibility: CANN <-> driver <-> firmware ---- */
+
+/* The CANN / HDK pairs the CANN release notes rule out (hiascend.com, CANN 9.1.0
+ * and 9.2.0 release notes, "version compatibility"): CANN cann (a prefix at a
+ * dot) with HDK versions from lo up to, not including, hi (prefixes). */
+static const struct hdk_rule {
+	const char *cann, *lo, *hi, *says;
+} hdk_rules[] = {
+	{"9.0", NULL, "25.0", "CANN 9.0.x works with HDK 25.0 to 26.1"},
+	{"9.0", "26.2", NULL, "CANN 9.0.x works with HDK 25.0 to 26.1"},
+	{"9.1", "25.0", "25.1", "CANN 9.1.x does not work with HDK 25.0.x"},
+	{"9.2.0", "25.0", "25.1", "CANN 9.2.0 does not work with HDK 25.0.x"},
+	{"9.2.0", "25.2", "25.3", "CANN 9.2.0 does not work with HDK 25.2.x"},
+};
+
+/* "V100R001C25SPC001B231" -> 100, 1, 25; 0 or -1. */
+static int inner_code(const char *s, long v[3])
+{
+	char *e;
+	if (*s != 'V')
+		return -1;
+	v[0] = strtol(s + 1, &e, 10);
+	if (*e != 'R')
+		return -1;
+	v[1] = strtol(e + 1, &e, 10);
+	if (*e != 'C')
+		return -1;
+	v[2] = strtol(e + 1, &e, 10);
+	return 0;
+}
+
+/* Compares inner codes a and b (-1, 0, 1). */
+static int code_cmp(const long a[3], const long b[3])
+{
+	for (int i = 0; i < 3; i++)
+		if (a[i] != b[i])
+			return a[i] < b[i] ? -1 : 1;
+	return 0;
+}
+
+/* 1 when inner version x is in a compatible_version list "[A,B],[C]..."; -1 unreadable. */
+static int in_compat_list(const char *list, const char *x)
+{
+	long xv[3], lo[3], hi[3];
+	if (inner_code(x, xv))
+		return -1;
+	for (const char *p = strchr(list, '['); p; p = strchr(p + 1, '[')) {
+		const char *comma = strchr(p, ','), *close = strchr(p, ']');
+		if (!close || inner_code(p + 1, lo))
+			return -1;
+		if (comma && comma < close) {
+			if (inner_code(comma + 1, hi))
+				return -1;
+		} else
+			memcpy(hi, lo, sizeof hi);
+		if (code_cmp(xv, lo) >= 0 && code_cmp(xv, hi) <= 0)
+			return 1;
+	}
+	return strchr(list, '[') ? 0 : -1;
+}
+
+/* 1 when version v is a at a dot boundary (or equal). */
+static int ver_prefix(const char *v, const char *a)
+{
+	size_t n = strlen(a);
+	return strncmp(v, a, n) == 0 && (v[n] == 0 || v[n] == '.');
+}
+
+/* The version files one node's compatibility is judged from. */
+struct compat {
+	struct v4_kvs drv, fw, cann;
+	int have_drv, have_fw, have_cann;
+};
+
+/* Reads a kv probe into kv (any exit status with any_exit); 1 when it ran and parsed. */
+static int kv_of(const struct v4_node *n, const char *id, int any_exit, struct v4_kvs *kv)
+{
+	char *why = NULL, *err = NULL;
+	const struct v4_fact *f = v4_fact_ok(n, id, any_exit, &why);
+	int ok = f && v4_parse_kv_file(f->out, f->out_len, kv, &err) == 0;
+	free(why);
+	free(err);
+	return ok;
+}
+
+/* CANN's and the driver's compatible_version lists against each other's inner version. */
+static void judge_inner(const struct v4_rep *h, const struct compat *c, cJSON *ev)
+{
+	const char *di = v4_kv_get(&c->drv, "Innerversion"), *dl = v4_kv_get(&c->drv, "compatible_version");
+	const char *ci = v4_kv_get(&c->cann, "innerversion"), *cl = v4_kv_get(&c->cann, "compatible_version");
+	const char *cv = v4_kv_get(&c->cann, "version"), *dv = v4_kv_get(&c->drv, "Version");
+	if (!di || !dl || !ci || !cl)
+		return;
+	int a = in_compat_list(dl, ci), b = in_compat_list(cl, di);
+	if (a == 0 || b == 0)
+		v4_say(h, CANN_DRIVER_INCOMPATIBLE, cJSON_Duplicate(ev, 1),
+		       "CANN %s (innerversion %s) and driver %s (Innerversion %s) are not compatible: %s; "
+		       "aicore timeouts (507014) or errors at set_device follow (vllm-ascend#5468): "
+		       "install a driver the CANN release notes pair with this CANN, or another image",
+		       cv ? cv : "?", ci, dv ? dv : "?", di,
+		       a == 0 ? "the driver's compatible_version does not list CANN's innerversion"
+			      : "CANN's compatible_version does not list the driver's Innerversion");
+}
+
+/* The firmware version against the driver's compatible_version_fw range. */
+static void judge_fw(const struct v4_rep *h, const struct compat *c, cJSON *ev)
+{
+	const char *r = v4_kv_get(&c->drv, "compatible_version_fw"), *fv = v4_kv_get(&c->fw, "Version");
+	char lo[64], hi[64];
+	if (!r || !fv || sscanf(r, "[%63[^,],%63[^]]]", lo, hi) != 2)
+		return;
+	if (v4_version_cmp(fv, lo) < 0 || (v4_version_cmp(fv, hi) > 0 && !ver_prefix(fv, hi)))
+		v4_say(h, FIRMWARE_DRIVER_INCOMPATIBLE, cJSON_Duplicate(ev, 1),
+		       "firmware %s is outside the driver's compatible_version_fw %s: upgrade the "
+		       "firmware with the driver (same HDK release)", fv, r);
+}
+
+/* The CANN / HDK pair against the release notes' table. */
+static void judge_matrix(const struct v4_rep *h, const struct compat *c, cJSON *ev)
+{
+	const char *cv = v4_kv_get(&c->cann, "version"), *dv = v4_kv_get(&c->drv, "Version");
+	if (!cv || !dv)
+		return;
+	for (size_t i = 0; i < V4_ARRAY_LEN(hdk_rules); i++) {
+		const struct hdk_rule *r = &hdk_rules[i];
+		if (!ver_prefix(cv, r->cann) || (r->lo && v4_version_cmp(dv, r->lo) < 0) ||
+		    (r->hi && v4_version_cmp(dv, r->hi) >= 0))
+			continue;
+		v4_say(h, CANN_HDK_UNSUPPORTED, cJSON_Duplicate(ev, 1),
+		       "CANN %s with driver %s: %s (CANN %s release notes, version compatibility)", cv, dv,
+		       r->says, strncmp(r->cann, "9.0", 3) == 0 ? "9.1.0" : r->cann);
+		return;
+	}
+}
+
+/* The firmware of every NPU of the node (npu-smi info -t board) the same;
+ * returns the findings (an unreadable board is a PROBE_FAILED). */
+static int judge_npu_fw(const struct v4_rep *h, const struct v4_node *n)
+{
+	int *ids = NULL, bad = 0;
+	size_t nid = 0;
+	char *why = NULL, fw[64][64] = {{0}};
+	if (node_npu_ids(n, &ids, &nid, &why)) {
+		free(why);
+		return 0; /* the NPU list is the npu check's to report */
+	}
+	for (size_t i = 0; i < nid && i < 64; i++) {
+		char id[32], *err = NULL;
+		struct v4_kvs kv = {0};
+		snprintf(id, sizeof id, "npu-board.%d", ids[i]);
+		const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
+		if (f && v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) == 0 && v4_kv_get(&kv, "Firmware Version"))
+			snprintf(fw[i], sizeof fw[i], "%s", v4_kv_get(&kv, "Firmware Version"));
+		else if (++bad)
+			v4_say(h, PROBE_FAILED, NULL, "NPU %d firmware: %s", ids[i],
+			       why ? why : "no Firmware Version line in npu-smi info -t board");
+		v4_kvs_free(&kv);
+		free(err);
+		free(why), why = NULL;
+	}
+	struct sbuf odd = {0};
+	size_t same = 0;
+	for (size_t i = 0; i < nid && i < 64; i++)
+		if (fw[i][0] && strcmp(fw[i], fw[0]) == 0)
+			same++;
+	for (size_t i = 0; fw[0][0] && i < nid && i < 64; i++)
+		if (fw[i][0] && strcmp(fw[i], fw[0]) != 0)
+			sbuf_printf(&odd, "%s%s on NPU %d", odd.len ? ", " : "", fw[i], ids[i]);
+	if (odd.len && ++bad) {
+		cJSON *ev = cJSON_CreateObject();
+		for (size_t i = 0; i < nid && i < 64; i++) {
+			char k[16];
+			snprintf(k, sizeof k, "NPU %d", ids[i]);
+			cJSON_AddStringToObject(ev, k, fw[i][0] ? fw[i] : "?");
+		}
+		v4_say(h, FIRMWARE_MIXED, ev,
+		       "NPU firmware differs on this node: %s; %zu NPUs have %s: upgrade the odd NPUs' "
+		       "firmware (npu-smi upgrade) so that every NPU runs one HDK release", odd.s, same, fw[0]);
+	}
+	sbuf_free(&odd);
+	free(ids);
+	return bad;
+}
+
+/* Judges CANN (the container's, else the host's) against the driver and firmware;
+ * returns the findings. */
+static int judge_compat(const struct v4_rep *h, const struct v4_node *n)
+{
+	struct compat c = {0};
+	size_t before = h->out->n;
+	c.have_drv = kv_of(n, P_DRIVER, 0, &c.drv);
+	c.have_fw = kv_of(n, P_FIRMWARE, 0, &c.fw);
+	c.have_cann = kv_of(n, P_CCANN, 1, &c.cann) || kv_of(n, P_CANN, 0, &c.cann);
+	if (c.have_drv && c.have_cann) {
+		cJSON *ev = cJSON_CreateObject();
+		const char *keys[][2] = {{"driver Innerversion", "Innerversion"}, {"driver compatible_version", "compatible_version"},
+					 {"driver compatible_version_fw", "compatible_version_fw"}};
+		for (size_t i = 0; i < V4_ARRAY_LEN(keys); i++)
+			if (v4_kv_get(&c.drv, keys[i][1]))
+				cJSON_AddStringToObject(ev, keys[i][0], v4_kv_get(&c.drv, keys[i][1]));
+		if (v4_kv_get(&c.cann, "innerversion"))
+			cJSON_AddStringToObject(ev, "CANN innerversion", v4_kv_get(&c.cann, "innerversion"));
+		if (v4_kv_get(&c.cann, "compatible_version"))
+			cJSON_AddStringToObject(ev, "CANN compatible_version", v4_kv_get(&c.cann, "compatible_version"));
+		judge_inner(h, &c, ev);
+		judge_matrix(h, &c, ev);
+		if (c.have_fw)
+			judge_fw(h, &c, ev);
+		cJSON_Delete(ev);
+	}
+	v4_kvs_free(&c.drv);
+	v4_kvs_free(&c.fw);
+	v4_kvs_free(&c.cann);
+	return (int)(h->out->n - before);
+}
+
 /* Reads and judges one node against the config. */
 static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct nodever *nv)
 {
@@ -260,6 +502,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct n
 	ver_evidence(nv, ev);
 	mismatches(h->ctx, nv, &bad, &missing);
 	judge_knowledge(h, n, ev);
+	int incompat = judge_compat(h, n) + judge_npu_fw(h, n);
 	if (nv->v[I_DRIVER] && nv->v[I_LOADED] && !ver_match(nv->v[I_DRIVER], nv->v[I_LOADED], 0))
 		v4_say(h, DRIVER_STALE, cJSON_Duplicate(ev, 1),
 		       "driver %s installed but %s loaded (npu-smi): reboot to load it",
@@ -269,7 +512,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct n
 		       "not installed in the container: %s", missing.s);
 	if (bad.len)
 		v4_say(h, VERSION_MISMATCH, cJSON_Duplicate(ev, 1), "%s", bad.s);
-	else if (!missing.len && !nv->nerr)
+	else if (!missing.len && !nv->nerr && !incompat)
 		v4_say(h, OK, cJSON_Duplicate(ev, 1),
 		       "driver %s, CANN %s, %s, vllm %s, vllm_ascend %s, torch %s, torch_npu %s",
 		       nv->v[I_DRIVER], nv->v[I_CCANN] ? nv->v[I_CCANN] : nv->v[I_CANN], nv->v[I_IMAGE],
@@ -337,6 +580,8 @@ static void ver_evaluate(const struct v4_rep *h, struct v4_node *const *nodes, s
 
 const struct v4_check v4_check_versions = {
 	.id = "versions",
+	.tier = V4_TIER_STANDARD,
+	.cost_ms = 250, /* bench/tiers.sh: alone on one node */
 	.title = "Driver, firmware, CANN, image and Python packages as configured, same on every node",
 	.explain =
 		"Symptom: HCCL init fails across nodes (EI0008, version mismatch between ranks),\n"
@@ -363,13 +608,29 @@ const struct v4_check v4_check_versions = {
 		"  without a table is judged by the nearest older one (KNOWLEDGE_TABLE WARN).\n"
 		"  The installed vllm must be the one the table pins (v0.21.0 for v0.21.0rc1,\n"
 		"  vllm-project/vllm-ascend@v0.21.0rc1 Dockerfile:50; installed as\n"
-		"  0.21.0+empty, the local part is dropped): else VLLM_PAIR WARN.",
+		"  0.21.0+empty, the local part is dropped): else VLLM_PAIR WARN.\n"
+		"Compatibility: the container's CANN (else the host's) and the host driver must\n"
+		"  list each other: the driver's Innerversion within CANN's compatible_version\n"
+		"  ranges and CANN's innerversion within the driver's compatible_version\n"
+		"  (ascend_toolkit_install.info, driver version.info); the firmware Version within\n"
+		"  the driver's compatible_version_fw; and the pair not ruled out by the CANN\n"
+		"  release notes (hiascend.com, CANN 9.1.0 / 9.2.0, version compatibility: 9.0.x\n"
+		"  with HDK 25.0-26.1, 9.1.x not with 25.0.x, 9.2.0 not with 25.0.x or 25.2.x).\n"
+		"  An image whose CANN is newer than the host HDK gives aicore timeouts (507014)\n"
+		"  or ACL 500001 at set_device (vllm-ascend#5468, #4972). Every NPU of a node\n"
+		"  must run the same firmware (Firmware Version of npu-smi info -t board -i N;\n"
+		"  the MCU version is not read). These are findings of versions because it\n"
+		"  reads every version file already.",
 	.probes_doc = "cat /usr/local/Ascend/driver/version.info; cat /usr/local/Ascend/firmware/"
 		      "version.info; the ascend_toolkit_install.info files under /usr/local/Ascend/"
 		      "ascend-toolkit/latest/*-linux/ and /usr/local/Ascend/cann/*-linux/ (those that "
-		      "exist); npu-smi info (header Version); docker inspect -f '{{.Config.Image}}' "
+		      "exist); npu-smi info (header Version); npu-smi info -t board -i N (Firmware "
+		      "Version) for each NPU; docker inspect -f '{{.Config.Image}}' "
 		      "CONTAINER; docker exec CONTAINER python3 -c '...' (importlib.metadata versions "
-		      "of vllm, vllm_ascend, torch, torch_npu, the container's CANN, Python)",
+		      "of vllm, vllm_ascend, torch, torch_npu, the container's CANN, Python); docker exec "
+		      "CONTAINER cat /usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/"
+		      "ascend_toolkit_install.info /usr/local/Ascend/cann/aarch64-linux/"
+		      "ascend_toolkit_install.info",
 	.fix_doc = NULL,
 	.findings = findings,
 	.params = NULL,

@@ -32,6 +32,8 @@ static void man_check(FILE *out, const struct v4_check *c)
 	roff(out, c->explain);
 	fputs("\n.fi\n.PP\n\\fBProbes:\\fR ", out);
 	roff(out, c->probes_doc);
+	fprintf(out, "\n.PP\n\\fBTier:\\fR %s; expected cost about %.1f s a node.", v4_tier_name(c->tier),
+		c->cost_ms / 1000.0);
 	fputs("\n.PP\n\\fBFix:\\fR ", out);
 	roff(out, c->fix_doc ? c->fix_doc : "none; the finding says what to change.");
 	fputs("\n.PP\n\\fBFindings:\\fR\n", out);
@@ -72,6 +74,8 @@ static cJSON *check_json(const struct v4_check *c)
 	cJSON_AddStringToObject(o, "id", c->id);
 	cJSON_AddStringToObject(o, "title", c->title);
 	cJSON_AddStringToObject(o, "fix", fix_words[c->fix_class]);
+	cJSON_AddStringToObject(o, "tier", v4_tier_name(c->tier));
+	cJSON_AddNumberToObject(o, "cost_ms", c->cost_ms);
 	for (const struct v4_finding *f = c->findings; f && f->code; f++) {
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddStringToObject(e, "code", f->code);
@@ -116,7 +120,8 @@ static int run_list(struct v4_cli *cli)
 		return 0;
 	}
 	for (size_t i = 0; i < v4_ncheck; i++)
-		printf("%-14s %-5s %s\n", v4_checks[i]->id, fix_words[v4_checks[i]->fix_class],
+		printf("%-14s %-5s %-8s %5.1fs %s\n", v4_checks[i]->id, fix_words[v4_checks[i]->fix_class],
+		       v4_tier_name(v4_checks[i]->tier), v4_checks[i]->cost_ms / 1000.0,
 		       v4_checks[i]->title);
 	return 0;
 }
@@ -128,8 +133,10 @@ static int run_explain(struct v4_cli *cli)
 	const struct v4_check *c = v4_check_find(cli->args[0]);
 	if (!c)
 		return usage_error("no check '%s' (see v4check list)", cli->args[0]);
-	printf("%s: %s\n\n%s\n\nProbes: %s\nFix: %s\nFindings:\n", c->id, c->title, c->explain,
-	       c->probes_doc, c->fix_doc ? c->fix_doc : "none; the finding says what to change");
+	printf("%s: %s\n\n%s\n\nProbes: %s\nTier: %s; expected cost about %.1f s a node\n"
+	       "Fix: %s\nFindings:\n", c->id, c->title, c->explain, c->probes_doc,
+	       v4_tier_name(c->tier), c->cost_ms / 1000.0,
+	       c->fix_doc ? c->fix_doc : "none; the finding says what to change");
 	for (const struct v4_finding *f = c->findings; f && f->code; f++)
 		printf("  %-20s %-5s %s\n", f->code, v4_status_name(f->status), f->text);
 	return 0;

@@ -112,7 +112,7 @@ static int judge(struct v4_cli *cli, struct merge *m, const struct v4_config *cf
 	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
 	struct v4_ctx ctx = {.cfg = cfg, .now = time(NULL), .phase = cli->o.phase, .baseline = baseline};
 	struct v4_results res = {0};
-	struct v4_run run = {m->nodes, m->nn, checks, nc, &ctx, &cli->o, 0};
+	struct v4_run run = {m->nodes, m->nn, checks, nc, &ctx, &cli->o, 0, NULL, 0};
 	v4_evaluate(&run, &res);
 	char *mode = xasprintf("merge of %d report%s", cli->nargs, cli->nargs == 1 ? "" : "s");
 	struct v4_report r = {.nodes = m->nodes, .nn = m->nn, .checks = checks, .nc = nc,

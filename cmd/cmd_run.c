@@ -188,20 +188,28 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		v4_config_free(&cfg);
 		return V4_EXIT_USAGE;
 	}
-	const struct v4_check *checks[64];
-	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
+	const struct v4_check *checks[64], *shown[64];
+	struct v4_left left[64];
+	size_t nleft = 0, nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
 	cli_add_drift(&cli->o, baseline, checks, &nc, V4_ARRAY_LEN(checks));
+	size_t nshown = nc;
+	memcpy(shown, checks, nc * sizeof *checks); /* the report lists the left-out too */
+	if (cli->o.budget_ms) {
+		nc = v4_plan_budget(checks, nc, cli->o.budget_ms, nn, cli->o.fanout, left, &nleft);
+		if (!cli->o.deadline_ms) /* what the plan misjudged is cut, not run over */
+			cli->o.deadline_ms = cli->o.budget_ms;
+	}
 	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix, baseline};
 	struct v4_results res = {0};
 	struct v4_fixplan plan = {0};
 	struct v4_fix_log log = {0};
-	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, 0};
+	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, 0, left, nleft};
 	probe_eval(&run, &res);
 	if (cli->o.fix)
 		fix_flow(&run, &res, &plan, &log);
 	char *mode = mode_text(cli, nn);
 	cJSON *changes = state_changes(&cli->o, &res);
-	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = checks, .nc = nc, .res = &res,
+	struct v4_report r = {.nodes = nodes, .nn = nn, .checks = shown, .nc = nshown, .res = &res,
 			      .plan = cli->o.fix ? &plan : NULL, .fixlog = cli->o.fix ? &log : NULL,
 			      .mode = mode, .with_facts = cli->o.facts, .changes = changes,
 			      .started = t0, .duration_s = epoch_s() - t0, .ctx = &ctx,
@@ -213,6 +221,8 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 	cJSON_Delete(baseline);
 	free(mode);
 	v4_results_free(&res);
+	for (size_t i = 0; i < nleft; i++)
+		free(left[i].why);
 	v4_fixplan_free(&plan);
 	v4_fix_log_free(&log);
 	for (size_t i = 0; i < nn; i++)

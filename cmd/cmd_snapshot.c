@@ -144,9 +144,9 @@ static int run_snapshot(struct v4_cli *cli)
 	struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase};
 	struct v4_results res = {0};
 	checks[nc] = &snapshot_probes;
-	struct v4_run probe = {nodes, nn, checks, nc + 1, &ctx, &cli->o, 0};
+	struct v4_run probe = {nodes, nn, checks, nc + 1, &ctx, &cli->o, 0, NULL, 0};
 	v4_probe_nodes(&probe);
-	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, probe.deadline};
+	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, probe.deadline, NULL, 0};
 	v4_evaluate(&run, &res);
 	int rc = save(cli, cli->args[1], nodes, nn, checks, nc, &ctx, &res);
 	v4_results_free(&res);

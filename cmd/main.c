@@ -47,6 +47,9 @@ static const char usage_text[] =
 	"      --warn-only ID|CHECK:CODE,...  demote a check or one finding to WARN\n"
 	"      --phase pre|live      before deploy (default) or against a running service\n"
 	"      --baseline FILE       also report every difference from this snapshot (drift)\n"
+	"      --tier quick|standard|deep  which checks by cost (default standard; see list)\n"
+	"      --budget SEC          plan what fits in SEC, cheapest and most valuable first;\n"
+	"                            the rest SKIP with OVER_BUDGET (also the --deadline)\n"
 	"output:\n"
 	"  -o, --output FORMAT       text (default), json, prom, nagios, junit or html\n"
 	"      --textfile PATH       also write Prometheus text there atomically (node_exporter)\n"
@@ -95,6 +98,7 @@ enum {
 	O_GROUPS, O_LIST_HOSTS,
 	O_JUNIT_WARN, O_COLOR,
 	O_HTML, O_BASELINE,
+	O_TIER, O_BUDGET,
 };
 
 static const struct option long_opts[] = {
@@ -106,6 +110,8 @@ static const struct option long_opts[] = {
 	{"skip", required_argument, NULL, O_SKIP},
 	{"warn-only", required_argument, NULL, O_WARN_ONLY},
 	{"phase", required_argument, NULL, O_PHASE},
+	{"tier", required_argument, NULL, O_TIER},
+	{"budget", required_argument, NULL, O_BUDGET},
 	{"output", required_argument, NULL, 'o'},
 	{"quiet", no_argument, NULL, 'q'},
 	{"verbose", no_argument, NULL, 'v'},
@@ -213,6 +219,14 @@ static int opt_main(struct v4_cli *cli, int c, const char *arg)
 			return usage_error("--phase is pre or live, not '%s'", arg);
 		o->phase = strcmp(arg, "live") == 0 ? V4_PHASE_LIVE : V4_PHASE_PRE;
 		return 0;
+	case O_TIER: {
+		enum v4_tier t;
+		if (v4_tier_parse(arg, &t))
+			return usage_error("--tier is quick, standard or deep, not '%s'", arg);
+		o->tier = (int)t;
+		return 0;
+	}
+	case O_BUDGET: return seconds("--budget", arg, &o->budget_ms);
 	case 'o': cli->out_arg = arg; return 0;
 	case 'q': o->quiet = 1; return 0;
 	case 'v': o->verbose++; return 0;

@@ -32,6 +32,21 @@ int v4_status_parse(const char *name, enum v4_status *st)
 	return i >= 0 ? 0 : -1;
 }
 
+static const char *const tier_names[] = {"?", "quick", "standard", "deep"};
+
+const char *v4_tier_name(enum v4_tier t)
+{
+	return (unsigned)t < V4_ARRAY_LEN(tier_names) ? tier_names[t] : "?";
+}
+
+int v4_tier_parse(const char *s, enum v4_tier *t)
+{
+	int i = name_index(tier_names, V4_ARRAY_LEN(tier_names), s);
+	if (i > 0)
+		*t = (enum v4_tier)i;
+	return i > 0 ? 0 : -1;
+}
+
 int v4_status_rank(enum v4_status st)
 {
 	return (unsigned)st < V4_ARRAY_LEN(status_ranks) ? status_ranks[st] : 3;

@@ -20,5 +20,6 @@ void v4_opts_defaults(struct v4_opts *o)
 	o->format = V4_FMT_TEXT;
 	o->phase = V4_PHASE_PRE;
 	o->tool_path = V4_TOOL_PATH_DEFAULT;
+	o->tier = V4_TIER_STANDARD;
 }
 

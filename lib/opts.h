@@ -14,6 +14,8 @@ struct v4_opts {
 	int timeout_ms;    /* per probe */
 	int connect_timeout_ms;
 	int deadline_ms;   /* whole run; 0 none */
+	int tier;          /* --tier: enum v4_tier (checks of that tier and cheaper) */
+	int budget_ms;     /* --budget: plan the checks that fit; 0 none */
 	int fanout;        /* nodes in flight */
 	int fix_fanout;
 	int node_jobs;     /* probes in flight per node */

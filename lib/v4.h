@@ -238,8 +238,18 @@ struct v4_rep {
 	struct v4_results *out;
 };
 
+/* How much a check costs, and so which --tier runs it: quick (a cron probe
+ * every few minutes on a serving node), standard (the pre-deploy gate; also
+ * runs quick), deep (seconds per node or touches the fabric; runs all). */
+enum v4_tier { V4_TIER_QUICK = 1, V4_TIER_STANDARD, V4_TIER_DEEP };
+const char *v4_tier_name(enum v4_tier t);
+/* 0 with *t for "quick", "standard" or "deep"; -1 otherwise. */
+int v4_tier_parse(const char *s, enum v4_tier *t);
+
 struct v4_check {
 	const char *id;       /* stable, lower-case */
+	enum v4_tier tier;    /* the cheapest --tier that runs it */
+	int cost_ms;          /* expected wall time on one node, its own probes (--budget) */
 	const char *title;    /* one line for list */
 	const char *explain;  /* symptom, cause and fix, in the operator's words */
 	const char *probes_doc; /* the commands it runs on a node, for the catalogue */

@@ -69,6 +69,9 @@ void v4_evaluate(const struct v4_run *r, struct v4_results *out)
 	struct v4_node **live = xcalloc(r->nn ? r->nn : 1, sizeof *live);
 	for (size_t i = 0; i < r->nc; i++)
 		eval_check(r, r->checks[i], live, out);
+	for (size_t i = 0; i < r->nleft; i++)
+		v4_result_add(out, r->left[i].check->id, "cluster", V4_SKIP, "OVER_BUDGET",
+			      r->left[i].why);
 	free(live);
 }
 

@@ -17,11 +17,26 @@ struct v4_run {
 	const struct v4_ctx *ctx;
 	const struct v4_opts *o;
 	double deadline; /* absolute monotonic ms of --deadline; 0 none */
+	const struct v4_left *left; /* checks --budget left out: SKIP results */
+	size_t nleft;
 };
 
-/* The checks of all[0..nall) chosen by o->only and o->skip, in table order. */
+/* A check the --budget plan left out, and why. */
+struct v4_left {
+	const struct v4_check *check;
+	char *why;
+};
+
+/* The checks of all[0..nall) chosen by o->only, o->skip and o->tier, in table order. */
 size_t v4_select_checks(const struct v4_check *const *all, size_t nall, const struct v4_opts *o,
 			const struct v4_check **out, size_t max);
+
+/* Plans --budget: keeps the checks of checks[0..n) that fit in budget_ms on nn
+ * nodes (fanout at a time), quick before standard before deep and cheapest
+ * first within a tier, compacted in table order; returns how many. The others
+ * go to left (room for n; caller frees each why) with the reason. */
+size_t v4_plan_budget(const struct v4_check **checks, size_t n, int budget_ms, size_t nn,
+		      int fanout, struct v4_left *left, size_t *nleft);
 
 /* Probes every node (bounded by o->fanout) for what the checks need. Nodes
  * that cannot be opened are marked unreachable with the reason. */

@@ -187,6 +187,35 @@ bad=$(sed -n 's/.* \([0-9][0-9]*\) *\/ 65536 *|$/\1/p' "$T/info4" | awk '$1 < 33
 [ "$("$DOCKER" inspect -f '{{.State.Running}}' vllm)" = false ] && ! "$DOCKER" ps | grep -q vllm && "$DOCKER" ps -a | grep -q 'Exited'; ok $? "container-stopped: not running, only in ps -a"
 "$DOCKER" exec vllm cat /etc/hccn.conf >/dev/null 2>&1; [ $? -ne 0 ]; ok $? "docker exec on a stopped container fails"
 
+echo 7.8.0.5.200 > "$S/firmware_version.3"
+"$NPUSMI" info -t board -i 3 | grep -q 'Firmware Version *: 7.8.0.5.200$' && "$NPUSMI" info -t board -i 2 | grep -q 'Firmware Version *: 7.8.0.6.201$'
+ok $? "firmware_version.N: one NPU's own firmware in -t board"
+rm -f "$S/firmware_version.3"
+
+# other containers (ps, inspect): another instance holding NPUs 2,3, a stopped privileged one
+"$V4FAKE" fault "$S" other-container mindie 2,3 && "$V4FAKE" fault "$S" other-container-env mindie ASCEND_RT_VISIBLE_DEVICES=0,1 &&
+	"$V4FAKE" fault "$S" other-container old privileged && "$V4FAKE" fault "$S" other-container-stopped old
+ok $? "v4fake other-container, -env, -stopped"
+"$DOCKER" ps | grep -q ' mindie$' && ! "$DOCKER" ps | grep -q ' old$' && "$DOCKER" ps -a | grep -q ' old$'; ok $? "docker ps lists the running other container, ps -a the stopped one too"
+[ "$("$DOCKER" ps -q | wc -l)" = 1 ]; ok $? "docker ps -q: the running ones only (vllm is stopped here)"
+"$DOCKER" inspect mindie old vllm | python3 -c 'import json, sys
+d = json.load(sys.stdin)
+assert [x["Name"] for x in d] == ["/mindie", "/old", "/vllm"], d
+assert [y["PathOnHost"] for y in d[0]["HostConfig"]["Devices"]][:2] == ["/dev/davinci2", "/dev/davinci3"]
+assert "ASCEND_RT_VISIBLE_DEVICES=0,1" in d[0]["Config"]["Env"]
+assert d[1]["HostConfig"]["Privileged"] is True and d[1]["State"]["Running"] is False'
+ok $? "docker inspect of several containers: one JSON array, their devices, env, privileged, state"
+[ "$("$DOCKER" inspect -f '{{.Name}}' "$(cut -c1-12 "$S/others/mindie/container_id")")" = /mindie ]; ok $? "docker inspect -f by short id of another container"
+"$V4FAKE" fault "$S" other-container-remove mindie && ! "$DOCKER" inspect mindie >/dev/null 2>&1; ok $? "other-container-remove: gone"
+"$V4FAKE" fault "$S" other-container-remove old
+
+"$V4FAKE" fault "$S" container-ulimit nofile 1024 4096 && "$V4FAKE" fault "$S" container-ulimit memlock -1 -1 &&
+	"$DOCKER" inspect vllm | python3 -c 'import json, sys
+u = json.load(sys.stdin)[0]["HostConfig"]["Ulimits"]
+assert u == [{"Name": "nofile", "Hard": 4096, "Soft": 1024}, {"Name": "memlock", "Hard": -1, "Soft": -1}], u'
+ok $? "container-ulimit: HostConfig.Ulimits as docker prints them"
+rm -f "$S/container_ulimits"
+
 # ---------------------------------------------------------------- delay
 if d0=$(date +%s%N) && case $d0 in *N) false ;; esac; then
 	V4_FAKE_DELAY_MS=300 "$HCCN" -i 0 -link -g >/dev/null

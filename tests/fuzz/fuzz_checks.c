@@ -187,7 +187,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	probe_rounds(nodes, nn, &ctx, &p, end);
 
 	struct v4_results res = {0};
-	struct v4_run run = {nodes, nn, v4_checks, v4_ncheck, &ctx, &o, 0};
+	struct v4_run run = {nodes, nn, v4_checks, v4_ncheck, &ctx, &o, 0, NULL, 0};
 	v4_evaluate(&run, &res);
 	check_results(&res, nodes, nn);
 

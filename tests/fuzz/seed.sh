@@ -73,6 +73,8 @@ printf '24.1.rc3\n24.1.0' >"$out/fuzz_versions/rc-vs-release"
 printf '24.1.0\n24.1.0.3' >"$out/fuzz_versions/missing-component"
 printf '8.0.RC1\n8.0.rc1.alpha003' >"$out/fuzz_versions/rc-alpha"
 put fuzz_prom fixtures/prom/*
+put fuzz_limits fixtures/parse/proc-limits.*.txt fixtures/checks/*/*/*/limits.*.out
+put fuzz_ss fixtures/parse/ss-*.txt fixtures/checks/*/*/*/ss-listen.out
 mkdir -p "$out/fuzz_serve"
 for f in fixtures/serve/*; do
 	for r in 0 1; do { byte $r; cat "$f"; } >"$out/fuzz_serve/$(basename "$f").rank$r"; done

@@ -95,7 +95,7 @@ static void expect_fix(const struct v4_check *c, struct v4_node *nodes, size_t n
 {
 	struct v4_fixplan plan = {0};
 	const struct v4_check *cs[1] = {c};
-	struct v4_run run = {nodes, nn, cs, 1, ctx, NULL, 0};
+	struct v4_run run = {nodes, nn, cs, 1, ctx, NULL, 0, NULL, 0};
 	v4_plan_fixes(&run, &plan);
 	char what[512];
 	snprintf(what, sizeof what, "%s: fix plan has %d commands", name, cJSON_GetArraySize(want));
@@ -256,7 +256,7 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	free(pp);
 	const struct v4_check *cs[1] = {c};
 	struct v4_results r = {0};
-	struct v4_run run = {nodes, nn, cs, 1, &ctx, &o, 0};
+	struct v4_run run = {nodes, nn, cs, 1, &ctx, &o, 0, NULL, 0};
 	if (diff_new)
 		v4_drift_compare(base, diff_new, &ctx, 1, &r);
 	else {
@@ -337,6 +337,8 @@ int main(int argc, char **argv)
 		char what[128];
 		snprintf(what, sizeof what, "%s has pass- and fail- fixture cases", c->id);
 		ok(cases >= 2, what);
+		snprintf(what, sizeof what, "%s declares its tier and a positive expected cost", c->id);
+		ok(c->tier >= V4_TIER_QUICK && c->tier <= V4_TIER_DEEP && c->cost_ms > 0, what);
 		expect_all_asserted(c);
 		free(dir);
 	}

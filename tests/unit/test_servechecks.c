@@ -76,7 +76,7 @@ static int run_case(const char *dir, const struct v4_config *cfg, struct v4_resu
 	o.transport = &v4_transport_replay;
 	o.replay_dir = dir;
 	struct v4_ctx ctx = {.cfg = cfg, .now = 1798761600, .phase = V4_PHASE_PRE};
-	struct v4_run run = {nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o, 0};
+	struct v4_run run = {nodes, nn, cs, V4_ARRAY_LEN(cs), &ctx, &o, 0, NULL, 0};
 	v4_probe_nodes(&run);
 	v4_evaluate(&run, r);
 	for (size_t i = 0; i < nn; i++)

@@ -321,7 +321,7 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	o.transport = &v4_transport_replay;
 	o.replay_dir = dir;
 	const struct v4_check *cs[1] = {c};
-	struct v4_run run = {nodes, nn, cs, 1, &ctx, &o, 0};
+	struct v4_run run = {nodes, nn, cs, 1, &ctx, &o, 0, NULL, 0};
 	v4_probe_nodes(&run);
 	struct verdict whole;
 	judge(&run, &whole);

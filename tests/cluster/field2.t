@@ -40,6 +40,14 @@ expect() {
 run "$T/h" $V binaries; is "$RC" 0 "healthy cluster: binaries exits 0"
 like "$T/h" '^  PASS +OK +node\[1-4\]: 4 shared objects, the same bits' "binaries passes on all four nodes"
 [ "$RC" = 0 ] || sed 's/^/# /' "$T/h"
+run "$T/h" $V fabric; is "$RC" 0 "healthy cluster: fabric exits 0"
+like "$T/h" '^  PASS +OK +node\[1-4\]: 8 NPU ports, no link-down in the last 24 h' "fabric passes on all four nodes"
+
+# 4. node2's NPU 4 port went down six times in the last hour.
+echo 6 > "$(node_state 2)/link_flaps.4"
+expect fabric 2 FAIL LINK_FLAPPING "4 flapping port"
+like "$T/o" 'node2: NPU 4: the link went down 6 times' "4 flapping port: the NPU is named"
+rm -f "$(node_state 2)/link_flaps.4"
 
 # 10. node3's torch_npu library rebuilt under the same version.
 sh "$FAKE/v4fake" fault "$(node_state 3)" so-rebuilt torch_npu/lib/libtorch_npu.so >/dev/null

@@ -49,6 +49,13 @@ expect fabric 2 FAIL LINK_FLAPPING "4 flapping port"
 like "$T/o" 'node2: NPU 4: the link went down 6 times' "4 flapping port: the NPU is named"
 rm -f "$(node_state 2)/link_flaps.4"
 
+# 9. node4's NPU 1 in Alarm with a RestartNPU fault code (mind-cluster faultCode.json).
+sh "$FAKE/v4fake" fault "$(node_state 4)" npu-health 1 Alarm >/dev/null
+echo 8C03A000 > "$(node_state 4)/npu_errcode.1"
+expect npu 4 FAIL NPU_FAULT_ACT "9 fault level"
+like "$T/o" 'node4: NPU 1: fault code 8C03A000, MindCluster level RestartNPU: stop the service and reset' "9 fault level: code, level and action named"
+sh "$FAKE/v4fake" init "$(node_state 4)" --rank 3 --bond-ip "$(node_ip 4)" >/dev/null
+
 # 10. node3's torch_npu library rebuilt under the same version.
 sh "$FAKE/v4fake" fault "$(node_state 3)" so-rebuilt torch_npu/lib/libtorch_npu.so >/dev/null
 expect binaries 3 FAIL SO_DRIFT "10 same bits"

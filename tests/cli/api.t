@@ -162,6 +162,9 @@ grep -q 'no changes since the last run' "$T/s1" ; ok $? "--state: first healthy 
 grep -q '^  + FAIL *api EAGER_DECODE' "$T/s2"; ok $? "--state: a new finding appears at the top"
 python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changes"]==[]' "$T/s3"; ok $? "--state: unchanged run has \"changes\": [] in JSON"
 grep -q '^  - cleared *api EAGER_DECODE' "$T/s4"; ok $? "--state: a cleared finding is shown"
+run eager s5 --state "$T/state.json"
+grep -q '^  + FAIL *api EAGER_DECODE .*(again: cleared 1 time(s) in 24 h before)$' "$T/s5"; ok $? "--state: a finding back within 24 h is marked as recurring"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["cleared"]; assert len(c)==1 and c[0]["code"]=="EAGER_DECODE" and c[0]["time"]>0' "$T/state.json"; ok $? "--state: the file remembers the cleared finding with its time"
 [ "$(stat -c %a "$T/state.json")" = 600 ]; ok $? "--state file is mode 600"
 
 # ---------------------------------------------------------------- the key

@@ -54,6 +54,15 @@ sh "$FAKE/v4fake" fault "$(node_state 4)" npu-health 1 Alarm >/dev/null
 echo 8C03A000 > "$(node_state 4)/npu_errcode.1"
 expect npu 4 FAIL NPU_FAULT_ACT "9 fault level"
 like "$T/o" 'node4: NPU 1: fault code 8C03A000, MindCluster level RestartNPU: stop the service and reset' "9 fault level: code, level and action named"
+# ... cleared (the NPU reset), then back: --state marks it as recurring.
+run "$T/s1" $V npu --state "$T/state.json"
+sh "$FAKE/v4fake" init "$(node_state 4)" --rank 3 --bond-ip "$(node_ip 4)" >/dev/null
+run "$T/s2" $V npu --state "$T/state.json"
+like "$T/s2" '^  - cleared +npu NPU_FAULT_ACT node4: NPU 1: fault code 8C03A000' "9 fault level: --state sees it clear"
+sh "$FAKE/v4fake" fault "$(node_state 4)" npu-health 1 Alarm >/dev/null
+echo 8C03A000 > "$(node_state 4)/npu_errcode.1"
+run "$T/s3" $V npu --state "$T/state.json"
+like "$T/s3" '^  \+ FAIL +npu NPU_FAULT_ACT node4: NPU 1: fault code 8C03A000.*\(again: cleared 1 time\(s\) in 24 h before\)$' "9 fault level: the same code back on the same NPU is marked as recurring"
 sh "$FAKE/v4fake" init "$(node_state 4)" --rank 3 --bond-ip "$(node_ip 4)" >/dev/null
 
 # 10. node3's torch_npu library rebuilt under the same version.

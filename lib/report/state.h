@@ -21,8 +21,8 @@ cJSON *v4_state_update(const char *path, const struct v4_results *res, time_t no
 
 /* Carries prev's cleared findings of the last V4_STATE_RECUR_S seconds into
  * cur (member "cleared", with the time each cleared), adds those that clear
- * now, and turns an "appeared" change that matches one of them (check, node,
- * code and message: the same NPU and fault code) into "recurred" with
+ * now, and turns an "appeared" change that matches one of them (check, node
+ * and code, as findings are matched) into "recurred" with
  * "recurrences": how often it cleared within the window. */
 void v4_state_history(const cJSON *prev, cJSON *cur, cJSON *changes, time_t now);
 

@@ -29,7 +29,7 @@ V4_FINDINGS(FINDINGS);
 
 static const struct v4_param params[] = {
 	{"nofile_min", 65535, "lowest open-files limit (vLLM raises its soft limit to 65535)"},
-	{"memlock_min_mb", 65536, "lowest locked-memory limit, MiB (unlimited always passes)"},
+	{"memlock_min_mb", 0, "lowest locked-memory limit, MiB (unlimited always passes); 0: not judged (the reference deployment runs with docker's default)"},
 	{NULL, 0, NULL},
 };
 
@@ -82,7 +82,7 @@ static int judge_proc(const struct v4_rep *h, const struct v4_node *n, const str
 		cJSON_AddNumberToObject(o, "soft", (double)l.nofile_soft);
 		cJSON_AddNumberToObject(o, "hard", (double)l.nofile_hard);
 	}
-	if (below(l.memlock_soft, mmin, 1)) {
+	if (mmin > 0 && below(l.memlock_soft, mmin, 1)) {
 		fmt_limit(a, sizeof a, l.memlock_soft, 1);
 		if (!lw->memlock.len)
 			snprintf(lw->mval, sizeof lw->mval, "%s", a);
@@ -149,7 +149,7 @@ static int judge_container(const struct v4_rep *h, const struct v4_node *n, int 
 		       "its limit past the hard one (\"Too many open files\" under TP8, pytorch#137695): "
 		       "re-create it with --ulimit nofile=65535:65535", s, hd, nmin);
 	}
-	if (ulimit_of(insp, "memlock", &s, &hd) && ++*nset && below(s, mmin, 1) && ++bad) {
+	if (ulimit_of(insp, "memlock", &s, &hd) && ++*nset && mmin > 0 && below(s, mmin, 1) && ++bad) {
 		fmt_limit(a, sizeof a, s, 1);
 		cJSON *ev = cJSON_CreateObject();
 		cJSON_AddNumberToObject(ev, "soft", (double)s);

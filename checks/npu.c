@@ -5,12 +5,18 @@
 #include <string.h>
 
 #include "common.h"
+#include "faultlevel.h"
 
 #define FINDINGS(F)                                                                          \
 	F(OK, PASS, "every expected NPU is present, healthy, of the right type, ECC clean")  \
 	F(NPU_MISSING, FAIL, "fewer NPUs in npu-smi info than deployment.npus_per_node")     \
 	F(NPU_UNHEALTHY, FAIL,                                                               \
 	  "an NPU's Health is not OK (Warning, Alarm, Critical, UNKNOWN ...)")               \
+	F(NPU_FAULT_ACT, FAIL,                                                               \
+	  "an NPU's fault code (npu-smi info -t health) is one MindCluster acts on: "        \
+	  "restart, reset or isolate")                                                       \
+	F(NPU_FAULT_MINOR, WARN,                                                             \
+	  "an NPU's fault code is one MindCluster leaves alone or calls sub-health")         \
 	F(NPU_WRONG_TYPE, FAIL, "an NPU's chip name differs from deployment.npu_name")       \
 	F(HBM_SIZE, FAIL, "an NPU's HBM total differs from deployment.hbm_total_mb")         \
 	F(ECC_UNCORRECTED, FAIL,                                                             \
@@ -120,6 +126,33 @@ static cJSON *health_detail(const struct v4_node *n, int id)
 	return o;
 }
 
+/* What to do at each MindCluster fault level (enum v4_fault_level order). */
+static const char *const level_action[] = {
+	"MindCluster takes no action; watch whether it recurs",
+	"sub-health: the NPU may keep serving; plan maintenance",
+	"retry the failed request; the NPU itself is fine",
+	"restart the vLLM service on every rank",
+	"reset the NPU once it is idle (no restart of the node)",
+	"stop the service and reset the NPU before the next deploy",
+	"take the NPU out of service once its current work ends",
+	"take the NPU out of service: a hardware fault",
+};
+
+/* Reports the MindCluster level of the fault code in health detail d, when
+ * it is a single code the table knows; adds the level to d. */
+static void say_fault_level(const struct v4_rep *h, int id, cJSON *d)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(d, "Error Code");
+	enum v4_fault_level l;
+	if (!cJSON_IsString(c) || v4_fault_level(c->valuestring, &l) != 0)
+		return;
+	cJSON_AddStringToObject(d, "fault_level", v4_fault_level_name(l));
+	v4_say(h, l >= V4_FAULT_RESTART_REQUEST ? NPU_FAULT_ACT : NPU_FAULT_MINOR, NULL,
+	       "NPU %d: fault code %s, MindCluster level %s: %s", id, c->valuestring,
+	       v4_fault_level_name(l), level_action[l]);
+}
+
+/* Per-node tallies of what was found, as id lists. */
 /* Per-node tallies of what was found, as lists of rows of the table (an
  * NPU, or one chip of it where the table lists two per NPU id). */
 struct tally {
@@ -152,8 +185,10 @@ static void judge_npu(const struct v4_rep *h, const struct v4_node *n, int row, 
 	if (strcmp(x->health, "OK") != 0) {
 		t->unhealthy[t->nunhealthy++] = row;
 		cJSON *d = health_detail(n, x->id);
-		if (d)
+		if (d) {
+			say_fault_level(h, x->id, d);
 			cJSON_AddItemToObject(e, "health_detail", d);
+		}
 	}
 	if (want_name && *want_name && strcmp(x->name, want_name) != 0)
 		t->wrong[t->nwrong++] = row;
@@ -321,7 +356,11 @@ const struct v4_check v4_check_npu = {
 		"  Alarm or Critical, the server has a different chip (a 32 GB 910B4 looks like\n"
 		"  a 910B in the Name column: only the HBM total tells), or its HBM has\n"
 		"  uncorrectable (double-bit) errors.\n"
-		"Fix: npu-smi info -t health -i N gives the error code; reset the NPU\n"
+		"Fix: npu-smi info -t health -i N gives the error code; v4check names its level in\n"
+		"  MindCluster's fault table (Ascend/mind-cluster\n"
+		"  component/ascend-device-plugin/build/faultCode.json): NotHandle and SubHealth\n"
+		"  only warn; RestartRequest, RestartBusiness, (Free)RestartNPU and\n"
+		"  (Pre)SeparateNPU say what to restart, reset or isolate. Reset the NPU\n"
 		"  (npu-smi set -t reset -i N -c 0) or reboot the node; an NPU with\n"
 		"  double-bit ECC errors or the wrong chip needs the hardware vendor. Expected\n"
 		"  values come from deployment.npus_per_node (8), deployment.npu_name (910B2)\n"

@@ -226,10 +226,14 @@ static void text_changes(FILE *out, const cJSON *changes)
 	fprintf(out, "changes since the last run (%d):\n", n);
 	for (const cJSON *c = changes->child; c; c = c->next) {
 		int cleared = !strcmp(chg(c, "change"), "cleared");
-		fprintf(out, "  %c %-11s %s %s %s: %s%s%s%s\n", cleared ? '-' : '+',
+		const cJSON *rec = cJSON_GetObjectItemCaseSensitive(c, "recurrences");
+		char again[64] = "";
+		if (cJSON_IsNumber(rec))
+			snprintf(again, sizeof again, " (again: cleared %d time(s) in 24 h before)", rec->valueint);
+		fprintf(out, "  %c %-11s %s %s %s: %s%s%s%s%s\n", cleared ? '-' : '+',
 			cleared ? "cleared" : chg(c, "status"), chg(c, "check"), chg(c, "code"),
 			chg(c, "node"), chg(c, "message"), *chg(c, "was") ? " (was " : "",
-			chg(c, "was"), *chg(c, "was") ? ")" : "");
+			chg(c, "was"), *chg(c, "was") ? ")" : "", again);
 	}
 }
 

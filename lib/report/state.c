@@ -98,12 +98,58 @@ static cJSON *load(const char *path, char **err)
 	return j;
 }
 
+/* 1 when stored findings a and b are the same (check, node, code: messages
+ * may carry measured figures that differ from run to run). */
+static int same_finding(const cJSON *a, const cJSON *b)
+{
+	return !strcmp(str(a, "check"), str(b, "check")) && !strcmp(str(a, "node"), str(b, "node")) &&
+	       !strcmp(str(a, "code"), str(b, "code"));
+}
+
+/* A number field of o, or 0. */
+static double num(const cJSON *o, const char *k)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+	return cJSON_IsNumber(v) ? v->valuedouble : 0;
+}
+
+void v4_state_history(const cJSON *prev, cJSON *cur, cJSON *changes, time_t now)
+{
+	const cJSON *old = cJSON_GetObjectItemCaseSensitive(prev, "cleared");
+	cJSON *hist = cJSON_CreateArray();
+	for (const cJSON *x = old ? old->child : NULL; x; x = x->next)
+		if (num(x, "time") > (double)now - V4_STATE_RECUR_S && cJSON_GetArraySize(hist) < V4_STATE_HIST_MAX)
+			cJSON_AddItemToArray(hist, cJSON_Duplicate(x, 1));
+	for (cJSON *c = changes ? changes->child : NULL; c; c = c->next) {
+		const char *what = str(c, "change");
+		if (!strcmp(what, "cleared") && cJSON_GetArraySize(hist) < V4_STATE_HIST_MAX) {
+			cJSON *h = cJSON_CreateObject();
+			cJSON_AddStringToObject(h, "check", str(c, "check"));
+			cJSON_AddStringToObject(h, "node", str(c, "node"));
+			cJSON_AddStringToObject(h, "code", str(c, "code"));
+			cJSON_AddStringToObject(h, "message", str(c, "message"));
+			cJSON_AddNumberToObject(h, "time", (double)now);
+			cJSON_AddItemToArray(hist, h);
+		} else if (!strcmp(what, "appeared")) {
+			int k = 0;
+			for (const cJSON *x = old ? old->child : NULL; x; x = x->next)
+				k += num(x, "time") > (double)now - V4_STATE_RECUR_S && same_finding(x, c);
+			if (k) {
+				cJSON_ReplaceItemInObjectCaseSensitive(c, "change", cJSON_CreateString("recurred"));
+				cJSON_AddNumberToObject(c, "recurrences", k);
+			}
+		}
+	}
+	cJSON_AddItemToObject(cur, "cleared", hist);
+}
+
 cJSON *v4_state_update(const char *path, const struct v4_results *res, time_t now, char **err)
 {
 	*err = NULL;
 	cJSON *prev = load(path, err);
 	cJSON *cur = v4_state_json(res, now);
 	cJSON *changes = v4_state_changes(prev, cur);
+	v4_state_history(prev, cur, changes, now);
 	char *text = cJSON_Print(cur);
 	if (write_file_atomic(path, text, strlen(text), 0600) && !*err)
 		*err = xasprintf("%s: %s", path, strerror(errno));

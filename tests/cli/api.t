@@ -184,6 +184,9 @@ python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["changes"]
 "$JPY" "$ROOT/tests/validate-json.py" report "$T/s3" > "$T/schema.err" 2>&1; ok $? "--state report validates"; diag "$T/schema.err"
 "$JPY" "$ROOT/tests/validate-json.py" state "$T/state.json" > "$T/schema.err" 2>&1; ok $? "the --state file validates"; diag "$T/schema.err"
 grep -q '^  - cleared *api EAGER_DECODE' "$T/s4"; ok $? "--state: a cleared finding is shown"
+run eager s5 --state "$T/state.json"
+grep -q '^  + FAIL *api EAGER_DECODE .*(again: cleared 1 time(s) in 24 h before)$' "$T/s5"; ok $? "--state: a finding back within 24 h is marked as recurring"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); c=d["cleared"]; assert len(c)==1 and c[0]["code"]=="EAGER_DECODE" and c[0]["time"]>0' "$T/state.json"; ok $? "--state: the file remembers the cleared finding with its time"
 [ "$(stat -c %a "$T/state.json")" = 600 ]; ok $? "--state file is mode 600"
 
 # ---------------------------------------------------------------- the key

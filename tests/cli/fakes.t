@@ -176,6 +176,28 @@ grep -q '"HCCL_IF_IP=192.168.0.72"' "$T/inspect" && grep -q '"GLOO_SOCKET_IFNAME
 ok $? "docker exec sh -c sees the container env and CROOT"
 "$DOCKER" exec vllm cat /no/such/file >/dev/null 2>"$T/err"; rc=$?
 [ $rc -ne 0 ] && grep -q '^cat: /no/such/file:' "$T/err"; ok $? "docker exec cat of a missing file fails with the container path"
+"$HCCN" -i 0 -link_stat -g > "$T/ls0"
+head -n 1 "$T/ls0" | grep -Eq '^\[devid 0\]current time        : [A-Z][a-z]{2} [A-Z][a-z]{2} [ 0-9][0-9] [0-9:]{8} [0-9]{4}$' &&
+	grep -qx '\[devid 0\]link down count     : 0' "$T/ls0" && [ "$(grep -c 'LINK' "$T/ls0")" -eq 1 ]
+ok $? "-link_stat -g: current time, counts, one LINK UP record"
+echo 3 > "$S/link_flaps.2"; echo 1764633600 > "$S/link_stat_now"
+"$HCCN" -i 2 -link_stat -g > "$T/ls2"
+grep -qx '\[devid 2\]current time        : Tue Dec  2 00:00:00 2025' "$T/ls2" && [ "$(grep -c 'LINK DOWN$' "$T/ls2")" -eq 3 ] &&
+	grep -qx '\[devid 2\]link up count       : 4' "$T/ls2"
+ok $? "-link_stat -g: link_flaps.2 = 3 gives three LINK DOWN records, link_stat_now the clock"
+rm -f "$S/link_flaps.2" "$S/link_stat_now"
+"$DOCKER" exec vllm python3 -c 'import hashlib ...' > "$T/so1"
+head -n 1 "$T/so1" | grep -qx 'package vllm_ascend 0.21.0rc1' && tail -n 1 "$T/so1" | grep -qx end &&
+	[ "$(grep -Ec '^[0-9a-f]{64}  (vllm_ascend|torch_npu)/.*\.so$' "$T/so1")" -eq 4 ]
+ok $? "docker exec python3 hash query: package lines, 4 sha256sum lines, end"
+"$V4FAKE" fault "$S" so-rebuilt torch_npu/lib/libtorch_npu.so
+"$DOCKER" exec vllm python3 -c 'import hashlib ...' > "$T/so2"
+[ "$(diff "$T/so1" "$T/so2" | grep -c '^[<>]')" -eq 2 ] && grep -q ' torch_npu/lib/libtorch_npu.so$' "$T/so2" &&
+	! diff "$T/so1" "$T/so2" | grep -v libtorch_npu | grep -q '^[<>]'
+ok $? "so-rebuilt changes that file's hash only"
+echo missing > "$S/container_pkg_torch_npu"
+"$DOCKER" exec vllm python3 -c 'import hashlib ...' | grep -qx 'package torch_npu missing'; ok $? "hash query: a missing package"
+rm -f "$S/container_pkg_torch_npu"
 "$DOCKER" ps | grep -q ' vllm$'; ok $? "docker ps lists vllm"
 [ "$(cat "$S/hbm_used.2")" -gt 40000 ] && [ -s "$S/procs" ]; ok $? "before restart: memory held and a process row"
 [ "$("$DOCKER" restart vllm)" = vllm ]; ok $? "docker restart vllm prints vllm"

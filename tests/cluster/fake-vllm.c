@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -127,6 +128,10 @@ static void __attribute__((noreturn)) server(char **argv, long mb)
 	long local = opt_num(argv, "--data-parallel-size-local", 1);
 	long tp = opt_num(argv, "--tensor-parallel-size", 1);
 	prctl(PR_SET_NAME, "vllm", 0, 0, 0);
+	/* docker's default hard limit in a container, and the soft limit vLLM's
+	 * API server raises itself to (65535) */
+	struct rlimit nofile = {65535, 1048576};
+	setrlimit(RLIMIT_NOFILE, &nofile);
 	for (long i = 0; i < local; i++)
 		if (fork() == 0)
 			engine_core(rank + i, tp / (local > 0 ? local : 1), mb);

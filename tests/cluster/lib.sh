@@ -351,7 +351,15 @@ cluster_clean_command() {
 cluster_deployment() {
 	printf '"deployment": {"model_dir": "/data/models/DeepSeek-V4-Pro-w4a8-mtp", "serve_command": %s}, ' \
 		"$(json_str "$1")"
-	printf '"checks": {"model": {"min_free_gb": 1}}'
+	printf '"checks": {"model": {"min_free_gb": 1}, "limits": {"nofile_min": %d}}' "$(_nofile_min)"
+}
+
+# The open-files minimum a fake vLLM on this machine can meet: 65535 (what
+# vLLM raises itself to), or this machine's hard limit when lower (a sandbox
+# may keep processes from taking docker's).
+_nofile_min() {
+	_h=$(ulimit -Hn)
+	case $_h in unlimited) echo 65535 ;; *) [ "$_h" -lt 65535 ] && echo "$_h" || echo 65535 ;; esac
 }
 
 # cluster_init_nodes: a healthy fake state (v4fake init) on every node.

@@ -26,8 +26,11 @@ c["nodes"] = [{"name": "node%d" % (i + 1), "host": ip[i], "rank": i, "bond1": ip
 c["ssh"] = {"user": "root", "identity": sys.argv[5], "known_hosts": sys.argv[6], "connect_timeout": 5}
 c["deployment"]["serve_command"] = c["deployment"]["serve_command"].replace("192.168.0.72", ip[0])
 c.setdefault("checks", {})["model"] = {"min_free_gb": 1}
+# The fake vLLM has this machine'"'"'s open-files limit (a sandbox may not let it
+# take docker'"'"'s): judge against what it can have, not below.
+c["checks"]["limits"] = {"nofile_min": min(65535, int(sys.argv[7]))}
 json.dump(c, sys.stdout, indent=1)
-' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" >"$T/c.json"
+' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "$(ulimit -Hn)" >"$T/c.json"
 chmod 600 "$T/c.json"
 
 cluster_reference_deploy

@@ -413,9 +413,10 @@ static int judge_npu_fw(const struct v4_rep *h, const struct v4_node *n)
 	int *ids = NULL, bad = 0;
 	size_t nid = 0;
 	char *why = NULL, fw[64][64] = {{0}};
-	if (node_npu_ids(n, &ids, &nid, &why)) {
+	if (node_npu_ids(n, &ids, &nid, &why)) { /* firmware per NPU unknown: no OK */
+		v4_say(h, PROBE_FAILED, NULL, "NPU firmware not compared: %s", why);
 		free(why);
-		return 0; /* the NPU list is the npu check's to report */
+		return 1;
 	}
 	for (size_t i = 0; i < nid && i < 64; i++) {
 		char id[32], *err = NULL;

@@ -14,7 +14,7 @@ run "$T/list" $V list; is "$RC" 0 "list exits 0"
 n=$($V list | wc -l)
 is "$(grep -cE '^[a-z-]+ +(-|fix|fix!) +(quick|standard|deep) +[0-9]+\.[0-9]s ' "$T/list")" "$n" "list: every line has a tier and a cost"
 run "$T/json" $V list -o json
-is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(all(c["tier"] in ("quick","standard","deep") and c["cost_ms"] > 0 for c in d))' "$T/json")" True "list -o json: tier and cost_ms of every check"
+is "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(all(c["tier"] in ("quick","standard","deep") and c["cost_ms"] > 0 for c in d["checks"]))' "$T/json")" True "list -o json: tier and cost_ms of every check"
 like "$T/list" '^npu-mem +fix! +quick ' "npu-mem is quick"
 like "$T/list" '^tls +fix +standard ' "tls is standard"
 run "$T/ex" $V explain hccl-env
@@ -40,7 +40,7 @@ is "$RC" 64 "--tier fast is a usage error"
 like "$T/bad" "tier is quick, standard or deep, not 'fast'" "... saying which tiers there are"
 
 # cost ID: the check's declared cost_ms.
-cost() { python3 -c 'import json,sys; print([c["cost_ms"] for c in json.load(open(sys.argv[1])) if c["id"] == sys.argv[2]][0])' "$T/json" "$1"; }
+cost() { python3 -c 'import json,sys; print([c["cost_ms"] for c in json.load(open(sys.argv[1]))["checks"] if c["id"] == sys.argv[2]][0])' "$T/json" "$1"; }
 
 # --budget 2: 1.5 s of check costs after opening the nodes; the sum of the
 # kept checks' costs fits, every other check SKIPs with OVER_BUDGET.

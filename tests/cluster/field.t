@@ -9,7 +9,7 @@
 # bench/tiers.sh measures them properly).
 # POSIX sh, root only; V4_CLUSTER picks the namespace set (default 4).
 cd "$(dirname "$0")/../.." || exit 1
-V4_CLUSTER=${V4_CLUSTER:-4}
+V4_CLUSTER=${V4_CLUSTER:-14}
 . tests/cli/tap.sh
 . tests/cluster/lib.sh
 cluster_require

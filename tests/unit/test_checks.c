@@ -265,7 +265,8 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	}
 	expect(c, nodes, nn, &ctx, &r, ex, name);
 	note_asserted(ex);
-	same_after_reduce(&run, &r, name);
+	if (!diff_new) /* a diff judges two snapshots, no facts */
+		same_after_reduce(&run, &r, name);
 	v4_results_free(&r);
 	for (size_t i = 0; i < nn; i++)
 		v4_node_free(&nodes[i]);

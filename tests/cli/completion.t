@@ -41,7 +41,7 @@ is "$(comp 'v4check --output = j' | tr '\n' ' ')" "json junit " "--output=j: jso
 is "$(comp 'v4check --phase ' | tr '\n' ' ')" "live pre " "--phase: pre live"
 is "$(comp 'v4check --color = ' | tr '\n' ' ')" "always auto never " "--color=: auto always never"
 is "$(comp 'v4check --junit-warn ' | tr '\n' ' ')" "failure system-err " "--junit-warn: failure system-err"
-is "$(comp 'v4check all --skip tls,npu-' | tr '\n' ' ')" "tls,npu-mem " "--skip: the next id of a comma list"
+is "$(comp 'v4check all --skip tls,npu-' | tr '\n' ' ')" "tls,npu-mem tls,npu-sharing " "--skip: the next id of a comma list"
 is "$(comp 'v4check --warn-only TLS_MIS')" "TLS_MISMATCH" "--warn-only: finding codes"
 # every finding code of every check, as explain lists them
 for id in $(cat $T/ids); do "$V4CHECK" explain $id | awk '/^Findings:/{f=1; next} f && NF {print $1}'; done | grep -vx OK | sort -u > $T/codes

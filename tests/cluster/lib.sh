@@ -268,14 +268,20 @@ cluster_up() {
 # exactly ENVFILE's KEY=VALUE lines and its command line ARGVFILE's words.
 node_serve() {
 	_st=$(node_state "$1")
+	_before=$(_rows "$_st/procs")
 	(cd "$_st" && node_exec "$1" nsenter --target "$(cat "$V4_WORK/sshd$1/init.pid")" --pid -- \
 		"$V4_WORK/fake-vllm" "$2" "$3" </dev/null >/dev/null 2>&1 &)
-	_n=0
-	while [ $_n -lt 100 ] && ! grep -q . "$_st/procs" 2>/dev/null; do
+	_n=0 # its workers enter their rows in the fake npu-smi's process table
+	while [ $_n -lt 100 ] && [ "$(_rows "$_st/procs")" -le "$_before" ]; do
 		sleep 0.05
 		_n=$((_n + 1))
 	done
-	grep -q . "$_st/procs"
+	[ "$(_rows "$_st/procs")" -gt "$_before" ]
+}
+
+# _rows FILE: its number of lines (0 when absent).
+_rows() {
+	[ -f "$1" ] && wc -l < "$1" || echo 0
 }
 
 # node_serve_script i SCRIPT [SED]: node i's serve.env and serve.argv from

@@ -48,7 +48,7 @@ s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("0.0.0.0", int(sys.argv[1]))); s.listen(); print("up", flush=True)
 while os.path.exists(sys.argv[2]): time.sleep(0.05)' "$2" "$T/listening" > "$T/listen.out" 2>&1 &
 	_n=0
-	while [ $_n -lt 100 ] && ! grep -q up "$T/listen.out"; do sleep 0.05; _n=$((_n + 1)); done
+	while [ $_n -lt 600 ] && ! grep -q up "$T/listen.out"; do sleep 0.05; _n=$((_n + 1)); done # a loaded machine starts python slowly
 }
 
 # unlisten: stops the listener and waits for it.

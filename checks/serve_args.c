@@ -178,7 +178,7 @@ static int lint_level(const struct v4_rep *h, const cJSON *t, const cJSON *obj, 
 			       x->valuestring, kn_str(e, "parse") ? kn_str(e, "parse") : "as written",
 			       kn_str(e, "source"));
 		if (cJSON_IsObject(x) && has_children(t, path) && strlen(path) < 120) {
-			char pre[160];
+			char pre[sizeof path + 1];
 			snprintf(pre, sizeof pre, "%s.", path);
 			w += lint_level(h, t, x, pre, kn_str(e, "strict"), ev);
 		}

@@ -25,7 +25,7 @@ awk -v name="$name" -v rc="$rc" '
 	END {
 		if (rc != 0 && failed == 0) failed = 1
 		passed = tests - failed; if (passed < 0) passed = 0
-		print name, passed, failed
+		print name, passed, failed + 0
 	}' "$log" >> "$file"
 rm -f "$log" "$log.rc"
 exit "$rc"

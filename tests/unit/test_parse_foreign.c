@@ -21,7 +21,9 @@ struct parser {
 	int (*run)(const char *t, size_t n);
 };
 
-/* Frees err and returns rc (the parsers' error convention). */
+/* Frees err and returns rc (the parsers' error convention). The parse runs
+ * before, in its own statement: the order arguments are evaluated in is not
+ * defined, and err must be read after the parse has set it. */
 static int done(int rc, char *err)
 {
 	free(err);
@@ -65,70 +67,80 @@ static int p_tls(const char *t, size_t n)
 {
 	struct v4_tls x;
 	char *err = NULL;
-	return done(v4_parse_hccn_tls(t, n, "", &x, &err), err);
+	int rc = v4_parse_hccn_tls(t, n, "", &x, &err);
+	return done(rc, err);
 }
 
 static int p_link(const char *t, size_t n)
 {
 	int up;
 	char *err = NULL;
-	return done(v4_parse_hccn_link(t, n, &up, &err), err);
+	int rc = v4_parse_hccn_link(t, n, &up, &err);
+	return done(rc, err);
 }
 
 static int p_nethealth(const char *t, size_t n)
 {
 	struct v4_hccn_health h;
 	char *err = NULL;
-	return done(v4_parse_hccn_net_health(t, n, &h, &err), err);
+	int rc = v4_parse_hccn_net_health(t, n, &h, &err);
+	return done(rc, err);
 }
 
 static int p_ip(const char *t, size_t n)
 {
 	struct v4_hccn_ip ip;
 	char *err = NULL;
-	return done(v4_parse_hccn_ip(t, n, &ip, &err), err);
+	int rc = v4_parse_hccn_ip(t, n, &ip, &err);
+	return done(rc, err);
 }
 
 static int p_ping(const char *t, size_t n)
 {
 	struct v4_hccn_ping p;
 	char *err = NULL;
-	return done(v4_parse_hccn_ping(t, n, &p, &err), err);
+	int rc = v4_parse_hccn_ping(t, n, &p, &err);
+	return done(rc, err);
 }
 
 static int p_netdetect(const char *t, size_t n)
 {
 	char a[64], *err = NULL;
-	return done(v4_parse_hccn_netdetect(t, n, a, sizeof a, &err), err);
+	int rc = v4_parse_hccn_netdetect(t, n, a, sizeof a, &err);
+	return done(rc, err);
 }
 
 static int p_gateway(const char *t, size_t n)
 {
 	struct v4_hccn_gateway g;
 	char *err = NULL;
-	return done(v4_parse_hccn_gateway(t, n, &g, &err), err);
+	int rc = v4_parse_hccn_gateway(t, n, &g, &err);
+	return done(rc, err);
 }
 
 static int p_bonding(const char *t, size_t n)
 {
 	struct v4_bonding b;
 	char *err = NULL;
-	return done(v4_parse_bonding(t, n, &b, &err), err);
+	int rc = v4_parse_bonding(t, n, &b, &err);
+	return done(rc, err);
 }
 
 static int p_hostres(const char *t, size_t n)
 {
 	struct v4_hostres r;
 	char *err = NULL;
-	return done(v4_parse_hostres(t, n, &r, &err), err);
+	int rc = v4_parse_hostres(t, n, &r, &err);
+	return done(rc, err);
 }
 
 static int p_inspect(const char *t, size_t n)
 {
 	char *err = NULL;
 	cJSON *o = v4_parse_docker_inspect(t, n, &err);
+	int rc = o ? 0 : -1;
 	cJSON_Delete(o);
-	return done(o ? 0 : -1, err);
+	return done(rc, err);
 }
 
 /* ip -j: understood when it holds at least one link (an array of other

@@ -59,18 +59,6 @@ variant() {
 	cfg "$1" "$T/variant.sh"
 }
 
-# only_node FILE K: every FAIL/WARN line names node K alone (or the cluster).
-only_node() {
-	grep -E '^  (FAIL|WARN) ' "$1" | grep -vE " (node$2|cluster): " | grep -q . && return 1
-	return 0
-}
-
-# expect CHECK K STATE CODE "what": run CHECK, STATE line with CODE naming node K only.
-expect() {
-	run "$T/o" $V "$1"
-	like "$T/o" "^  $3 +$4 +node$2: " "$5: $1 $3 $4 names node$2"
-	only_node "$T/o" "$2"; ok $? "$5: no other node is blamed"
-}
 
 i=1
 while [ $i -le $N ]; do init_node $i; i=$((i + 1)); done

@@ -23,18 +23,6 @@ cluster_clean_command "$T/clean.sh"
 cluster_config "$T/c.json" 5 "$(cluster_deployment "$T/clean.sh")"
 V="$V4CHECK -c $T/c.json -t 60"
 
-# only_node FILE K: every FAIL/WARN line names node K alone (or the cluster).
-only_node() {
-	grep -E '^  (FAIL|WARN) ' "$1" | grep -vE " (node$2|cluster): " | grep -q . && return 1
-	return 0
-}
-
-# expect CHECK K STATE CODE "what": run CHECK, STATE line with CODE naming node K only.
-expect() {
-	run "$T/o" $V "$1"
-	like "$T/o" "^  $3 +$4 +node$2: " "$5: $1 $3 $4 names node$2"
-	only_node "$T/o" "$2"; ok $? "$5: no other node is blamed"
-}
 
 # Healthy: the new checks pass on all four nodes.
 run "$T/h" $V binaries; is "$RC" 0 "healthy cluster: binaries exits 0"

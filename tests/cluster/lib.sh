@@ -550,3 +550,21 @@ EOF
 	echo "$(bastion_ip) $(cut -d' ' -f1,2 "$_d/ssh_host_ed25519_key.pub")" >>"$V4_KNOWN_HOSTS"
 	bastion_start_sshd
 }
+
+# only_node FILE K: every FAIL/WARN/ERROR line of a report names node K alone
+# (or the cluster), apart from lines of the codes in $BASE (an ERE alternation
+# of findings the deployment has anyway; empty: none).
+only_node() {
+	grep -E '^  (FAIL|WARN|ERROR) ' "$1" | grep -vE " (${BASE:-^$}) " |
+		grep -vE " (node$2|cluster): " | grep -q . && return 1
+	return 0
+}
+
+# expect CHECK K STATE CODE "what": runs $V CHECK (tests/cli/tap.sh's run, into
+# $T/o); a STATE line with CODE names node K, and no other node is blamed.
+expect() {
+	run "$T/o" $V "$1"
+	like "$T/o" "^  $3 +$4 +node$2: " "$5: $1 $3 $4 names node$2"
+	only_node "$T/o" "$2"; ok $? "$5: no other node is blamed"
+	only_node "$T/o" "$2" || sed 's/^/# /' "$T/o"
+}

@@ -61,20 +61,6 @@ ok $? "exactly its real findings: enable_npu_graph_ex, the string loader flag, p
 grep -q '"enable_npugraph_ex stays\|keeps its default True' "$T/all.json"
 ok $? "the misspelt key's finding says enable_npugraph_ex keeps its default"
 
-# only_node FILE K: every FAIL/WARN/ERROR line other than the deployment's own
-# findings names node K alone (or the cluster).
-only_node() {
-	grep -E '^  (FAIL|WARN|ERROR) ' "$1" | grep -vE " ($BASE) " | grep -vE " (node$2|cluster): " | grep -q . && return 1
-	return 0
-}
-
-# expect CHECK K STATE CODE "what": run CHECK; a STATE line with CODE names node K only.
-expect() {
-	run "$T/o" $V "$1"
-	like "$T/o" "^  $3 +$4 +node$2: " "$5: $1 $3 $4 names node$2"
-	only_node "$T/o" "$2"; ok $? "$5: no other node is blamed"
-	only_node "$T/o" "$2" || sed 's/^/# /' "$T/o"
-}
 
 # reserve K SED [ENV-SED]: node K's vllm serve restarted with its argv (one word
 # a line) and environment edited.

@@ -94,7 +94,7 @@ test: testdeps all units
 # valgrind, then every fuzz target over its seeds. Last line:
 # "check: N passed, N failed".
 check: testdeps all units
-	@rm -f $(B)/tally
+	@rm -f $(B)/tally $(B)/tally.failed
 	-@$(TALLY) unit+cli prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)
 	-@$(TALLY) cluster prove -j2 $(PROVEFLAGS) $(CLUSTER_T)
 	-@$(TALLY) packages prove $(PROVEFLAGS) $(PKG_T)

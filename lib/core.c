@@ -95,6 +95,7 @@ void v4_fact_judge_exit(struct v4_fact *f, int timeout_s)
 	f->reason = NULL;
 	if (timeout_s > 0 && (f->exit_code == 124 || f->exit_code == 137)) {
 		f->state = V4_FACT_TIMEOUT;
+		f->exit_code = -1; /* the timer's status, not the probe's */
 		f->reason = xasprintf("timed out after %ds", timeout_s);
 	} else if (f->exit_code == 127) {
 		size_t pos = 0, len;

@@ -93,7 +93,8 @@ int v4_fact_state_parse(const char *name, enum v4_fact_state *st);
 void v4_fact_free(struct v4_fact *f);
 /* Sets state and reason of a fact that ran, from its exit status: 124/137
  * (remote timeout after timeout_s; timeout_s 0: the command ran under no
- * remote timeout, so these are its own), 127 (not found: err's first line), OK. */
+ * remote timeout, so these are its own; a timeout sets exit_code -1: the
+ * timer's status is not the probe's), 127 (not found: err's first line), OK. */
 void v4_fact_judge_exit(struct v4_fact *f, int timeout_s);
 
 /* ---- nodes ---- */

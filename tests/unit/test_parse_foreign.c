@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hccnfab.h"
 #include "netcfg.h"
 #include "parse.h"
 #include "tap.h"
@@ -156,6 +157,31 @@ static int p_ipjson(const char *t, size_t n)
 	return done(rc, err);
 }
 
+static int p_pfc(const char *t, size_t n)
+{
+	struct v4_pfc p;
+	char *err = NULL;
+	int rc = v4_parse_pfc(t, n, &p, &err);
+	return done(rc, err);
+}
+
+static int p_stat(const char *t, size_t n)
+{
+	struct v4_hccnstat *s = xcalloc(1, sizeof *s);
+	char *err = NULL;
+	int rc = v4_parse_hccnstat(t, n, s, &err);
+	free(s);
+	return done(rc, err);
+}
+
+static int p_optical(const char *t, size_t n)
+{
+	struct v4_optical o;
+	char *err = NULL;
+	int rc = v4_parse_optical(t, n, &o, &err);
+	return done(rc, err);
+}
+
 static const struct parser parsers[] = {
 	{"npu-smi info", {"npu-smi-info."}, p_npusmi},
 	{"npu-smi info -l", {"npu-smi-info-l."}, p_list},
@@ -170,6 +196,9 @@ static const struct parser parsers[] = {
 	{"hccn_tool -ping -g", {"hccn-ping-g."}, p_ping},
 	{"hccn_tool -netdetect -g", {"hccn-netdetect-g."}, p_netdetect},
 	{"hccn_tool -gateway -g", {"hccn-gateway-g."}, p_gateway},
+	{"hccn_tool -pfc -g", {"hccn-pfc-g."}, p_pfc},
+	{"hccn_tool -stat -g", {"hccn-stat-g."}, p_stat},
+	{"hccn_tool -optical -g", {"hccn-optical-g."}, p_optical},
 	{"/proc/net/bonding", {"bonding."}, p_bonding},
 	{"getent probe", {"getent-ahosts."}, p_hostres},
 	{"docker inspect", {"docker-inspect."}, p_inspect},

@@ -186,6 +186,30 @@ grep -qx '\[devid 2\]current time        : Tue Dec  2 00:00:00 2025' "$T/ls2" &&
 	grep -qx '\[devid 2\]link up count       : 4' "$T/ls2"
 ok $? "-link_stat -g: link_flaps.2 = 3 gives three LINK DOWN records, link_stat_now the clock"
 rm -f "$S/link_flaps.2" "$S/link_stat_now"
+# -pfc -g, -stat -g, -optical -g: the published formats (fixtures/parse/hccn-pfc-g.*,
+# hccn-stat-g.*, hccn-optical-g.*) and their state knobs
+"$HCCN" -i 1 -pfc -g > "$T/pfc1"; sed 1d "$ROOT/fixtures/parse/hccn-pfc-g.hicann-hixl-guide.txt" | cmp -s - "$T/pfc1"
+ok $? "-pfc -g: the hixl guide's output (priority 4) by default"
+echo "0 0 0 1 0 0 0 0" > "$S/pfc.3"
+"$HCCN" -i 3 -pfc -g | grep -qx 'enabled    0 0 0 1 0 0 0 0'
+ok $? "-pfc -g: pfc.3 sets NPU 3's flags"
+rm -f "$S/pfc.3"
+"$HCCN" -i 0 -stat -g > "$T/st0"; sed 1d "$ROOT/fixtures/parse/hccn-stat-g.driver-source-a2.txt" | cmp -s - "$T/st0"
+ok $? "-stat -g: the driver's counter list with idle counts"
+echo 1700000010 > "$S/stat_now"; echo "roce_qp_status_err_num 2" > "$S/stat_grow.5"
+"$HCCN" -i 5 -stat -g | grep -qx 'roce_qp_status_err_num:20' && echo 1700000013 > "$S/stat_now" &&
+	"$HCCN" -i 5 -stat -g | grep -qx 'roce_qp_status_err_num:26'
+ok $? "-stat -g: stat_grow.5 makes a counter grow with stat_now"
+rm -f "$S/stat_now" "$S/stat_grow.5"
+"$HCCN" -i 0 -optical -g > "$T/op0"
+head -n 2 "$T/op0" | tail -n 1 | grep -qx 'present              : present' && grep -qx 'Rx Power2            : 0.9907 mW' "$T/op0" &&
+	grep -qx 'RxPower Low Thres    : 0.1445 mW' "$T/op0" && [ "$(wc -l < "$T/op0")" -eq 36 ]
+ok $? "-optical -g: a present module within its thresholds, the FaultDiag capture's layout"
+echo 0.0400 > "$S/optical_rx.4"; touch "$S/optical_absent.6"
+"$HCCN" -i 4 -optical -g | grep -qx 'Rx Power3            : 0.0400 mW' &&
+	"$HCCN" -i 6 -optical -g | grep -qx 'RxPower Low Thres    : NA'
+ok $? "-optical -g: optical_rx.4 sets the Rx power, optical_absent.6 prints NA"
+rm -f "$S/optical_rx.4" "$S/optical_absent.6"
 "$DOCKER" exec vllm python3 -c 'import hashlib ...' > "$T/so1"
 head -n 1 "$T/so1" | grep -qx 'package vllm_ascend 0.21.0rc1' && tail -n 1 "$T/so1" | grep -qx end &&
 	[ "$(grep -Ec '^[0-9a-f]{64}  (vllm_ascend|torch_npu)/.*\.so$' "$T/so1")" -eq 4 ]

@@ -2,11 +2,12 @@
 # Types WORDS and a TAB into an interactive zsh (on a pty, zsh/zpty) whose
 # completion loads _v4check from DIR (compinit -D: no dump file that a killed
 # shell could leave half written), and prints what zsh showed (the list,
-# or the completed line), escapes removed.
+# or the completed line), escapes removed. The pty gets 200 rows, so that
+# a long list is shown whole (not "Hit TAB for more").
 # usage: zsh -f tests/zsh-complete.zsh DIR TMPDIR WORDS
 zmodload zsh/zpty || exit 2
 zpty z 'TERM=dumb zsh -f -i' || exit 2
-zpty -w z "PS1='%% '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; zstyle ':completion:*' list-prompt ''; LISTMAX=100000"
+zpty -w z "stty rows 200 columns 200 2>/dev/null; PS1='%% '; fpath=($1 \$fpath); autoload -Uz compinit; compinit -u -D; zstyle ':completion:*' list-prompt ''; LISTMAX=100000"
 zpty -w -n z "$3"$'\t'
 sleep 0.3
 # end the line and print a marker; read until it comes (split so that the

@@ -28,7 +28,7 @@
 #include "linkstat.h"
 
 #define FINDINGS(F)                                                                            \
-	F(OK, PASS, "no NPU port went down within the window")                                 \
+	F(OK, PASS, "no NPU port went down within the window, optics within their thresholds")\
 	F(LINK_FLAPPING, FAIL,                                                                 \
 	  "an NPU port went down more than flap_max times within flap_window_h hours")         \
 	F(LINK_DOWN_RECENT, WARN, "an NPU port went down within the window (not yet flapping)") \
@@ -426,16 +426,18 @@ const struct v4_check v4_check_fabric = {
 		"  switch port. The instant state (`hccn_tool -i N -link -g`, the roce check) does not\n"
 		"  show it; the port's history does. Or a lossy fabric: an NPU whose PFC is on other\n"
 		"  priorities than the switch's and the other NPUs' drops under load, and RoCE\n"
-		"  retransmits (hicann/hixl skills/hixl-troubleshoot/references/guides.md: the NPU\n"
-		"  and the switch must agree on PFC, priority 4 recommended).\n"
+		"  retransmits (hicann/hixl v9.1.0\n"
+		"  .agents/skills/hixl-troubleshoot/references/guides.md:322: the NPU and the\n"
+		"  switch must agree on PFC, priority 4 recommended).\n"
 		"Fix: `hccn_tool -i N -link_stat -g` lists the link-downs (hicann/hccl\n"
 		"  docs/zh/user_guide/fault_diagnosis/task_exec_stage.md); more than 5 link-downs in\n"
 		"  24 h is flapping, as MindCluster's ascend-fd inspection counts it\n"
 		"  (checks.fabric.flap_max, flap_window_h); fewer is a warning.\n"
 		"  `hccn_tool -i N -optical -g` prints each lane's Tx and Rx power with the module's\n"
-		"  own low and high thresholds: a lane outside them is a failing module, a dirty or\n"
-		"  broken fibre or a weak far end; clean or replace the module or cable, or move to\n"
-		"  another switch port.\n"
+		"  own low and high thresholds (Ascend/mind-cluster@22bb3d98\n"
+		"  docs/en/faultdiag/user_guide/03_collecting_logs.md:773): a lane outside them is\n"
+		"  a failing module, a dirty or broken fibre or a weak far end; clean or replace the\n"
+		"  module or cable, or move to another switch port.\n"
 		"  `hccn_tool -i N -pfc -g` prints which priorities pause: make every NPU match the\n"
 		"  switch (`hccn_tool -i N -pfc -s bitmap 0,0,0,0,1,0,0,0` for priority 4).",
 	.probes_doc = "npu-smi info (NPU list); hccn_tool -i N -link_stat -g, hccn_tool -i N -optical -g "

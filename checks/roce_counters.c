@@ -4,9 +4,10 @@
  * and a collective that should take milliseconds takes seconds (a notify
  * wait of about 4 s in the profile). The port's counters tell it:
  * `hccn_tool -i N -stat -g` prints "packet statistics:" and name:count lines
- * (MindCluster FaultDiag collects it before and after a job; hicann/hccl's
- * fault guide: roce_new_pkt_rty_num growing during a task means packets were
- * lost and retransmitted). The counts only ever grow since the port came up,
+ * (MindCluster FaultDiag collects it before and after a job; hicann/hccl
+ * docs/zh/user_guide/perf_analysis/switch_congestion_loss.md:
+ * roce_new_pkt_rty_num growing during a task means packets were lost and
+ * retransmitted). The counts only ever grow since the port came up,
  * so their size says little; their growth does. This check reads them twice,
  * interval_s apart, in one run: error counters that grew are a FAIL, pause
  * (PFC) counters that grew a WARN (congestion or a pause storm). It waits
@@ -215,7 +216,8 @@ const struct v4_check v4_check_roce_counters = {
 		"  congested or storming priority.\n"
 		"Fix: `hccn_tool -i N -stat -g` prints the port's counters; read it twice. Growth of\n"
 		"  roce_new_pkt_rty_num during a task means loss and retransmission (hicann/hccl\n"
-		"  fault diagnosis guide); growing roce_rx_err_pkt_num, roce_tx_err_pkt_num,\n"
+		"  v9.1.0-beta.3 docs/zh/user_guide/perf_analysis/switch_congestion_loss.md:3);\n"
+		"  growing roce_rx_err_pkt_num, roce_tx_err_pkt_num,\n"
 		"  roce_qp_status_err_num, roce_verification_err_num, roce_out_of_order_num or the\n"
 		"  mac_*_bad_pkt_num counters point at the port, its optics and cable (see the fabric\n"
 		"  check's optical power) or the switch port. Growing pause counters\n"

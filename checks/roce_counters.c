@@ -19,12 +19,12 @@
 #include "common.h"
 #include "hccnfab.h"
 
-#define FINDINGS(F)                                                                         \
-	F(OK, PASS, "no error or pause counter of any NPU port grew between the two reads") \
-	F(COUNTERS_ERRORS, FAIL,                                                            \
-	  "an NPU port's error or retransmission counters grew between the two reads")      \
+#define FINDINGS(F)                                                                              \
+	F(OK, PASS, "no error or pause counter of any NPU port grew between the two reads")      \
+	F(COUNTERS_ERRORS, FAIL,                                                                 \
+	  "an NPU port's error or retransmission counters grew between the two reads")           \
 	F(COUNTERS_PAUSE, WARN, "an NPU port's pause (PFC) counters grew between the two reads") \
-	F(PROBE_FAILED, ERROR,                                                              \
+	F(PROBE_FAILED, ERROR,                                                                   \
 	  "the NPU list or a read of an NPU's counters could not be had, or they went back")
 V4_FINDINGS(FINDINGS);
 
@@ -104,7 +104,8 @@ static int read_stat(const struct v4_rep *h, const struct v4_node *n, int npu, i
 	stat_id(id, sizeof id, k, npu);
 	const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
 	if (!f)
-		m = xasprintf("NPU %d: read %d of the counters: %s", npu, k, why ? why : "not read");
+		m = xasprintf("NPU %d: read %d of the counters: %s", npu, k,
+			      why ? why : "not read");
 	else if (v4_parse_hccnstat(f->out, f->out_len, s, &err) != 0)
 		m = xasprintf("NPU %d: %s: %s", npu, f->cmd, err);
 	if (m)
@@ -160,20 +161,25 @@ static int judge_npu(const struct v4_rep *h, const struct v4_node *n, int npu, c
 		char when[32];
 		apart(when, sizeof when, f1, f2);
 		int ke = grown(&s[0], &s[1], error_counters, V4_ARRAY_LEN(error_counters), &be, ge);
-		int kp = ke < 0 ? 0 : grown(&s[0], &s[1], pause_counters, V4_ARRAY_LEN(pause_counters), &bp, ge);
+		int kp = ke < 0 ? 0
+				: grown(&s[0], &s[1], pause_counters, V4_ARRAY_LEN(pause_counters),
+					&bp, ge);
 		if (ke < 0 || kp < 0) {
-			char *m = xasprintf("NPU %d: a counter went back between the reads (cleared with -stat -c?): "
-					    "not judged", npu);
+			char *m = xasprintf(
+				"NPU %d: a counter went back between the reads (cleared with -stat -c?): "
+				"not judged",
+				npu);
 			v4_say_unchecked(h, m);
 			free(m);
 		} else if (ke)
 			v4_say(h, COUNTERS_ERRORS, cJSON_Duplicate(e, 1),
 			       "NPU %d: %s%s: the port drops or corrupts packets and RoCE retransmits "
-			       "(optics, cable, switch port or PFC)", npu, be.s, when);
+			       "(optics, cable, switch port or PFC)",
+			       npu, be.s, when);
 		if (kp > 0)
 			v4_say(h, COUNTERS_PAUSE, cJSON_Duplicate(e, 1),
-			       "NPU %d: %s%s: the port is paused or pausing (congestion or a PFC storm)", npu, bp.s,
-			       when);
+			       "NPU %d: %s%s: the port is paused or pausing (congestion or a PFC storm)",
+			       npu, bp.s, when);
 		bad = ke != 0 || kp != 0;
 		cJSON_AddItemToArray(ev, e);
 		sbuf_free(&be);
@@ -197,7 +203,8 @@ static void rc_node(const struct v4_rep *h, const struct v4_node *n)
 	for (size_t i = 0; i < nids; i++)
 		bad += (size_t)judge_npu(h, n, ids[i], arr);
 	if (!bad && nids)
-		v4_say(h, OK, ev, "%zu NPU ports: no error or pause counter grew between the two reads", nids);
+		v4_say(h, OK, ev,
+		       "%zu NPU ports: no error or pause counter grew between the two reads", nids);
 	else
 		cJSON_Delete(ev);
 	free(ids);

@@ -90,8 +90,9 @@ int v4_parse_pfc(const char *text, size_t len, struct v4_pfc *out, char **err)
 			have = 0;
 	if (have != 3) {
 		*err = xasprintf("not hccn_tool -pfc -g output: no %s line",
-				 have == 0 ? "\"PFC configuration:\"" : have == 1 ? "\"priority 0 1 2 3 4 5 6 7\""
-									 : "\"enabled\"");
+				 have == 0   ? "\"PFC configuration:\""
+				 : have == 1 ? "\"priority 0 1 2 3 4 5 6 7\""
+					     : "\"enabled\"");
 		return -1;
 	}
 	return 0;
@@ -141,8 +142,9 @@ int v4_parse_hccnstat(const char *text, size_t len, struct v4_hccnstat *out, cha
 	}
 	unsigned long long last;
 	if (!head || !v4_hccnstat_get(out, "nic_rx_all_oct_num", &last)) {
-		*err = xasprintf("not hccn_tool -stat -g output%s", head ? " whole: no nic_rx_all_oct_num line (its last)"
-									: ": no \"packet statistics:\" line");
+		*err = xasprintf("not hccn_tool -stat -g output%s",
+				 head ? " whole: no nic_rx_all_oct_num line (its last)"
+				      : ": no \"packet statistics:\" line");
 		return -1;
 	}
 	return 0;
@@ -183,8 +185,8 @@ static int power_value(const char *v, size_t n, struct v4_optval *o)
  * one the checks read. */
 static struct v4_optval *optical_slot(struct v4_optical *o, const char *k, size_t kn)
 {
-	static const char *const names[] = {"TxPower High Thres", "TxPower Low Thres", "RxPower High Thres",
-					    "RxPower Low Thres"};
+	static const char *const names[] = {"TxPower High Thres", "TxPower Low Thres",
+					    "RxPower High Thres", "RxPower Low Thres"};
 	struct v4_optval *thres[] = {&o->tx_hi, &o->tx_lo, &o->rx_hi, &o->rx_lo};
 	for (size_t i = 0; i < 4; i++)
 		if (is(k, kn, names[i]))
@@ -240,8 +242,9 @@ int v4_parse_optical(const char *text, size_t len, struct v4_optical *out, char 
 		}
 	}
 	if (!head || !last) {
-		*err = xasprintf("not hccn_tool -optical -g output%s", head ? " whole: no \"RxPower Low Thres\" line"
-									: ": no \"optical info:\" line");
+		*err = xasprintf("not hccn_tool -optical -g output%s",
+				 head ? " whole: no \"RxPower Low Thres\" line"
+				      : ": no \"optical info:\" line");
 		return -1;
 	}
 	return 0;

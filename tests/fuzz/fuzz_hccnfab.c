@@ -32,7 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct v4_hccnstat *s = xcalloc(1, sizeof *s);
 	unsigned long long v;
 	if (v4_parse_hccnstat(t, size, s, &err) == 0) {
-		if (s->n == 0 || s->n > V4_HCCNSTAT_MAX || !v4_hccnstat_get(s, "nic_rx_all_oct_num", &v))
+		if (s->n == 0 || s->n > V4_HCCNSTAT_MAX ||
+		    !v4_hccnstat_get(s, "nic_rx_all_oct_num", &v))
 			abort();
 	} else if (!err) {
 		abort();
@@ -45,7 +46,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		for (int l = 0; l < 4; l++)
 			if (!optval_sane(&o.tx[l]) || !optval_sane(&o.rx[l]))
 				abort();
-		if (o.rx_lo.kind == V4_OPT_ABSENT || !optval_sane(&o.tx_hi) || !optval_sane(&o.rx_hi))
+		if (o.rx_lo.kind == V4_OPT_ABSENT || !optval_sane(&o.tx_hi) ||
+		    !optval_sane(&o.rx_hi))
 			abort();
 	} else if (!err) {
 		abort();

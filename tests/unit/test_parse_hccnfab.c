@@ -22,7 +22,8 @@ static void test_pfc(void)
 	ok(same, "pfc guide: priority 4 only");
 	free(err);
 	err = NULL;
-	is_int(t ? v4_parse_pfc(t, len - 1, &p, &err) : -2, -1, "pfc: last line without its newline is not read");
+	is_int(t ? v4_parse_pfc(t, len - 1, &p, &err) : -2, -1,
+	       "pfc: last line without its newline is not read");
 	free(err);
 	static const char *const bad[] = {
 		"",
@@ -36,7 +37,8 @@ static void test_pfc(void)
 	};
 	for (size_t i = 0; i < V4_ARRAY_LEN(bad); i++) {
 		err = NULL;
-		is_int(v4_parse_pfc(bad[i], strlen(bad[i]), &p, &err), -1, "pfc: malformed or cut output refused");
+		is_int(v4_parse_pfc(bad[i], strlen(bad[i]), &p, &err), -1,
+		       "pfc: malformed or cut output refused");
 		ok(err != NULL, "pfc: with a reason");
 		free(err);
 	}
@@ -52,8 +54,10 @@ static void test_stat(void)
 	unsigned long long v = 0;
 	is_int(t ? v4_parse_hccnstat(t, len, s, &err) : -2, 0, "stat doc: parses past its \"...\"");
 	is_int((int)s->n, 8, "stat doc: eight counters");
-	ok(v4_hccnstat_get(s, "nic_rx_all_oct_num", &v) && v == 482237805ULL, "stat doc: nic_rx_all_oct_num");
-	ok(v4_hccnstat_get(s, "roce_qp_status_err_num", &v) && v == 0, "stat doc: roce_qp_status_err_num 0");
+	ok(v4_hccnstat_get(s, "nic_rx_all_oct_num", &v) && v == 482237805ULL,
+	   "stat doc: nic_rx_all_oct_num");
+	ok(v4_hccnstat_get(s, "roce_qp_status_err_num", &v) && v == 0,
+	   "stat doc: roce_qp_status_err_num 0");
 	ok(!v4_hccnstat_get(s, "roce_rx_err_pkt_num", &v), "stat doc: no counter it left out");
 	free(err);
 	free(t);
@@ -61,10 +65,12 @@ static void test_stat(void)
 	t = fixture(FX "hccn-stat-g.driver-source-a2.txt", &len);
 	is_int(t ? v4_parse_hccnstat(t, len, s, &err) : -2, 0, "stat driver list: parses");
 	is_int((int)s->n, 46, "stat driver list: 46 counters");
-	ok(v4_hccnstat_get(s, "roce_new_pkt_rty_num", &v) && v == 0, "stat driver list: roce_new_pkt_rty_num");
+	ok(v4_hccnstat_get(s, "roce_new_pkt_rty_num", &v) && v == 0,
+	   "stat driver list: roce_new_pkt_rty_num");
 	free(err);
 	err = NULL;
-	is_int(t ? v4_parse_hccnstat(t, len - 1, s, &err) : -2, -1, "stat: last line without newline not read");
+	is_int(t ? v4_parse_hccnstat(t, len - 1, s, &err) : -2, -1,
+	       "stat: last line without newline not read");
 	free(err);
 	free(t);
 	static const char *const bad[] = {
@@ -79,7 +85,8 @@ static void test_stat(void)
 	};
 	for (size_t i = 0; i < V4_ARRAY_LEN(bad); i++) {
 		err = NULL;
-		is_int(v4_parse_hccnstat(bad[i], strlen(bad[i]), s, &err), -1, "stat: malformed or cut output refused");
+		is_int(v4_parse_hccnstat(bad[i], strlen(bad[i]), s, &err), -1,
+		       "stat: malformed or cut output refused");
 		ok(err != NULL, "stat: with a reason");
 		free(err);
 	}
@@ -90,28 +97,36 @@ static void test_stat(void)
 static void test_optical(void)
 {
 	size_t len = 0;
-	char *t = fixture(FX "hccn-optical-g.mind-cluster-faultdiag-fixture.txt", &len), *err = NULL;
+	char *t = fixture(FX "hccn-optical-g.mind-cluster-faultdiag-fixture.txt", &len),
+	     *err = NULL;
 	struct v4_optical o;
 	is_int(t ? v4_parse_optical(t, len, &o, &err) : -2, 0, "optical capture: parses");
 	is_int(o.present, 0, "optical capture: says not present");
-	ok(o.tx[0].kind == V4_OPT_MW && o.tx[0].mw == 4.4035, "optical capture: Tx lane 0 4.4035 mW");
-	ok(o.rx[1].kind == V4_OPT_MW && o.rx[1].mw == 0.0054, "optical capture: Rx lane 1 0.0054 mW");
-	ok(o.rx[3].kind == V4_OPT_MW && o.rx[3].mw == 1.0213, "optical capture: Rx lane 3 1.0213 mW");
-	ok(o.tx_hi.mw == 3.5481 && o.tx_lo.mw == 0.2818 && o.rx_hi.mw == 3.5481 && o.rx_lo.mw == 0.1445,
+	ok(o.tx[0].kind == V4_OPT_MW && o.tx[0].mw == 4.4035,
+	   "optical capture: Tx lane 0 4.4035 mW");
+	ok(o.rx[1].kind == V4_OPT_MW && o.rx[1].mw == 0.0054,
+	   "optical capture: Rx lane 1 0.0054 mW");
+	ok(o.rx[3].kind == V4_OPT_MW && o.rx[3].mw == 1.0213,
+	   "optical capture: Rx lane 3 1.0213 mW");
+	ok(o.tx_hi.mw == 3.5481 && o.tx_lo.mw == 0.2818 && o.rx_hi.mw == 3.5481 &&
+		   o.rx_lo.mw == 0.1445,
 	   "optical capture: the four thresholds");
 	free(err);
 	free(t);
 	err = NULL;
 	t = fixture(FX "hccn-optical-g.mind-cluster-doc.txt", &len);
-	is_int(t ? v4_parse_optical(t, len, &o, &err) : -2, 0, "optical doc: parses past its \"...\"");
+	is_int(t ? v4_parse_optical(t, len, &o, &err) : -2, 0,
+	       "optical doc: parses past its \"...\"");
 	ok(o.tx[0].kind == V4_OPT_MW && o.tx[1].kind == V4_OPT_ABSENT, "optical doc: one Tx lane");
 	free(err);
 	free(t);
-	const char *na = "optical info:\npresent              : not present\nTx Power             : NA\n"
-			 "Rx Power             : NA\nRxPower Low Thres    : NA\n";
+	const char *na =
+		"optical info:\npresent              : not present\nTx Power             : NA\n"
+		"Rx Power             : NA\nRxPower Low Thres    : NA\n";
 	err = NULL;
 	is_int(v4_parse_optical(na, strlen(na), &o, &err), 0, "optical NA module: parses");
-	ok(o.tx[0].kind == V4_OPT_NONE && o.rx_lo.kind == V4_OPT_NONE, "optical NA module: no readings");
+	ok(o.tx[0].kind == V4_OPT_NONE && o.rx_lo.kind == V4_OPT_NONE,
+	   "optical NA module: no readings");
 	free(err);
 	static const char *const bad[] = {
 		"",
@@ -126,7 +141,8 @@ static void test_optical(void)
 	};
 	for (size_t i = 0; i < V4_ARRAY_LEN(bad); i++) {
 		err = NULL;
-		is_int(v4_parse_optical(bad[i], strlen(bad[i]), &o, &err), -1, "optical: malformed or cut output refused");
+		is_int(v4_parse_optical(bad[i], strlen(bad[i]), &o, &err), -1,
+		       "optical: malformed or cut output refused");
 		ok(err != NULL, "optical: with a reason");
 		free(err);
 	}

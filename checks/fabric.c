@@ -341,8 +341,9 @@ static void judge_pfc(const struct v4_rep *h, struct v4_node *const *nodes, cons
 	free(ml);
 }
 
-/* Judges node k's link history and optics; its PFC into v[*nv...]. Returns
- * 1 when the node has a finding, -1 when its NPUs could not be listed. */
+/* Judges node k's link history and optics, and appends its NPUs' PFC to *pv
+ * (*nv of *cap used, grown here). Returns 1 when the node has a finding or an
+ * ERROR, -1 when its NPUs could not be listed, else 0. */
 static int judge_node(const struct v4_rep *h, struct v4_node *const *nodes, size_t k, struct npu_pfc **pv,
 		      size_t *nv, size_t *cap, cJSON *ev, struct sbuf *nodata)
 {

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "logscan.h"
 #include "netcfg.h"
 #include "parse.h"
 #include "tap.h"
@@ -156,6 +157,16 @@ static int p_ipjson(const char *t, size_t n)
 	return done(rc, err);
 }
 
+/* The logs probes' output, either of the two. */
+static int p_logscan(const char *t, size_t n)
+{
+	struct v4_logscan s;
+	char *err = NULL;
+	int rc = v4_parse_logscan(t, n, &s, &err);
+	v4_logscan_free(&s);
+	return done(rc, err);
+}
+
 static const struct parser parsers[] = {
 	{"npu-smi info", {"npu-smi-info."}, p_npusmi},
 	{"npu-smi info -l", {"npu-smi-info-l."}, p_list},
@@ -174,6 +185,7 @@ static const struct parser parsers[] = {
 	{"getent probe", {"getent-ahosts."}, p_hostres},
 	{"docker inspect", {"docker-inspect."}, p_inspect},
 	{"ip -j", {"ip-j-"}, p_ipjson},
+	{"logs probes", {"logs-docker.", "logs-plog."}, p_logscan},
 };
 
 /* 1 when file name f is one of parser p's own samples. */

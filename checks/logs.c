@@ -131,15 +131,17 @@ static void reduce_logs(struct v4_fact *f, const struct v4_node *n)
 	f->out_len = strlen(f->out);
 }
 
-/* Adds the docker logs probe: the window since the container's StartedAt. */
+/* Adds the docker logs probe: the window since the container's StartedAt.
+ * Both probes cut each line to 2 x LINE_MAX_B bytes with cut(1) before awk
+ * holds it (cut streams: a line without end costs no memory). */
 static void docker_probe(struct v4_probes *ps, const char *ct, const struct window *w)
 {
 	v4_probe_add(ps, P_LOGS_DOCKER, -1, 0,
 		     "a='" AWK_WINDOW "'; s=$(docker inspect --format '{{.State.StartedAt}}' %s) || exit 3; "
 		     "echo \"v4logs docker since=$s\"; { docker logs --since \"$s\" --tail %d %s 2>&1; "
-		     "echo \"v4logs-rc $?\"; } | LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$a\"; "
+		     "echo \"v4logs-rc $?\"; } | LC_ALL=C cut -b 1-%d | LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$a\"; "
 		     "echo 'v4logs end'",
-		     ct, w->tail, ct, w->tail, w->tail + 1, w->kib * 1024, LINE_MAX_B)
+		     ct, w->tail, ct, 2 * LINE_MAX_B, w->tail, w->tail + 1, w->kib * 1024, LINE_MAX_B)
 		->reduce = reduce_logs;
 }
 
@@ -155,9 +157,9 @@ static void plog_probe(struct v4_probes *ps, const char *ct, const struct window
 		     "echo \"v4logs plog workpath\"; "
 		     "ls -t \"$d\"/debug/plog/plog-*.log \"$d\"/run/plog/plog-*.log 2>/dev/null | head -n %d | "
 		     "while IFS= read -r f; do echo \"v4logs file mtime=$(stat -c %%Y \"$f\" 2>/dev/null || "
-		     "echo 0) $f\"; LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$1\" \"$f\"; done; "
+		     "echo 0) $f\"; LC_ALL=C cut -b 1-%d \"$f\" | LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$1\"; done; "
 		     "echo \"v4logs end\"' v4logs \"$a\"",
-		     ct, w->files, w->plines, w->plines + 1, w->pkib * 1024, LINE_MAX_B)
+		     ct, w->files, 2 * LINE_MAX_B, w->plines, w->plines + 1, w->pkib * 1024, LINE_MAX_B)
 		->reduce = reduce_logs;
 }
 

@@ -114,6 +114,19 @@ sys.exit(0 if d and d[0]["lines_in_window"] == 2000 and 0 < d[0]["lines_read"] <
 ok $? "a 50 MB log: the last 2000 lines at most were read"
 restore 1
 
+# A 3 MB line without a newline: read cut to its first 2 KiB, no failure invented.
+head -c 3000000 /dev/zero | tr '\0' 'x' >> "$(node_state 4)/container_log"
+run "$T/l" $V logs; is "$RC" 0 "a 3 MB line without end: logs exits 0"
+like "$T/l" 'node\[1-4\]: no failing line in docker logs \(8 lines since start\)|node4: no failing line in docker logs \(9 lines since start\)' "a 3 MB line: counted as one line"
+restore 4
+
+# A secret on a quoted line is masked in the text and in the JSON's facts.
+sh "$FAKE/v4fake" fault "$(node_state 2)" log-line "vllm serve /data/m --api-key sk-logscan-secret-42 $(sample_line logs-docker.vllm-ascend-5461-ei0006.txt 1)" >/dev/null
+run "$T/k" $V logs -o json; is "$RC" 2 "a failing line with an API key: logs exits 2"
+grep -q 'sk-logscan-secret-42' "$T/k"; is $? 1 "the API key is in neither the finding nor the facts"
+grep -q 'EI0006' "$T/k"; ok $? "the line is still quoted"
+restore 2
+
 run "$T/a" $V logs; is "$RC" 0 "every fault undone: logs exits 0"
 echo "# $(($(date +%s) - T0)) s"
 done_testing

@@ -46,17 +46,20 @@ static const struct v4_param params[] = {
 	{"plog_files", 8, "newest plog files read (standard tier)"},
 	{"plog_lines", 2000, "last lines read of each plog file (standard tier)"},
 	{"plog_kib", 64, "KiB read of each plog file at most, newest first (standard tier)"},
+	{"plog_read_mib", 16, "MiB read of a plog file at most, from its end (standard tier)"},
 	{"deep_tail_lines", 20000, "docker logs lines with --tier deep"},
 	{"deep_max_kib", 2048, "docker logs KiB with --tier deep"},
 	{"deep_plog_files", 24, "plog files with --tier deep"},
 	{"deep_plog_lines", 20000, "lines of each plog file with --tier deep"},
 	{"deep_plog_kib", 128, "KiB of each plog file with --tier deep"},
+	{"deep_plog_read_mib", 64, "MiB read of a plog file at most with --tier deep"},
 	{NULL, 0, NULL},
 };
 
 /* The window a run reads. */
 struct window {
 	int tail, kib, files, plines, pkib;
+	long long rmax; /* bytes of a plog file read at most (its end) */
 };
 
 /* The container name (deployment.container, default vllm). */
@@ -82,6 +85,7 @@ static struct window window_of(const struct v4_ctx *ctx, const struct v4_check *
 		iparam(ctx, c, deep ? "deep_plog_files" : "plog_files", 1, 256),
 		iparam(ctx, c, deep ? "deep_plog_lines" : "plog_lines", 1, 1000000),
 		iparam(ctx, c, deep ? "deep_plog_kib" : "plog_kib", 1, 3072),
+		(long long)iparam(ctx, c, deep ? "deep_plog_read_mib" : "plog_read_mib", 1, 4096) << 20,
 	};
 	return w;
 }
@@ -147,7 +151,9 @@ static void docker_probe(struct v4_probes *ps, const char *ct, const struct wind
 
 /* Adds the plog probe: in the container, the newest plog files under
  * ASCEND_PROCESS_LOG_PATH (else $HOME/ascend/log), debug and run, each with
- * its mtime and its window (the awk program is passed as $1). */
+ * its mtime and its window (the awk program is passed as $1); of a file
+ * larger than plog_read_mib only its last plog_read_mib MiB are read (skip=
+ * says how many bytes were skipped; its line numbers count from there). */
 static void plog_probe(struct v4_probes *ps, const char *ct, const struct window *w)
 {
 	v4_probe_add(ps, P_LOGS_PLOG, -1, 0,
@@ -156,10 +162,13 @@ static void plog_probe(struct v4_probes *ps, const char *ct, const struct window
 		     "[ -n \"${ASCEND_PROCESS_LOG_PATH:-}\" ] || [ -z \"${ASCEND_WORK_PATH:-}\" ] || "
 		     "echo \"v4logs plog workpath\"; "
 		     "ls -t \"$d\"/debug/plog/plog-*.log \"$d\"/run/plog/plog-*.log 2>/dev/null | head -n %d | "
-		     "while IFS= read -r f; do echo \"v4logs file mtime=$(stat -c %%Y \"$f\" 2>/dev/null || "
-		     "echo 0) $f\"; LC_ALL=C cut -b 1-%d \"$f\" | LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$1\"; done; "
+		     "while IFS= read -r f; do set -- \"$1\" $(stat -c \"%%Y %%s\" \"$f\" 2>/dev/null || echo 0 0); "
+		     "o=0; [ \"$3\" -le %lld ] || o=$(($3 - %lld)); echo \"v4logs file mtime=$2 skip=$o $f\"; "
+		     "tail -c +$((o + 1)) \"$f\" | LC_ALL=C cut -b 1-%d | "
+		     "LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$1\"; done; "
 		     "echo \"v4logs end\"' v4logs \"$a\"",
-		     ct, w->files, 2 * LINE_MAX_B, w->plines, w->plines + 1, w->pkib * 1024, LINE_MAX_B)
+		     ct, w->files, w->rmax, w->rmax, 2 * LINE_MAX_B, w->plines, w->plines + 1, w->pkib * 1024,
+		     LINE_MAX_B)
 		->reduce = reduce_logs;
 }
 
@@ -248,6 +257,8 @@ static char *hit_where(const struct v4_logscan *s, const struct v4_loghit *h, co
 	const struct v4_logsrc *r = &s->src[h->src];
 	if (r->docker)
 		return xasprintf("docker logs %s (line %ld of the last %ld since start)", ct, h->line, r->total);
+	if (r->skip)
+		return xasprintf("%s (line %ld after its first %lld bytes)", r->where, h->line, r->skip);
 	return xasprintf("%s:%ld", r->where, h->line);
 }
 
@@ -458,7 +469,8 @@ const struct v4_check v4_check_logs = {
 		"  are not looked for: only what the logs say of a crash.\n"
 		"Check: since the container's StartedAt (docker inspect), the last tail_lines lines of\n"
 		"  `docker logs --since` (at most max_kib KiB) and of each of the newest plog_files plog\n"
-		"  files written since (debug/plog and run/plog; plog_lines lines, plog_kib KiB each),\n"
+		"  files written since (debug/plog and run/plog; plog_lines lines, plog_kib KiB each, of\n"
+		"  its last plog_read_mib MiB),\n"
 		"  newest lines first within the byte budget; --tier deep reads the deep_* window. A\n"
 		"  plog file last written before the start is of an earlier run and not judged.\n"
 		"  Each finding quotes the first line (cut, secrets masked) and where it was: the plog\n"

@@ -214,10 +214,14 @@ static int take_frame(struct v4_logscan *s, const char *l, size_t n)
 	}
 	if (strcmp(buf, "v4logs plog workpath") == 0)
 		return s->workpath = 1, 0;
-	long long mt;
+	long long mt, skip = 0;
 	int used = 0;
-	if (sscanf(buf, "v4logs file mtime=%12lld %n", &mt, &used) == 1 && used > 0 && buf[used] == '/') {
-		add_src(s, buf + used, strlen(buf + used), 0)->mtime = (time_t)mt;
+	if ((sscanf(buf, "v4logs file mtime=%12lld skip=%15lld %n", &mt, &skip, &used) == 2 ||
+	     sscanf(buf, "v4logs file mtime=%12lld %n", &mt, &used) == 1) &&
+	    used > 0 && buf[used] == '/' && skip >= 0) {
+		struct v4_logsrc *r = add_src(s, buf + used, strlen(buf + used), 0);
+		r->mtime = (time_t)mt;
+		r->skip = skip;
 		return 0;
 	}
 	if (s->nsrc && v4_re_match(&window_re[0], buf, n, ov, 4)) {

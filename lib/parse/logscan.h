@@ -37,6 +37,7 @@ struct v4_logsrc {
 	char where[320]; /* "docker logs" or the plog file's path */
 	int docker;
 	time_t mtime;    /* a plog file's modification time (epoch s); 0 for docker */
+	long long skip;  /* bytes of the file's start not read (line numbers count after them) */
 	long first, last, total; /* lines first..last of total were read (0 0 0: none) */
 	int rc;          /* docker logs' exit status; -1 unknown or a file */
 };

@@ -114,6 +114,16 @@ sys.exit(0 if d and d[0]["lines_in_window"] == 2000 and 0 < d[0]["lines_read"] <
 ok $? "a 50 MB log: the last 2000 lines at most were read"
 restore 1
 
+# A plog file of some 45 MB: only its last plog_read_mib (16) MiB are read, and the
+# failure at its end is found there.
+f=$(node_state 3)/container_root/root/ascend/log/debug/plog/plog-4242_20260501080010123.log
+sample_line logs-plog.hicann-hccl-doc-healthy.txt 1 > "$T/l1"
+yes "$(cat "$T/l1")" | head -n 300000 >> "$f"
+sh "$FAKE/v4fake" fault "$(node_state 3)" plog-line "$(sample_line logs-plog.hicann-hccl-doc-cqe.txt 2)" >/dev/null
+expect logs 3 FAIL LOG_ERROR_CQE "a 45 MB plog"
+like "$T/o" 'node3: .*plog-4242_20260501080010123\.log \(line [0-9]+ after its first [0-9]+ bytes\)' "a 45 MB plog: read from its end, the line counted from there"
+restore 3
+
 # A 3 MB line without a newline: read cut to its first 2 KiB, no failure invented.
 head -c 3000000 /dev/zero | tr '\0' 'x' >> "$(node_state 4)/container_log"
 run "$T/l" $V logs; is "$RC" 0 "a 3 MB line without end: logs exits 0"

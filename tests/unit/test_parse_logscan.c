@@ -145,6 +145,13 @@ static void test_frame(void)
 	v4_logscan_free(&s);
 	ok(parse_txt("v4logs plog dir=/r\nv4logs window 1-1 of 1\n", &s) == -1, "a window before any file");
 	v4_logscan_free(&s);
+	ok(parse_txt("v4logs plog dir=/r\nv4logs file mtime=5 skip=4096 /r/p.log\nv4logs window 1-1 of 1\n1:x\n"
+		     "v4logs end\n", &s) == 0 && s.nsrc == 1 && s.src[0].skip == 4096 && s.src[0].mtime == 5,
+	   "a big file's skipped bytes");
+	v4_logscan_free(&s);
+	ok(parse_txt("v4logs plog dir=/r\nv4logs file mtime=5 skip=-1 /r/p.log\nv4logs end\n", &s) == -1,
+	   "a negative skip is not understood");
+	v4_logscan_free(&s);
 	ok(parse_txt("v4logs plog dir=/r\nv4logs plog workpath\nv4logs end\n", &s) == 0 && s.workpath &&
 		   s.nsrc == 0,
 	   "no plog file, ASCEND_WORK_PATH set");

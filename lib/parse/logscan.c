@@ -168,14 +168,13 @@ static int take_log_line(struct v4_logscan *s, const char *l, size_t n)
 		num = num * 10 + (l[i++] - '0');
 	if (i == 0 || !s->nsrc)
 		return -1;
-	int cut = i < n && l[i] == '+';
-	i += (size_t)cut;
+	if (i < n && l[i] == '+')
+		i++; /* cut by the probe: the text is the line's start */
 	if (i >= n || l[i] != ':')
 		return -1;
 	i++;
 	s->lines++;
 	char code[8];
-	/* a cut line ends where the probe cut it: a code there may be cut too */
 	size_t m = n - i;
 	enum v4_logkind k = v4_log_classify(l + i, m, code);
 	if (k == V4_LOG_NKIND)
@@ -190,7 +189,6 @@ static int take_log_line(struct v4_logscan *s, const char *l, size_t n)
 		h->line = num;
 		quote(h->text, l + i, m);
 	}
-	(void)cut;
 	return 0;
 }
 

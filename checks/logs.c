@@ -25,18 +25,23 @@
 #define QUOTE_MAX 200 /* bytes of a line in a message */
 #define EV_HITS 8     /* matched lines in evidence, per finding */
 
-#define FINDINGS(F)                                                                                   \
-	F(OK, PASS, "nothing in the container's log or the engine's plog since the container started "  \
-		    "says HCCL or the device is failing")                                               \
-	F(LOG_ERROR_CQE, FAIL, "an error CQE: RoCE retransmissions ran out (a link that drops or flaps, " \
-			       "or the peer process died)")                                             \
-	F(LOG_TASK_TIMEOUT, FAIL, "an HCCL fftsplus task timeout: a collective waited past "              \
-				  "HCCL_EXEC_TIMEOUT for a rank that never came")                        \
-	F(LOG_AICORE_TIMEOUT, FAIL, "an AI Core timeout (507014): a kernel hung on the NPU")              \
-	F(LOG_ENGINE_DIED, FAIL, "an engine or worker process died (died unexpectedly, segfault, abort)") \
-	F(LOG_HCCL_CODE, FAIL, "another HCCL fault code (EI or EJ and four digits) in the logs")          \
-	F(LOG_HCCL_ERROR, WARN, "HCCL wrote an ERROR line to the plog that carries none of the above")   \
-	F(LOG_NO_CONTAINER, SKIP, "there is no container of that name: no logs to read")                  \
+#define FINDINGS(F)                                                                              \
+	F(OK, PASS,                                                                              \
+	  "nothing in the container's log or the engine's plog since the container started "     \
+	  "says HCCL or the device is failing")                                                  \
+	F(LOG_ERROR_CQE, FAIL,                                                                   \
+	  "an error CQE: RoCE retransmissions ran out (a link that drops or flaps, "             \
+	  "or the peer process died)")                                                           \
+	F(LOG_TASK_TIMEOUT, FAIL,                                                                \
+	  "an HCCL fftsplus task timeout: a collective waited past "                             \
+	  "HCCL_EXEC_TIMEOUT for a rank that never came")                                        \
+	F(LOG_AICORE_TIMEOUT, FAIL, "an AI Core timeout (507014): a kernel hung on the NPU")     \
+	F(LOG_ENGINE_DIED, FAIL,                                                                 \
+	  "an engine or worker process died (died unexpectedly, segfault, abort)")               \
+	F(LOG_HCCL_CODE, FAIL, "another HCCL fault code (EI or EJ and four digits) in the logs") \
+	F(LOG_HCCL_ERROR, WARN,                                                                  \
+	  "HCCL wrote an ERROR line to the plog that carries none of the above")                 \
+	F(LOG_NO_CONTAINER, SKIP, "there is no container of that name: no logs to read")         \
 	F(PROBE_FAILED, ERROR, "a log could not be read or was cut, or the plog is elsewhere")
 V4_FINDINGS(FINDINGS);
 
@@ -69,7 +74,8 @@ static const char *container(const struct v4_ctx *ctx)
 }
 
 /* A parameter as an int in [lo, hi]. */
-static int iparam(const struct v4_ctx *ctx, const struct v4_check *c, const char *name, int lo, int hi)
+static int iparam(const struct v4_ctx *ctx, const struct v4_check *c, const char *name, int lo,
+		  int hi)
 {
 	double v = v4_param(ctx, c, name);
 	return v < lo ? lo : v > hi ? hi : (int)v;
@@ -85,7 +91,8 @@ static struct window window_of(const struct v4_ctx *ctx, const struct v4_check *
 		iparam(ctx, c, deep ? "deep_plog_files" : "plog_files", 1, 256),
 		iparam(ctx, c, deep ? "deep_plog_lines" : "plog_lines", 1, 1000000),
 		iparam(ctx, c, deep ? "deep_plog_kib" : "plog_kib", 1, 3072),
-		(long long)iparam(ctx, c, deep ? "deep_plog_read_mib" : "plog_read_mib", 1, 4096) << 20,
+		(long long)iparam(ctx, c, deep ? "deep_plog_read_mib" : "plog_read_mib", 1, 4096)
+			<< 20,
 	};
 	return w;
 }
@@ -95,11 +102,11 @@ static struct window window_of(const struct v4_ctx *ctx, const struct v4_check *
  * bytes as "N:text" ("N+:text" when cut at L bytes), after a "v4logs window"
  * line; a last line "v4logs-rc N" (the probe's own) is printed as "v4logs rc
  * N". Fixed text; POSIX awk. */
-#define AWK_WINDOW                                                                                   \
-	"{k++;r[k%%m]=$0}END{c=\"\";if(k&&r[k%%m]~/^v4logs-rc [0-9]+$/){c=substr(r[k%%m],11);k--}"       \
-	"s=k-n+1;if(s<1)s=1;t=0;for(i=k;i>=s;i--){l=length(r[i%%m]);if(l>L)l=L;t+=l+8;if(t>b)break}" \
+#define AWK_WINDOW                                                                                           \
+	"{k++;r[k%%m]=$0}END{c=\"\";if(k&&r[k%%m]~/^v4logs-rc [0-9]+$/){c=substr(r[k%%m],11);k--}"           \
+	"s=k-n+1;if(s<1)s=1;t=0;for(i=k;i>=s;i--){l=length(r[i%%m]);if(l>L)l=L;t+=l+8;if(t>b)break}"         \
 	"f=i+1;if(f>k)print \"v4logs window 0-0 of \" k;else print \"v4logs window \" f \"-\" k \" of \" k;" \
-	"for(i=f;i<=k;i++){x=r[i%%m];if(length(x)>L)print i \"+:\" substr(x,1,L);else print i \":\" x}" \
+	"for(i=f;i<=k;i++){x=r[i%%m];if(length(x)>L)print i \"+:\" substr(x,1,L);else print i \":\" x}"      \
 	"if(c!=\"\")print \"v4logs rc \" c}"
 #define LINE_MAX_B 1024 /* bytes of a log line read (longer ones are cut) */
 
@@ -122,7 +129,8 @@ static void reduce_logs(struct v4_fact *f, const struct v4_node *n)
 	while (next_line(f->out, f->out_len, &pos, &l, &len)) {
 		const char *c = memchr(l, ':', len);
 		int frame = len >= 7 && memcmp(l, "v4logs ", 7) == 0;
-		if (!frame && (!c || v4_log_classify(c + 1, len - (size_t)(c + 1 - l), code) == V4_LOG_NKIND))
+		if (!frame &&
+		    (!c || v4_log_classify(c + 1, len - (size_t)(c + 1 - l), code) == V4_LOG_NKIND))
 			continue;
 		char *line = xstrndup(l, len), *m = frame ? NULL : mask_secrets(line);
 		sbuf_adds(&b, m ? m : line);
@@ -140,12 +148,14 @@ static void reduce_logs(struct v4_fact *f, const struct v4_node *n)
  * holds it (cut streams: a line without end costs no memory). */
 static void docker_probe(struct v4_probes *ps, const char *ct, const struct window *w)
 {
-	v4_probe_add(ps, P_LOGS_DOCKER, -1, 0,
-		     "a='" AWK_WINDOW "'; s=$(docker inspect --format '{{.State.StartedAt}}' %s) || exit 3; "
-		     "echo \"v4logs docker since=$s\"; { docker logs --since \"$s\" --tail %d %s 2>&1; "
-		     "echo \"v4logs-rc $?\"; } | LC_ALL=C cut -b 1-%d | LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$a\"; "
-		     "echo 'v4logs end'",
-		     ct, w->tail, ct, 2 * LINE_MAX_B, w->tail, w->tail + 1, w->kib * 1024, LINE_MAX_B)
+	v4_probe_add(
+		ps, P_LOGS_DOCKER, -1, 0,
+		"a='" AWK_WINDOW
+		"'; s=$(docker inspect --format '{{.State.StartedAt}}' %s) || exit 3; "
+		"echo \"v4logs docker since=$s\"; { docker logs --since \"$s\" --tail %d %s 2>&1; "
+		"echo \"v4logs-rc $?\"; } | LC_ALL=C cut -b 1-%d | LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$a\"; "
+		"echo 'v4logs end'",
+		ct, w->tail, ct, 2 * LINE_MAX_B, w->tail, w->tail + 1, w->kib * 1024, LINE_MAX_B)
 		->reduce = reduce_logs;
 }
 
@@ -156,19 +166,20 @@ static void docker_probe(struct v4_probes *ps, const char *ct, const struct wind
  * says how many bytes were skipped; its line numbers count from there). */
 static void plog_probe(struct v4_probes *ps, const char *ct, const struct window *w)
 {
-	v4_probe_add(ps, P_LOGS_PLOG, -1, 0,
-		     "a='" AWK_WINDOW "'; docker exec %s sh -c '"
-		     "d=${ASCEND_PROCESS_LOG_PATH:-$HOME/ascend/log}; echo \"v4logs plog dir=$d\"; "
-		     "[ -n \"${ASCEND_PROCESS_LOG_PATH:-}\" ] || [ -z \"${ASCEND_WORK_PATH:-}\" ] || "
-		     "echo \"v4logs plog workpath\"; "
-		     "ls -t \"$d\"/debug/plog/plog-*.log \"$d\"/run/plog/plog-*.log 2>/dev/null | head -n %d | "
-		     "while IFS= read -r f; do set -- \"$1\" $(stat -c \"%%Y %%s\" \"$f\" 2>/dev/null || echo 0 0); "
-		     "o=0; [ \"$3\" -le %lld ] || o=$(($3 - %lld)); echo \"v4logs file mtime=$2 skip=$o $f\"; "
-		     "tail -c +$((o + 1)) \"$f\" | LC_ALL=C cut -b 1-%d | "
-		     "LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$1\"; done; "
-		     "echo \"v4logs end\"' v4logs \"$a\"",
-		     ct, w->files, w->rmax, w->rmax, 2 * LINE_MAX_B, w->plines, w->plines + 1, w->pkib * 1024,
-		     LINE_MAX_B)
+	v4_probe_add(
+		ps, P_LOGS_PLOG, -1, 0,
+		"a='" AWK_WINDOW "'; docker exec %s sh -c '"
+		"d=${ASCEND_PROCESS_LOG_PATH:-$HOME/ascend/log}; echo \"v4logs plog dir=$d\"; "
+		"[ -n \"${ASCEND_PROCESS_LOG_PATH:-}\" ] || [ -z \"${ASCEND_WORK_PATH:-}\" ] || "
+		"echo \"v4logs plog workpath\"; "
+		"ls -t \"$d\"/debug/plog/plog-*.log \"$d\"/run/plog/plog-*.log 2>/dev/null | head -n %d | "
+		"while IFS= read -r f; do set -- \"$1\" $(stat -c \"%%Y %%s\" \"$f\" 2>/dev/null || echo 0 0); "
+		"o=0; [ \"$3\" -le %lld ] || o=$(($3 - %lld)); echo \"v4logs file mtime=$2 skip=$o $f\"; "
+		"tail -c +$((o + 1)) \"$f\" | LC_ALL=C cut -b 1-%d | "
+		"LC_ALL=C awk -v n=%d -v m=%d -v b=%d -v L=%d \"$1\"; done; "
+		"echo \"v4logs end\"' v4logs \"$a\"",
+		ct, w->files, w->rmax, w->rmax, 2 * LINE_MAX_B, w->plines, w->plines + 1,
+		w->pkib * 1024, LINE_MAX_B)
 		->reduce = reduce_logs;
 }
 
@@ -202,8 +213,10 @@ static char *fact_why(const struct v4_fact *f, const char *id)
 	if (!f)
 		return xasprintf("%s: not run", id);
 	if (f->state != V4_FACT_OK)
-		return xasprintf("%s: %s", id, f->reason ? f->reason : v4_fact_state_name(f->state));
-	char *l = f->err && *f->err ? v4_cause_line(f->err, f->err_len) : v4_cause_line(f->out, f->out_len);
+		return xasprintf("%s: %s", id,
+				 f->reason ? f->reason : v4_fact_state_name(f->state));
+	char *l = f->err && *f->err ? v4_cause_line(f->err, f->err_len)
+				    : v4_cause_line(f->out, f->out_len);
 	char *m = xasprintf("%s: exit status %d%s%s", id, f->exit_code, *l ? ": " : "", l);
 	free(l);
 	return m;
@@ -256,15 +269,18 @@ static char *hit_where(const struct v4_logscan *s, const struct v4_loghit *h, co
 {
 	const struct v4_logsrc *r = &s->src[h->src];
 	if (r->docker)
-		return xasprintf("docker logs %s (line %ld of the last %ld since start)", ct, h->line, r->total);
+		return xasprintf("docker logs %s (line %ld of the last %ld since start)", ct,
+				 h->line, r->total);
 	if (r->skip)
-		return xasprintf("%s (line %ld after its first %lld bytes)", r->where, h->line, r->skip);
+		return xasprintf("%s (line %ld after its first %lld bytes)", r->where, h->line,
+				 r->skip);
 	return xasprintf("%s:%ld", r->where, h->line);
 }
 
 /* 1 when hit h is since the container started: docker's window is; a plog
  * file is when it was written to since (its mtime). */
-static int hit_since(const struct v4_logscan *s, const struct v4_loghit *h, time_t start, int have_start)
+static int hit_since(const struct v4_logscan *s, const struct v4_loghit *h, time_t start,
+		     int have_start)
 {
 	const struct v4_logsrc *r = &s->src[h->src];
 	return r->docker || !have_start || r->mtime >= start;
@@ -294,9 +310,9 @@ static const char *kind_words(enum v4_logkind k)
 
 /* The matched lines of one kind across the scans, as evidence; *first gets
  * the first one (NULL none), *nk how many there were since the start. */
-static cJSON *kind_hits(struct scan *sc, size_t nsc, enum v4_logkind k, const char *ct, time_t start,
-			int have_start, const struct v4_loghit **first, const struct v4_logscan **fs,
-			size_t *nk)
+static cJSON *kind_hits(struct scan *sc, size_t nsc, enum v4_logkind k, const char *ct,
+			time_t start, int have_start, const struct v4_loghit **first,
+			const struct v4_logscan **fs, size_t *nk)
 {
 	cJSON *arr = cJSON_CreateArray();
 	*first = NULL;
@@ -341,14 +357,15 @@ static int say_kind(const struct v4_rep *h, struct scan *sc, size_t nsc, enum v4
 	const char *mean = first->code[0] ? v4_hccl_code_meaning(first->code) : NULL;
 	char what[160];
 	if (k == V4_LOG_HCCL_CODE)
-		snprintf(what, sizeof what, "HCCL fault code %s%s%s%s", first->code, mean ? " (" : "",
-			 mean ? mean : "", mean ? ")" : "");
+		snprintf(what, sizeof what, "HCCL fault code %s%s%s%s", first->code,
+			 mean ? " (" : "", mean ? mean : "", mean ? ")" : "");
 	else if (first->code[0])
 		snprintf(what, sizeof what, "%s [%s]", kind_words(k), first->code);
 	else
 		snprintf(what, sizeof what, "%s", kind_words(k));
-	v4_say(h, kind_finding(k), ev, "%s since the container started, %zu line(s); first at %s: %.*s",
-	       what, nk, w, QUOTE_MAX, first->text);
+	v4_say(h, kind_finding(k), ev,
+	       "%s since the container started, %zu line(s); first at %s: %.*s", what, nk, w,
+	       QUOTE_MAX, first->text);
 	free(w);
 	return 1;
 }
@@ -364,7 +381,8 @@ static cJSON *read_evidence(struct scan *sc, size_t nsc, const char *since)
 			const struct v4_logsrc *r = &sc[i].s.src[j];
 			cJSON *e = cJSON_CreateObject();
 			cJSON_AddStringToObject(e, "where", r->where);
-			cJSON_AddNumberToObject(e, "lines_read", (double)(r->total ? r->last - r->first + 1 : 0));
+			cJSON_AddNumberToObject(e, "lines_read",
+						(double)(r->total ? r->last - r->first + 1 : 0));
 			cJSON_AddNumberToObject(e, "lines_in_window", (double)r->total);
 			if (!r->docker)
 				cJSON_AddNumberToObject(e, "mtime", (double)r->mtime);
@@ -381,8 +399,9 @@ static char *plog_elsewhere(const struct v4_node *n, const struct v4_ctx *ctx, c
 	if (!p->ok)
 		return NULL;
 	if (p->s.workpath)
-		return xstrdup("plog: ASCEND_WORK_PATH is set in the container and ASCEND_PROCESS_LOG_PATH "
-			       "is not: where CANN then writes its logs is not known here");
+		return xstrdup(
+			"plog: ASCEND_WORK_PATH is set in the container and ASCEND_PROCESS_LOG_PATH "
+			"is not: where CANN then writes its logs is not known here");
 	struct serve_cmd cmd;
 	int from_process = 0;
 	char *why = NULL, *out = NULL;
@@ -394,9 +413,11 @@ static char *plog_elsewhere(const struct v4_node *n, const struct v4_ctx *ctx, c
 		while (b > 1 && p->s.plogdir[b - 1] == '/')
 			b--;
 		if (v && *v && (a != b || strncmp(v, p->s.plogdir, a) != 0))
-			out = xasprintf("plog: the vLLM processes write their plog under ASCEND_PROCESS_LOG_PATH=%s "
-					"(%s), not under %s, which the probe read",
-					v, from_process ? "their environment" : "the serve script", p->s.plogdir);
+			out = xasprintf(
+				"plog: the vLLM processes write their plog under ASCEND_PROCESS_LOG_PATH=%s "
+				"(%s), not under %s, which the probe read",
+				v, from_process ? "their environment" : "the serve script",
+				p->s.plogdir);
 		serve_free(&cmd);
 	}
 	free(why);
@@ -426,7 +447,9 @@ static void lg_node(const struct v4_rep *h, const struct v4_node *n)
 	char *elsewhere = plog_elsewhere(n, h->ctx, &sc[1]);
 	const char *why = sc[0].why ? sc[0].why : sc[1].why ? sc[1].why : elsewhere;
 	if (why) {
-		char *m = !sc[1].ok && !running ? xasprintf("%s (the container is not running)", why) : NULL;
+		char *m = !sc[1].ok && !running
+				  ? xasprintf("%s (the container is not running)", why)
+				  : NULL;
 		v4_say_unchecked(h, m ? m : why);
 		free(m);
 	} else if (!found) {
@@ -479,13 +502,15 @@ const struct v4_check v4_check_logs = {
 		"Fix: read the quoted line's node first (HCCL blames the peer it waited for); for\n"
 		"  EI0006/EI0013 check the NPU links (roce, fabric), for timeouts the stuck rank's own\n"
 		"  log; restart the deployment once the cause is gone (a restart clears the window).",
-	.probes_doc = "docker inspect CONTAINER; the serve command's source (the vLLM processes' environment, "
-		      "for ASCEND_PROCESS_LOG_PATH); docker logs --since STARTEDAT --tail N CONTAINER, numbered "
-		      "and cut by awk; docker exec CONTAINER sh -c '...': the newest plog files under "
-		      "${ASCEND_PROCESS_LOG_PATH:-$HOME/ascend/log}/{debug,run}/plog, their mtime and last lines",
+	.probes_doc =
+		"docker inspect CONTAINER; the serve command's source (the vLLM processes' environment, "
+		"for ASCEND_PROCESS_LOG_PATH); docker logs --since STARTEDAT --tail N CONTAINER, numbered "
+		"and cut by awk; docker exec CONTAINER sh -c '...': the newest plog files under "
+		"${ASCEND_PROCESS_LOG_PATH:-$HOME/ascend/log}/{debug,run}/plog, their mtime and last lines",
 	.findings = findings,
 	.tier = V4_TIER_STANDARD,
-	.cost_ms = 150, /* bench/tiers.sh way: alone on one node of the healthy fake cluster, 0.14-0.17 s */
+	.cost_ms =
+		150, /* bench/tiers.sh way: alone on one node of the healthy fake cluster, 0.14-0.17 s */
 	.params = params,
 	.probes = lg_probes,
 	.evaluate_node = lg_node,

@@ -19,8 +19,8 @@ static struct v4_re kind_re[] = {
 	{"\\berror cqe\\b|\\bcqe error\\b", PCRE2_CASELESS, NULL},
 	{"\\bfftsplus task timeout\\b", PCRE2_CASELESS, NULL},
 	{"\\baicore timeout\\b|\\baicore execution times out\\b", PCRE2_CASELESS, NULL},
-	{"\\bdied unexpectedly\\b|Segfault encountered|Fatal Python error: (?:Aborted|Segmentation fault)", 0,
-	 NULL},
+	{"\\bdied unexpectedly\\b|Segfault encountered|Fatal Python error: (?:Aborted|Segmentation fault)",
+	 0, NULL},
 	{"(?<![A-Za-z0-9_])(E[IJ][0-9]{4})(?![A-Za-z0-9])", 0, NULL},
 	{"^\\[ERROR\\] HCCL\\([0-9]+,", 0, NULL},
 };
@@ -95,7 +95,8 @@ int v4_parse_rfc3339(const char *s, time_t *t)
 	int y, mo, d, hh, mm, ss, used = 0, oh = 0, om = 0;
 	memset(&tm, 0, sizeof tm);
 	if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &y, &mo, &d, &hh, &mm, &ss, &used) != 6 ||
-	    used != 19 || y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 || ss > 60)
+	    used != 19 || y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || hh > 23 || mm > 59 ||
+	    ss > 60)
 		return -1;
 	const char *p = s + used;
 	if (*p == '.') {
@@ -108,7 +109,8 @@ int v4_parse_rfc3339(const char *s, time_t *t)
 	}
 	if (*p == 'Z')
 		p++;
-	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 && strlen(p) == 6) {
+	else if ((*p == '+' || *p == '-') && sscanf(p + 1, "%2d:%2d", &oh, &om) == 2 &&
+		 strlen(p) == 6) {
 		int sign = *p == '-' ? -1 : 1;
 		oh *= sign;
 		om *= sign;
@@ -230,8 +232,8 @@ static int take_frame(struct v4_logscan *s, const char *l, size_t n)
 		return r->first <= r->last && r->last <= r->total ? 0 : -1;
 	}
 	int rc;
-	if (s->nsrc && s->src[s->nsrc - 1].docker && sscanf(buf, "v4logs rc %3d%n", &rc, &used) == 1 &&
-	    buf[used] == '\0') {
+	if (s->nsrc && s->src[s->nsrc - 1].docker &&
+	    sscanf(buf, "v4logs rc %3d%n", &rc, &used) == 1 && buf[used] == '\0') {
 		s->src[s->nsrc - 1].rc = rc;
 		return 0;
 	}
@@ -249,14 +251,17 @@ int v4_parse_logscan(const char *text, size_t len, struct v4_logscan *out, char 
 	*err = NULL;
 	while (next_line(text, len, &pos, &l, &n)) {
 		lineno++;
-		if (lineno == 1 && !(n >= 14 && (memcmp(l, "v4logs docker ", 14) == 0 ||
-						 memcmp(l, "v4logs plog dir=", n < 16 ? n : 16) == 0)))
-			return v4_parse_fail(err, "not the logs probe's output (no \"v4logs docker\" or "
-						  "\"v4logs plog\" line first)");
+		if (lineno == 1 &&
+		    !(n >= 14 && (memcmp(l, "v4logs docker ", 14) == 0 ||
+				  memcmp(l, "v4logs plog dir=", n < 16 ? n : 16) == 0)))
+			return v4_parse_fail(err,
+					     "not the logs probe's output (no \"v4logs docker\" or "
+					     "\"v4logs plog\" line first)");
 		if (out->complete)
 			return v4_parse_fail(err, "line %zu after the end line", lineno);
 		int rc = n >= 7 && memcmp(l, "v4logs ", 7) == 0 ? take_frame(out, l, n)
-							       : n == 0 ? 0 : take_log_line(out, l, n);
+			 : n == 0                               ? 0
+								: take_log_line(out, l, n);
 		if (rc != 0)
 			return v4_parse_fail(err, "line %zu not understood: %.*s", lineno,
 					     (int)(n < 60 ? n : 60), l);

@@ -12,12 +12,12 @@
 
 /* What a matched line says, most specific first. */
 enum v4_logkind {
-	V4_LOG_ERROR_CQE,      /* "error CQE" / "cqe error status": RoCE retransmission exhausted */
-	V4_LOG_TASK_TIMEOUT,   /* "fftsplus task timeout": a collective stuck past HCCL_EXEC_TIMEOUT */
+	V4_LOG_ERROR_CQE,    /* "error CQE" / "cqe error status": RoCE retransmission exhausted */
+	V4_LOG_TASK_TIMEOUT, /* "fftsplus task timeout": a collective stuck past HCCL_EXEC_TIMEOUT */
 	V4_LOG_AICORE_TIMEOUT, /* "aicore timeout" / "aicore execution times out" (507014) */
 	V4_LOG_ENGINE_DIED,    /* an engine or worker process died (segfault, abort) */
 	V4_LOG_HCCL_CODE,      /* any other line with an HCCL fault code E[IJ]NNNN */
-	V4_LOG_HCCL_ERROR,     /* any other ERROR line of HCCL in the plog ("[ERROR] HCCL(PID,...)") */
+	V4_LOG_HCCL_ERROR, /* any other ERROR line of HCCL in the plog ("[ERROR] HCCL(PID,...)") */
 	V4_LOG_NKIND
 };
 
@@ -36,24 +36,24 @@ struct v4_loghit {
 struct v4_logsrc {
 	char where[320]; /* "docker logs" or the plog file's path */
 	int docker;
-	time_t mtime;    /* a plog file's modification time (epoch s); 0 for docker */
-	long long skip;  /* bytes of the file's start not read (line numbers count after them) */
+	time_t mtime;   /* a plog file's modification time (epoch s); 0 for docker */
+	long long skip; /* bytes of the file's start not read (line numbers count after them) */
 	long first, last, total; /* lines first..last of total were read (0 0 0: none) */
-	int rc;          /* docker logs' exit status; -1 unknown or a file */
+	int rc;                  /* docker logs' exit status; -1 unknown or a file */
 };
 
 struct v4_logscan {
 	struct v4_logsrc *src;
 	size_t nsrc;
 	struct v4_loghit hit[V4_LOG_MAX_HITS];
-	size_t nhit;            /* kept */
-	size_t nhit_all;        /* matched, kept or not */
+	size_t nhit;     /* kept */
+	size_t nhit_all; /* matched, kept or not */
 	size_t per_kind[V4_LOG_NKIND];
-	size_t lines;           /* log lines read */
-	char since[64];         /* docker: the --since value (the container's StartedAt) */
-	char plogdir[256];      /* plog: the log root looked in */
-	int workpath;           /* plog: ASCEND_WORK_PATH set without ASCEND_PROCESS_LOG_PATH */
-	int complete;           /* the closing "v4logs end" line was there */
+	size_t lines;      /* log lines read */
+	char since[64];    /* docker: the --since value (the container's StartedAt) */
+	char plogdir[256]; /* plog: the log root looked in */
+	int workpath;      /* plog: ASCEND_WORK_PATH set without ASCEND_PROCESS_LOG_PATH */
+	int complete;      /* the closing "v4logs end" line was there */
 };
 
 /* Parses one probe's output. 0, or -1 with *err (caller frees) when it is

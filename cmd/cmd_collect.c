@@ -27,7 +27,7 @@ static int run_collect(struct v4_cli *cli)
 		return V4_EXIT_USAGE;
 	const struct v4_check *checks[64];
 	size_t nc = cli_checks(cli, checks, V4_ARRAY_LEN(checks));
-	struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase};
+	struct v4_ctx ctx = {.cfg = &cfg, .now = time(NULL), .phase = cli->o.phase, .tier = cli->o.tier};
 	struct v4_run run = {nodes, nn, checks, nc, &ctx, &cli->o, 0, NULL, 0};
 	v4_probe_nodes(&run);
 	int rc = v4_capture_write(cli->out_arg, nodes, nn, &err) ||

@@ -199,7 +199,7 @@ int v4_cmd_checks(struct v4_cli *cli, char **ids)
 		if (!cli->o.deadline_ms) /* what the plan misjudged is cut, not run over */
 			cli->o.deadline_ms = cli->o.budget_ms;
 	}
-	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix, baseline};
+	struct v4_ctx ctx = {&cfg, time(NULL), cli->o.phase, cli->o.fix, baseline, cli->o.tier};
 	struct v4_results res = {0};
 	struct v4_fixplan plan = {0};
 	struct v4_fix_log log = {0};

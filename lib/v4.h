@@ -44,7 +44,7 @@ struct v4_node;
  * validated values (integers, checked names), never from probe output. */
 struct v4_probe {
 	char id[64];   /* stable, filename-safe: "npu-smi-info", "hccn-tls.3" */
-	char cmd[768]; /* run by /bin/sh on the node */
+	char cmd[1536]; /* run by /bin/sh on the node */
 	int device;    /* probes naming the same device run one at a time; -1 none */
 	unsigned flags;
 	const char *busy; /* static text: output holding it means "try again later"
@@ -206,6 +206,7 @@ struct v4_ctx {
 	int phase;  /* V4_PHASE_PRE (pre-deploy) or V4_PHASE_LIVE */
 	int fixing; /* --fix was given: checks may probe what only a fix plan needs */
 	const cJSON *baseline; /* --baseline: the snapshot drift compares with, or NULL */
+	int tier;   /* --tier of the run (enum v4_tier); 0 not given (standard) */
 };
 enum { V4_PHASE_PRE, V4_PHASE_LIVE };
 

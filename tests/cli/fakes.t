@@ -174,6 +174,19 @@ grep -q '"HCCL_IF_IP=192.168.0.72"' "$T/inspect" && grep -q '"GLOO_SOCKET_IFNAME
 "$DOCKER" exec vllm cat /usr/local/Ascend/driver/version.info | grep -qx 'Version=25.5.1'; ok $? "docker exec cat reads container_root"
 [ "$("$DOCKER" exec vllm sh -c 'echo "$HCCL_SOCKET_IFNAME:$HCCL_IF_IP"; test -f "$CROOT/usr/local/Ascend/cann/aarch64-linux/ascend_toolkit_install.info" && echo cann')" = "$(printf 'bond1:192.168.0.72\ncann')" ]
 ok $? "docker exec sh -c sees the container env and CROOT"
+[ "$("$DOCKER" exec vllm sh -c 'echo "$HOME"; ls "$HOME"/ascend/log/debug/plog/' v4logs)" = "$(printf '/root\nplog-4242_20260501080010123.log')" ]
+ok $? "docker exec sh -c: HOME is root's in the container, paths shown as the container sees them"
+"$DOCKER" exec vllm sh -c 'exit 4'; [ $? -eq 4 ]; ok $? "docker exec sh -c: the script's exit status"
+[ "$("$DOCKER" inspect --format '{{.State.StartedAt}}' vllm)" = 2026-05-01T08:00:03.482114551Z ]; ok $? "inspect --format {{.State.StartedAt}}"
+"$DOCKER" logs --since 2026-05-01T08:00:03.482114551Z --tail 2 vllm > "$T/logs"
+[ "$(wc -l < "$T/logs")" -eq 2 ] && grep -q 'Route: /ping, Methods: GET' "$T/logs"; ok $? "docker logs --since --tail 2: the last two lines of the container's log"
+"$V4FAKE" fault "$S" log-line 'EI0006: x'
+"$DOCKER" logs vllm | tail -n 1 | grep -qx 'EI0006: x'; ok $? "log-line appends to the container's log"
+"$DOCKER" logs --since yesterday vllm >/dev/null 2>&1; [ $? -eq 1 ]; ok $? "docker logs --since of no time docker takes: refused"
+"$DOCKER" logs nope >/dev/null 2>"$T/err"; rc=$?
+[ $rc -eq 1 ] && grep -qx 'Error response from daemon: No such container: nope' "$T/err"; ok $? "docker logs of an unknown name: No such container"
+"$V4FAKE" fault "$S" plog-line '[ERROR] HCCL(1,python3):x'
+"$DOCKER" exec vllm tail -n 1 /root/ascend/log/debug/plog/plog-4242_20260501080010123.log | grep -qxF '[ERROR] HCCL(1,python3):x'; ok $? "plog-line appends to the engine's debug plog"
 "$DOCKER" exec vllm cat /no/such/file >/dev/null 2>"$T/err"; rc=$?
 [ $rc -ne 0 ] && grep -q '^cat: /no/such/file:' "$T/err"; ok $? "docker exec cat of a missing file fails with the container path"
 "$HCCN" -i 0 -link_stat -g > "$T/ls0"

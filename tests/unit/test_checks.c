@@ -244,7 +244,7 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	v4_opts_defaults(&o);
 	o.transport = &v4_transport_replay;
 	o.replay_dir = cap;
-	struct v4_ctx ctx = {&cfg, 1798761600 /* 2027-01-01 */, V4_PHASE_PRE, 1, base};
+	struct v4_ctx ctx = {&cfg, 1798761600 /* 2027-01-01 */, V4_PHASE_PRE, 1, base, 0};
 	char *np = xasprintf("%s/now", dir);
 	if (read_file(np, 64, &now, NULL) == 0)
 		ctx.now = (time_t)atoll(now);

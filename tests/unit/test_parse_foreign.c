@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hccnfab.h"
+#include "logscan.h"
 #include "netcfg.h"
 #include "parse.h"
 #include "tap.h"
@@ -182,6 +183,16 @@ static int p_optical(const char *t, size_t n)
 	return done(rc, err);
 }
 
+/* The logs probes' output, either of the two. */
+static int p_logscan(const char *t, size_t n)
+{
+	struct v4_logscan s;
+	char *err = NULL;
+	int rc = v4_parse_logscan(t, n, &s, &err);
+	v4_logscan_free(&s);
+	return done(rc, err);
+}
+
 static const struct parser parsers[] = {
 	{"npu-smi info", {"npu-smi-info."}, p_npusmi},
 	{"npu-smi info -l", {"npu-smi-info-l."}, p_list},
@@ -203,6 +214,7 @@ static const struct parser parsers[] = {
 	{"getent probe", {"getent-ahosts."}, p_hostres},
 	{"docker inspect", {"docker-inspect."}, p_inspect},
 	{"ip -j", {"ip-j-"}, p_ipjson},
+	{"logs probes", {"logs-docker.", "logs-plog."}, p_logscan},
 };
 
 /* 1 when file name f is one of parser p's own samples. */

@@ -4,7 +4,7 @@
 #include "checks.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
-extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_lldp, v4_check_fabric, v4_check_versions, v4_check_binaries, v4_check_clock,
+extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_reach, v4_check_lldp, v4_check_fabric, v4_check_versions, v4_check_binaries, v4_check_clock,
 	v4_check_model;
 extern const struct v4_check v4_check_netif, v4_check_container, v4_check_npu_sharing;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
@@ -18,6 +18,7 @@ const struct v4_check *const v4_checks[] = {
 	&v4_check_npu_mem,
 	&v4_check_npu,
 	&v4_check_roce,
+	&v4_check_reach,
 	&v4_check_lldp,
 	&v4_check_fabric,
 	&v4_check_versions,

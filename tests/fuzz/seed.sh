@@ -67,6 +67,7 @@ put fuzz_hccn $P/hccn-*
 put fuzz_lldp $P/hccn-lldp-*
 put fuzz_sohash $P/sohash.*
 put fuzz_linkstat $P/hccn-link-stat-g.*
+put fuzz_numa $P/proc-status.* $P/sys-numa.* fixtures/checks/numa/*/*/proc-status.*.out fixtures/checks/numa/*/*/sys-numa.out
 mkdir -p "$out/fuzz_hccn"
 { byte 31; cat $P/hccn-tls-g.no-cert.stderr.txt; } >"$out/fuzz_hccn/no-cert-stderr"
 put fuzz_versions $P/*version-info* $P/*install-info*

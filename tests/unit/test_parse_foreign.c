@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "netcfg.h"
+#include "numa.h"
 #include "parse.h"
 #include "tap.h"
 #include "util.h"
@@ -156,6 +157,23 @@ static int p_ipjson(const char *t, size_t n)
 	return done(rc, err);
 }
 
+static int p_status(const char *t, size_t n)
+{
+	struct v4_cpuset set;
+	char *err = NULL;
+	int rc = v4_parse_status_cpus(t, n, &set, &err);
+	return done(rc, err);
+}
+
+static int p_sysnuma(const char *t, size_t n)
+{
+	struct v4_sysnuma s;
+	char *err = NULL;
+	int rc = v4_parse_sysnuma(t, n, &s, &err);
+	v4_sysnuma_free(&s);
+	return done(rc, err);
+}
+
 static const struct parser parsers[] = {
 	{"npu-smi info", {"npu-smi-info."}, p_npusmi},
 	{"npu-smi info -l", {"npu-smi-info-l."}, p_list},
@@ -174,6 +192,8 @@ static const struct parser parsers[] = {
 	{"getent probe", {"getent-ahosts."}, p_hostres},
 	{"docker inspect", {"docker-inspect."}, p_inspect},
 	{"ip -j", {"ip-j-"}, p_ipjson},
+	{"/proc/PID/status", {"proc-status."}, p_status},
+	{"sysfs NUMA layout", {"sys-numa."}, p_sysnuma},
 };
 
 /* 1 when file name f is one of parser p's own samples. */

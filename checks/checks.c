@@ -9,7 +9,7 @@ extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_reach, v4_che
 extern const struct v4_check v4_check_netif, v4_check_container, v4_check_npu_sharing;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args, v4_check_hccl_env,
-	v4_check_ports, v4_check_limits, v4_check_host_mem;
+	v4_check_ports, v4_check_limits, v4_check_host_mem, v4_check_numa;
 extern const struct v4_check v4_check_api;
 extern const struct v4_check v4_check_drift; /* not in the table: run with --baseline */
 
@@ -35,6 +35,7 @@ const struct v4_check *const v4_checks[] = {
 	&v4_check_ports,
 	&v4_check_limits,
 	&v4_check_host_mem,
+	&v4_check_numa,
 	&v4_check_prefix_cache,
 	&v4_check_loader,
 	&v4_check_serve_args,

@@ -392,7 +392,6 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	for (st.n = 0; st.n < nids; st.n++)
 		judge_npu(h, n, ids[st.n], arr, &st);
 	judge_detect_same(h, &st);
-	int m = detect_majority(&st);
 	struct pair *pv;
 	size_t npv = plan(h->check, n, h->ctx, ids, nids, &pv);
 	cJSON_AddNumberToObject(ev, "rotation", (double)rotation(h->check, h->ctx));
@@ -405,9 +404,9 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 		       "NPU matrix skipped: no peer NPU addresses in the config (nodes[].npu_ips)");
 	if (!st.nbad && !st.nerr && !st.nwarn)
 		v4_say(h, OK, cJSON_Duplicate(ev, 1),
-		       "%zu NPU pairs to %zu other nodes without loss (rotation %ld); net detect "
-		       "address %s and gateways in each NPU's subnet",
-		       npv, peer_count(pv, npv), rotation(h->check, h->ctx), m >= 0 ? st.detect[m] : "?");
+		       "%zu NPU pairs to %zu other nodes without loss (rotation %ld); one net detect "
+		       "address, it and the gateways in each NPU's subnet",
+		       npv, peer_count(pv, npv), rotation(h->check, h->ctx));
 	attach_evidence(h->out, first, ev);
 	free(pv), free(ids), free(st.detect);
 }

@@ -263,7 +263,7 @@ static void judge_cpus(const struct v4_rep *h, const struct v4_node *n)
 	if (!nw)
 		v4_say(h, NUMA_NO_WORKERS, NULL, "no vLLM worker holds an NPU: CPU placement not judged");
 	else if (!f || v4_parse_sysnuma(f->out, f->out_len, &sn, &err) != 0)
-		v4_say(h, PROBE_FAILED, NULL, "NUMA layout (%s): %s", SYSNUMA_CMD, why ? why : err);
+		v4_say(h, PROBE_FAILED, NULL, "NUMA layout: %s", why ? why : err);
 	else {
 		cJSON *ev = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(ev, "workers");
 		int bad = 0;

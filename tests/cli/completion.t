@@ -70,7 +70,7 @@ if command -v zsh >/dev/null; then
 	zcomp "v4check -o " | grep -Eq '^json +junit +nagios +prom +text'; ok $? "zsh: -o offers the formats"
 	zcomp "v4check --warn-only TLS_" | grep -q 'TLS_MISMATCH'; ok $? "zsh: --warn-only offers finding codes"
 	zcomp "v4check --skip tls,npu" | grep -Eq '^npu +npu-mem'; ok $? "zsh: --skip completes the next id of a comma list"
-	zcomp "v4check explain " | grep -q '^tls  *-- HCCL TLS switch identical'; ok $? "zsh: explain offers the checks with their titles"
+	zcomp "v4check explain " | grep -q '^api  *-- OpenAI API on rank 0'; ok $? "zsh: explain offers the checks with their titles"
 	zcomp "v4check expl" | grep -q '% v4check explain '; ok $? "zsh: 'expl' completes to explain"
 	zcomp "v4check completion " | grep -Eq '^bash +zsh'; ok $? "zsh: completion offers bash and zsh"
 	for w in "v4check --" "v4check -c x.json tls " "v4check --color="; do

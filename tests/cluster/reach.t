@@ -112,6 +112,12 @@ expect numa 3 WARN CPU_BINDING_OFF "8 binding off"
 cp "$T/argv3" "$(node_state 3)/serve.argv"
 reserve 3
 
+# 9 (in part). node4's NPU 1 retired 3 HBM pages after ECC errors.
+echo 3 >"$(node_state 4)/ecc_HBM_Double_isolated.1"
+expect npu 4 WARN HBM_ISOLATED_PAGES "9 isolated HBM pages"
+like "$T/o" 'node4: NPU 1: HBM pages isolated after ECC errors' "9 isolated HBM pages: the NPU is named"
+rm -f "$(node_state 4)/ecc_HBM_Double_isolated.1"
+
 # Every fault undone: the whole deep tier gives the notes' deployment its
 # real findings only (the four WARNs of reference.t), reach and numa pass.
 run "$T/a" $V all --tier deep

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Issue 13 items 7 and 8 on the reference deployment (lib.sh:
+# Issue 13 items 7 and 8 (and, of items 9 and 1, HBM isolated pages and the
+# MCU per NPU) on the reference deployment (lib.sh:
 # cluster_reference_deploy, the notes' deployment with vllm serve running on
 # every rank): the sampled cross-node NPU matrix and the net detect / gateway
 # settings (reach), and CPU binding with each worker on its NPU's NUMA node
@@ -117,6 +118,12 @@ echo 3 >"$(node_state 4)/ecc_HBM_Double_isolated.1"
 expect npu 4 WARN HBM_ISOLATED_PAGES "9 isolated HBM pages"
 like "$T/o" 'node4: NPU 1: HBM pages isolated after ECC errors' "9 isolated HBM pages: the NPU is named"
 rm -f "$(node_state 4)/ecc_HBM_Double_isolated.1"
+
+# 17 / 1 (MCU). node3's NPU 4 still runs the MCU it shipped with.
+echo 23.3.13 >"$(node_state 3)/mcu_version.4"
+expect versions 3 WARN MCU_MIXED "MCU per NPU"
+like "$T/o" 'node3: NPU MCU differs on this node: 23\.3\.13 on NPU 4; 7 NPUs have 25\.50\.10' "MCU per NPU: the NPU and both versions named"
+rm -f "$(node_state 3)/mcu_version.4"
 
 # Every fault undone: the whole deep tier gives the notes' deployment its
 # real findings only (the four WARNs of reference.t), reach and numa pass.

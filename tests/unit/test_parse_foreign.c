@@ -157,6 +157,13 @@ static int p_ipjson(const char *t, size_t n)
 	return done(rc, err);
 }
 
+static int p_mcu(const char *t, size_t n)
+{
+	char v[64], *err = NULL;
+	int rc = v4_parse_npusmi_mcu(t, n, v, sizeof v, &err);
+	return done(rc, err);
+}
+
 static int p_status(const char *t, size_t n)
 {
 	struct v4_cpuset set;
@@ -192,6 +199,7 @@ static const struct parser parsers[] = {
 	{"getent probe", {"getent-ahosts."}, p_hostres},
 	{"docker inspect", {"docker-inspect."}, p_inspect},
 	{"ip -j", {"ip-j-"}, p_ipjson},
+	{"npu-smi upgrade -b mcu", {"npu-smi-upgrade-b-mcu."}, p_mcu},
 	{"/proc/PID/status", {"proc-status."}, p_status},
 	{"sysfs NUMA layout", {"sys-numa."}, p_sysnuma},
 };

@@ -235,17 +235,6 @@ static int judge_worker(const struct v4_rep *h, const struct v4_node *n, const s
 	return rc;
 }
 
-/* Gives ev to the first result since index first that has no evidence. */
-static void attach_evidence(struct v4_results *out, size_t first, cJSON *ev)
-{
-	for (size_t k = first; k < out->n; k++)
-		if (!out->v[k].evidence) {
-			out->v[k].evidence = ev;
-			return;
-		}
-	cJSON_Delete(ev);
-}
-
 /* The workers' CPUs against their NPUs' NUMA nodes. */
 static void judge_cpus(const struct v4_rep *h, const struct v4_node *n)
 {

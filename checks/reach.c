@@ -46,13 +46,6 @@ static const struct v4_param params[] = {
 	{NULL, 0, NULL},
 };
 
-/* One planned ping: local NPU -> a peer node's NPU. */
-struct pair {
-	int npu, peer_npu;
-	char ip[16];
-	const char *peer;
-};
-
 /* The run's rotation: the parameter, else the day of the run. */
 static long rotation(const struct v4_check *c, const struct v4_ctx *ctx)
 {
@@ -82,7 +75,7 @@ static int peer_target(long rot, int pairs, size_t p, int t, int npu, int m)
 
 /* The pings node n runs for its NPUs ids; *pv allocated (caller frees). */
 static size_t plan(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-		   const int *ids, size_t nids, struct pair **pv)
+		   const int *ids, size_t nids, struct npu_ping **pv)
 {
 	const cJSON **peers;
 	size_t np = peer_nodes(n, ctx, &peers), nv = 0, cap = 1;
@@ -98,12 +91,7 @@ static size_t plan(const struct v4_check *c, const struct v4_node *n, const stru
 		for (size_t i = 0; i < nids; i++)
 			for (int t = 0; t < k; t++) {
 				int j = peer_target(rot, k, p, t, ids[i], m);
-				const cJSON *ip = peer_npu_ip(peers[p], j);
-				if (!cJSON_IsString(ip) || !ipv4_ok(ip->valuestring))
-					continue;
-				struct pair *q = &(*pv)[nv++];
-				q->npu = ids[i], q->peer_npu = j, q->peer = peer_name(peers[p]);
-				snprintf(q->ip, sizeof q->ip, "%s", ip->valuestring);
+				nv += (size_t)npu_ping_set(&(*pv)[nv], peers[p], ids[i], j);
 			}
 	}
 	free(peers);
@@ -114,12 +102,6 @@ static size_t plan(const struct v4_check *c, const struct v4_node *n, const stru
 static void hid(char *buf, size_t sz, const char *what, int id)
 {
 	snprintf(buf, sz, "hccn-%s.%d", what, id);
-}
-
-/* Probe id of a ping (roce's scheme: a pair both plan runs once). */
-static void ping_id(char *buf, size_t sz, const struct pair *p)
-{
-	snprintf(buf, sz, "hccn-ping.%d.%s", p->npu, p->ip);
 }
 
 static void reach_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
@@ -138,13 +120,10 @@ static void reach_probes(const struct v4_check *c, const struct v4_node *n, cons
 			hid(id, sizeof id, "gateway", ids[i]);
 			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -gateway -g", ids[i]);
 		}
-		struct pair *pv;
+		struct npu_ping *pv;
 		size_t npv = plan(c, n, ctx, ids, nids, &pv);
-		for (size_t i = 0; i < npv; i++) {
-			ping_id(id, sizeof id, &pv[i]);
-			hccn_probe_add(ps, id, pv[i].npu, "hccn_tool -i %d -ping -g address %s",
-				       pv[i].npu, pv[i].ip);
-		}
+		for (size_t i = 0; i < npv; i++)
+			npu_ping_probe(ps, &pv[i]);
 		free(pv);
 	}
 	free(ids);
@@ -303,32 +282,12 @@ static void judge_npu(const struct v4_rep *h, const struct v4_node *n, int npu, 
 }
 
 /* One planned ping's outcome. */
-static void judge_ping(const struct v4_rep *h, const struct v4_node *n, const struct pair *p,
+static void judge_ping(const struct v4_rep *h, const struct v4_node *n, const struct npu_ping *p,
 		       cJSON *pings, struct state *st)
 {
-	char id[64], *err = NULL;
-	struct v4_hccn_ping r;
-	ping_id(id, sizeof id, p);
-	const struct v4_fact *f = need(h, n, id, p->npu, st);
-	if (!f)
-		return;
-	if (v4_parse_hccn_ping(f->out, f->out_len, &r, &err) != 0) {
-		not_understood(h, p->npu, f, err, st);
-		return;
-	}
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddNumberToObject(e, "npu", p->npu);
-	cJSON_AddStringToObject(e, "peer", p->peer);
-	cJSON_AddNumberToObject(e, "peer_npu", p->peer_npu);
-	cJSON_AddStringToObject(e, "address", p->ip);
-	cJSON_AddNumberToObject(e, "loss_pct", r.loss_pct);
-	cJSON_AddItemToArray(pings, e);
-	if (r.loss_pct > 0 || r.received < r.transmitted) {
-		st->nbad++;
-		v4_say(h, REACH_LOSS, NULL,
-		       "NPU %d -> %s NPU %d (%s): %ld of %ld packets received, %.2f%% loss", p->npu,
-		       p->peer, p->peer_npu, p->ip, r.received, r.transmitted, r.loss_pct);
-	}
+	int rc = npu_ping_judge(h, n, p, pings, REACH_LOSS, PROBE_FAILED);
+	st->nerr += rc < 0;
+	st->nbad += rc > 0;
 }
 
 /* Reports configured peer addresses that are not dotted IPv4. */
@@ -352,19 +311,8 @@ static void bad_addresses(const struct v4_rep *h, const struct v4_node *n, struc
 	free(peers);
 }
 
-/* Gives ev to the first result since index first that has no evidence. */
-static void attach_evidence(struct v4_results *out, size_t first, cJSON *ev)
-{
-	for (size_t k = first; k < out->n; k++)
-		if (!out->v[k].evidence) {
-			out->v[k].evidence = ev;
-			return;
-		}
-	cJSON_Delete(ev);
-}
-
 /* Number of distinct peer names among the pairs. */
-static size_t peer_count(const struct pair *pv, size_t n)
+static size_t peer_count(const struct npu_ping *pv, size_t n)
 {
 	size_t k = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -392,7 +340,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	for (st.n = 0; st.n < nids; st.n++)
 		judge_npu(h, n, ids[st.n], arr, &st);
 	judge_detect_same(h, &st);
-	struct pair *pv;
+	struct npu_ping *pv;
 	size_t npv = plan(h->check, n, h->ctx, ids, nids, &pv);
 	cJSON_AddNumberToObject(ev, "rotation", (double)rotation(h->check, h->ctx));
 	cJSON *pings = cJSON_AddArrayToObject(ev, "pings");

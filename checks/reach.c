@@ -43,6 +43,8 @@ static const struct v4_param params[] = {
 		     "peer's NPU count - 1; roce pings the same NPU)"},
 	{"rotation", -1, "which NPU pairs a run pings: -1 changes daily (the run's day), "
 			 "N >= 0 fixes the sample (replaying a capture of another day)"},
+	{"max_pings", 96, "pings a node runs at most: beyond, one pair each from max_pings / "
+			  "peers of its NPUs (at least one) to every other node"},
 	{NULL, 0, NULL},
 };
 
@@ -73,26 +75,49 @@ static int peer_target(long rot, int pairs, size_t p, int t, int npu, int m)
 	return (int)(((long)npu + off) % m);
 }
 
+/* NPUs (rows of ids) each peer gets pinged from: all nids, or, when the full
+ * sample of pairs-per-peer pings would pass max_pings, max_pings / np of them
+ * (at least one, so that every node pair is covered) with one pair each;
+ * *k1 set then. */
+static size_t rows_per_peer(const struct v4_check *c, const struct v4_ctx *ctx, size_t nids,
+			    size_t np, size_t full, int *k1)
+{
+	double mx = v4_param(ctx, c, "max_pings");
+	size_t cap = mx >= 1 && mx < 1e6 ? (size_t)mx : 1, r;
+	*k1 = 0;
+	if (!np || full <= cap)
+		return nids;
+	*k1 = 1;
+	r = cap / np;
+	return r < 1 ? 1 : r > nids ? nids : r;
+}
+
 /* The pings node n runs for its NPUs ids; *pv allocated (caller frees). */
 static size_t plan(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		   const int *ids, size_t nids, struct npu_ping **pv)
 {
 	const cJSON **peers;
-	size_t np = peer_nodes(n, ctx, &peers), nv = 0, cap = 1;
+	size_t np = peer_nodes(n, ctx, &peers), nv = 0, cap = 1, full = 0;
 	long rot = rotation(c, ctx);
-	for (size_t p = 0; p < np; p++)
-		cap += nids * (size_t)cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(peers[p], "npu_ips"));
+	int k1;
+	for (size_t p = 0; p < np; p++) {
+		int m = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(peers[p], "npu_ips"));
+		cap += nids * (size_t)m;
+		full += m < 2 ? 0 : nids * (size_t)pairs_per_peer(c, ctx, m);
+	}
+	size_t rows = rows_per_peer(c, ctx, nids, np, full, &k1);
 	*pv = xcalloc(cap, sizeof **pv);
 	for (size_t p = 0; p < np; p++) {
 		int m = cJSON_GetArraySize(cJSON_GetObjectItemCaseSensitive(peers[p], "npu_ips"));
 		if (m < 2)
 			continue;
-		int k = pairs_per_peer(c, ctx, m);
-		for (size_t i = 0; i < nids; i++)
-			for (int t = 0; t < k; t++) {
-				int j = peer_target(rot, k, p, t, ids[i], m);
-				nv += (size_t)npu_ping_set(&(*pv)[nv], peers[p], ids[i], j);
-			}
+		int k = k1 ? 1 : pairs_per_peer(c, ctx, m);
+		for (size_t r = 0; r < rows; r++) {
+			size_t i = rows == nids ? r : (p + (size_t)rot + r) % nids;
+			for (int t = 0; t < k; t++)
+				nv += (size_t)npu_ping_set(&(*pv)[nv], peers[p], ids[i],
+							   peer_target(rot, k, p, t, ids[i], m));
+		}
 	}
 	free(peers);
 	return nv;
@@ -380,7 +405,10 @@ const struct v4_check v4_check_reach = {
 		"  nodes[].npu_ips with hccn_tool -i N -ping -g address IP. Every node pair is\n"
 		"  covered each run; which NPU pairs moves with the rotation (the run's day, or\n"
 		"  checks.reach.rotation), so ceil(7 / pairs) daily runs cover all 8 x 8 pairs of\n"
-		"  each node pair on top of roce's NPU i -> NPU i. The evidence lists the pairs\n"
+		"  each node pair on top of roce's NPU i -> NPU i. A node runs at most\n"
+		"  checks.reach.max_pings (96) pings: in larger clusters each other node gets one\n"
+		"  pair each from max_pings / peers of the NPUs (at least one, chosen by the\n"
+		"  rotation), so every node pair is still covered. The evidence lists the pairs\n"
 		"  pinged. hccn_tool -i N -netdetect -g and -gateway -g must be in the subnet of\n"
 		"  the NPU's -ip -g address, and one net detect address serves a node's NPUs, as\n"
 		"  the multi-node tutorials set them (hccn_tool -i N -netdetect -s address A;\n"

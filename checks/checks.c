@@ -4,12 +4,12 @@
 #include "checks.h"
 
 extern const struct v4_check v4_check_tls, v4_check_npu_mem;
-extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_lldp, v4_check_fabric, v4_check_roce_counters, v4_check_versions, v4_check_binaries, v4_check_clock,
+extern const struct v4_check v4_check_npu, v4_check_roce, v4_check_reach, v4_check_lldp, v4_check_fabric, v4_check_roce_counters, v4_check_versions, v4_check_binaries, v4_check_clock,
 	v4_check_model;
 extern const struct v4_check v4_check_netif, v4_check_container, v4_check_npu_sharing;
 extern const struct v4_check v4_check_graph_mode, v4_check_kv_budget, v4_check_init_timeout,
 	v4_check_prefix_cache, v4_check_loader, v4_check_serve_args, v4_check_hccl_env,
-	v4_check_ports, v4_check_limits, v4_check_host_mem;
+	v4_check_ports, v4_check_limits, v4_check_host_mem, v4_check_numa;
 extern const struct v4_check v4_check_api, v4_check_logs;
 extern const struct v4_check v4_check_drift; /* not in the table: run with --baseline */
 
@@ -18,6 +18,7 @@ const struct v4_check *const v4_checks[] = {
 	&v4_check_npu_mem,
 	&v4_check_npu,
 	&v4_check_roce,
+	&v4_check_reach,
 	&v4_check_lldp,
 	&v4_check_fabric,
 	&v4_check_roce_counters,
@@ -35,6 +36,7 @@ const struct v4_check *const v4_checks[] = {
 	&v4_check_ports,
 	&v4_check_limits,
 	&v4_check_host_mem,
+	&v4_check_numa,
 	&v4_check_prefix_cache,
 	&v4_check_loader,
 	&v4_check_serve_args,

@@ -23,6 +23,8 @@
 	  "an NPU reports HBM or DDR double-bit (uncorrected) ECC errors")                   \
 	F(ECC_CORRECTED, WARN,                                                               \
 	  "an NPU reports more single-bit (corrected) ECC errors than ecc_single_warn")      \
+	F(HBM_ISOLATED_PAGES, WARN,                                                          \
+	  "an NPU has HBM pages isolated after ECC errors (npu-smi info -t ecc)")            \
 	F(PROBE_FAILED, ERROR, "npu-smi info or an NPU's ECC counters could not be read")
 V4_FINDINGS(FINDINGS);
 
@@ -64,6 +66,7 @@ static void npu_probes(const struct v4_check *c, const struct v4_node *n, const 
 struct ecc {
 	long dbe, sbe;   /* current double / single bit error counts, HBM + DDR */
 	long dbe_total;  /* aggregate (lifetime) double-bit count */
+	long iso;        /* HBM single- and double-bit isolated pages */
 };
 
 /* Adds the numeric value of kv entry e to *acc when its key is one of the
@@ -99,6 +102,9 @@ static int read_ecc(const struct v4_node *n, int id, struct ecc *e, char **why)
 		ecc_add(&kv.v[i], "Double Bit Error Count", &e->dbe);
 		ecc_add(&kv.v[i], "Single Bit Error Count", &e->sbe);
 		ecc_add(&kv.v[i], "Double Bit Aggregate Total Err Cnt", &e->dbe_total);
+		if (strcmp(kv.v[i].key, "HBM Single Bit Isolated Pages Count") == 0 ||
+		    strcmp(kv.v[i].key, "HBM Double Bit Isolated Pages Count") == 0)
+			e->iso += strtol(kv.v[i].val, NULL, 10) > 0 ? strtol(kv.v[i].val, NULL, 10) : 0;
 	}
 	v4_kvs_free(&kv);
 	return 0;
@@ -157,8 +163,8 @@ static void say_fault_level(const struct v4_rep *h, int id, cJSON *d)
  * NPU, or one chip of it where the table lists two per NPU id). */
 struct tally {
 	const struct v4_npusmi *s;
-	int *unhealthy, *wrong, *hbm, *dbe, *sbe;
-	size_t nunhealthy, nwrong, nhbm, ndbe, nsbe, nerr, nok;
+	int *unhealthy, *wrong, *hbm, *dbe, *sbe, *iso;
+	size_t nunhealthy, nwrong, nhbm, ndbe, nsbe, nerr, nok, niso;
 };
 
 /* Evidence entry for one NPU of the table. */
@@ -208,6 +214,9 @@ static void judge_npu(const struct v4_rep *h, const struct v4_node *n, int row, 
 	cJSON_AddNumberToObject(e, "ecc_double_bit", (double)ec.dbe);
 	cJSON_AddNumberToObject(e, "ecc_single_bit", (double)ec.sbe);
 	cJSON_AddNumberToObject(e, "ecc_double_bit_aggregate", (double)ec.dbe_total);
+	cJSON_AddNumberToObject(e, "hbm_isolated_pages", (double)ec.iso);
+	if (ec.iso > 0)
+		t->iso[t->niso++] = row;
 	if (ec.dbe > 0)
 		t->dbe[t->ndbe++] = row;
 	else if (ec.sbe > (long)v4_param(ctx, h->check, "ecc_single_warn"))
@@ -306,7 +315,11 @@ static int report_tally(const struct v4_rep *h, const struct tally *t, cJSON *ev
 	snprintf(what, sizeof what, "more than %.0f corrected (single-bit) ECC errors",
 		 v4_param(ctx, h->check, "ecc_single_warn"));
 	report_ids(h, ECC_CORRECTED, t->s, t->sbe, t->nsbe, what, ev);
-	return t->nunhealthy || t->nwrong || t->nhbm || t->ndbe || t->nsbe;
+	report_ids(h, HBM_ISOLATED_PAGES, t->s, t->iso, t->niso,
+		   "HBM pages isolated after ECC errors (HBM Single/Double Bit Isolated Pages Count "
+		   "of npu-smi info -t ecc): less HBM than its peers; a count that grows between runs "
+		   "means failing memory", ev);
+	return t->nunhealthy || t->nwrong || t->nhbm || t->ndbe || t->nsbe || t->niso;
 }
 
 /* Judges one node. */
@@ -321,7 +334,8 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 	}
 	size_t sz = s.nnpu ? s.nnpu : 1;
 	struct tally t = {&s, xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)),
-			  xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), 0, 0, 0, 0, 0, 0, 0};
+			  xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)), xcalloc(sz, sizeof(int)),
+			  0, 0, 0, 0, 0, 0, 0, 0};
 	cJSON *ev = cJSON_CreateObject(), *arr = cJSON_AddArrayToObject(ev, "npus");
 	cJSON_AddStringToObject(ev, "driver", s.driver_version);
 	for (size_t i = 0; i < s.nnpu; i++) {
@@ -339,7 +353,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 		       "%zu NPUs%s %s, Health OK, %ld MB HBM%s", npu_count(&s), chips, s.npus[0].name,
 		       s.npus[0].hbm_total_mb, t.nerr ? "" : ", no uncorrected ECC errors");
 	cJSON_Delete(ev);
-	free(t.unhealthy), free(t.wrong), free(t.hbm), free(t.dbe), free(t.sbe);
+	free(t.unhealthy), free(t.wrong), free(t.hbm), free(t.dbe), free(t.sbe), free(t.iso);
 	v4_npusmi_free(&s);
 }
 
@@ -365,7 +379,12 @@ const struct v4_check v4_check_npu = {
 		"  double-bit ECC errors or the wrong chip needs the hardware vendor. Expected\n"
 		"  values come from deployment.npus_per_node (8), deployment.npu_name (910B2)\n"
 		"  and deployment.hbm_total_mb (65536). Corrected (single-bit) errors only warn\n"
-		"  above checks.npu.ecc_single_warn.",
+		"  above checks.npu.ecc_single_warn. HBM pages the NPU isolated after ECC errors\n"
+		"  (HBM Single/Double Bit Isolated Pages Count of npu-smi info -t ecc -i N, as\n"
+		"  hicann/driver src/custom/dev_prod/user/npucli prints it; MindCluster's\n"
+		"  npu-exporter exports them as npu_chip_info_hbm_ecc_*_isolated_pages_cnt)\n"
+		"  warn: the card has less memory than its peers, and a count that grows between\n"
+		"  runs means its HBM is failing.",
 	.probes_doc = "npu-smi info (npu-smi info -l when the table cannot be read); "
 		      "npu-smi info -t ecc -i N for each NPU N; npu-smi info -t health -i N for "
 		      "each NPU whose Health is not OK",

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "peers.h"
 
 #define FINDINGS(F)                                                                          \
 	F(OK, PASS,                                                                          \
@@ -36,80 +37,17 @@ static const struct v4_param params[] = {
 
 #define P_CONF "hccn-conf"
 
-/* One planned ping: local NPU -> a peer node's NPU. */
-struct ping {
-	int npu, peer_npu;
-	char ip[16];
-	const char *peer; /* peer node name (config) */
-};
-
-/* 1 when s is a dotted IPv4 address (four 0-255 decimals, no leading zeros). */
-static int ipv4_ok(const char *s)
-{
-	int parts = 0;
-	if (!s || strlen(s) > 15)
-		return 0;
-	while (parts < 4) {
-		const char *p = s;
-		int v = 0;
-		while (*p >= '0' && *p <= '9' && p - s < 3)
-			v = v * 10 + (*p++ - '0');
-		if (p == s || v > 255 || (p - s > 1 && *s == '0'))
-			return 0;
-		parts++;
-		if (parts < 4 && *p != '.')
-			return 0;
-		s = p + (parts < 4);
-	}
-	return *s == '\0';
-}
-
-/* Index of node n in the config's nodes (by name, else rank), or -1. */
-static int self_index(const struct v4_node *n, const cJSON *cn)
-{
-	int i = 0, by_rank = -1;
-	for (const cJSON *x = cn ? cn->child : NULL; x; x = x->next, i++) {
-		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(x, "name");
-		const cJSON *rk = cJSON_GetObjectItemCaseSensitive(x, "rank");
-		if (cJSON_IsString(nm) && n->name && strcmp(nm->valuestring, n->name) == 0)
-			return i;
-		if (cJSON_IsNumber(rk) && n->rank >= 0 && rk->valueint == n->rank && by_rank < 0)
-			by_rank = i;
-	}
-	return by_rank;
-}
-
-/* Peer config nodes (not n) that carry npu_ips; returns their count. */
-static size_t peer_nodes(const struct v4_node *n, const struct v4_ctx *ctx, const cJSON ***out)
-{
-	const cJSON *cn = v4_cfg_get(ctx->cfg, "nodes");
-	int self = self_index(n, cn), i = 0;
-	size_t np = 0;
-	*out = xcalloc((size_t)cJSON_GetArraySize(cn) + 1, sizeof **out);
-	for (const cJSON *x = cn ? cn->child : NULL; x; x = x->next, i++)
-		if (i != self && cJSON_IsArray(cJSON_GetObjectItemCaseSensitive(x, "npu_ips")) &&
-		    cJSON_IsString(cJSON_GetObjectItemCaseSensitive(x, "name")))
-			(*out)[np++] = x;
-	return np;
-}
-
 /* Adds the ping from NPU npu to peer's NPU npu when its address is valid. */
-static void plan_one(const cJSON *peer, int npu, struct ping *v, size_t *nv)
+static void plan_one(const cJSON *peer, int npu, struct npu_ping *v, size_t *nv)
 {
-	const cJSON *ip = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(peer, "npu_ips"), npu);
-	if (npu < 0 || !cJSON_IsString(ip) || !ipv4_ok(ip->valuestring))
-		return;
-	v[*nv].npu = v[*nv].peer_npu = npu;
-	snprintf(v[*nv].ip, sizeof v[*nv].ip, "%s", ip->valuestring);
-	v[*nv].peer = cJSON_GetObjectItemCaseSensitive(peer, "name")->valuestring;
-	(*nv)++;
+	*nv += (size_t)npu_ping_set(&v[*nv], peer, npu, npu);
 }
 
 /* The pings node n runs for its NPUs ids: NPU i -> peer NPU i, to every peer in
  * clusters up to 8 nodes, else to ping_sample peers spread deterministically.
  * Returns the count; *pings is allocated (caller frees). */
 static size_t ping_plan(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
-			const int *ids, size_t nids, struct ping **pings)
+			const int *ids, size_t nids, struct npu_ping **pings)
 {
 	const cJSON **peers;
 	size_t np = peer_nodes(n, ctx, &peers), nv = 0;
@@ -132,12 +70,6 @@ static void hid(char *buf, size_t sz, const char *what, int id)
 	snprintf(buf, sz, "hccn-%s.%d", what, id);
 }
 
-/* Probe id of a ping. */
-static void ping_id(char *buf, size_t sz, const struct ping *p)
-{
-	snprintf(buf, sz, "hccn-ping.%d.%s", p->npu, p->ip);
-}
-
 static void roce_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			struct v4_probes *ps)
 {
@@ -155,13 +87,10 @@ static void roce_probes(const struct v4_check *c, const struct v4_node *n, const
 			hid(id, sizeof id, "ip", ids[i]);
 			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -ip -g", ids[i]);
 		}
-		struct ping *pv;
+		struct npu_ping *pv;
 		size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
-		for (size_t i = 0; i < npv; i++) {
-			ping_id(id, sizeof id, &pv[i]);
-			hccn_probe_add(ps, id, pv[i].npu,
-				       "hccn_tool -i %d -ping -g address %s", pv[i].npu, pv[i].ip);
-		}
+		for (size_t i = 0; i < npv; i++)
+			npu_ping_probe(ps, &pv[i]);
 		free(pv);
 	}
 	free(ids);
@@ -261,32 +190,12 @@ static void judge_ip(const struct v4_rep *h, const struct v4_node *n, int npu, c
 }
 
 /* One planned ping's outcome. */
-static void judge_ping(const struct v4_rep *h, const struct v4_node *n, const struct ping *p,
+static void judge_ping(const struct v4_rep *h, const struct v4_node *n, const struct npu_ping *p,
 		       cJSON *pings, struct node_state *st)
 {
-	char id[64], *err = NULL;
-	struct v4_hccn_ping r;
-	ping_id(id, sizeof id, p);
-	const struct v4_fact *f = need(h, n, id, p->npu, st);
-	if (!f)
-		return;
-	if (v4_parse_hccn_ping(f->out, f->out_len, &r, &err) != 0) {
-		not_understood(h, n, p->npu, f, err, st);
-		return;
-	}
-	cJSON *e = cJSON_CreateObject();
-	cJSON_AddNumberToObject(e, "npu", p->npu);
-	cJSON_AddStringToObject(e, "peer", p->peer);
-	cJSON_AddNumberToObject(e, "peer_npu", p->peer_npu);
-	cJSON_AddStringToObject(e, "address", p->ip);
-	cJSON_AddNumberToObject(e, "loss_pct", r.loss_pct);
-	cJSON_AddItemToArray(pings, e);
-	if (r.loss_pct > 0 || r.received < r.transmitted) {
-		st->nbad++;
-		v4_say(h, PING_LOSS, NULL,
-		       "NPU %d -> %s NPU %d (%s): %ld of %ld packets received, %.2f%% loss", p->npu,
-		       p->peer, p->peer_npu, p->ip, r.received, r.transmitted, r.loss_pct);
-	}
+	int rc = npu_ping_judge(h, n, p, pings, PING_LOSS, PROBE_FAILED);
+	st->nerr += rc < 0;
+	st->nbad += rc > 0;
 }
 
 /* Reads /etc/hccn.conf into st (ERROR result when it cannot be had). */
@@ -327,7 +236,7 @@ static void bad_addresses(const struct v4_rep *h, const struct v4_node *n, const
 static size_t judge_pings(const struct v4_rep *h, const struct v4_node *n, const int *ids,
 			  size_t nids, cJSON *ev, struct node_state *st)
 {
-	struct ping *pv;
+	struct npu_ping *pv;
 	size_t npv = ping_plan(h->check, n, h->ctx, ids, nids, &pv);
 	cJSON *pings = cJSON_AddArrayToObject(ev, "pings");
 	size_t before = h->out->n;
@@ -341,17 +250,6 @@ static size_t judge_pings(const struct v4_rep *h, const struct v4_node *n, const
 		       "(nodes[].npu_ips)");
 	free(pv);
 	return npv;
-}
-
-/* Gives ev to the first result since index first that has no evidence. */
-static void attach_evidence(struct v4_results *out, size_t first, cJSON *ev)
-{
-	for (size_t k = first; k < out->n; k++)
-		if (!out->v[k].evidence) {
-			out->v[k].evidence = ev;
-			return;
-		}
-	cJSON_Delete(ev);
 }
 
 /* Judges one node. */

@@ -25,6 +25,8 @@
 	F(FIRMWARE_DRIVER_INCOMPATIBLE, FAIL,                                                    \
 	  "the firmware is outside the driver's compatible_version_fw range")                   \
 	F(FIRMWARE_MIXED, FAIL, "the NPUs of one node run different firmware (npu-smi -t board)") \
+	F(MCU_MIXED, WARN,                                                                       \
+	  "the NPUs of one node run different MCU versions (npu-smi upgrade -b mcu)")            \
 	F(CANN_HDK_UNSUPPORTED, FAIL,                                                            \
 	  "the CANN release notes say this CANN does not work with this driver (HDK)")          \
 	F(PROBE_FAILED, ERROR, "a version source could not be read")
@@ -90,6 +92,8 @@ static void ver_probes(const struct v4_check *c, const struct v4_node *n, const 
 			char id[32];
 			snprintf(id, sizeof id, "npu-board.%d", ids[i]);
 			v4_probe_add(ps, id, -1, 0, "npu-smi info -t board -i %d", ids[i]);
+			snprintf(id, sizeof id, "npu-mcu.%d", ids[i]);
+			v4_probe_add(ps, id, -1, 0, "npu-smi upgrade -b mcu -i %d", ids[i]);
 		}
 	free(ids);
 	free(why);
@@ -406,30 +410,44 @@ static void judge_matrix(const struct v4_rep *h, const struct compat *c, cJSON *
 	}
 }
 
-/* The firmware of every NPU of the node (npu-smi info -t board) the same;
- * returns the findings (an unreadable board is a PROBE_FAILED). */
-static int judge_npu_fw(const struct v4_rep *h, const struct v4_node *n)
+/* NPU id's firmware (npu-smi info -t board) or MCU (npu-smi upgrade -b mcu)
+ * version into v; 0, or -1 with *why (caller frees). */
+static int npu_version(const struct v4_node *n, int mcu, int id, char *v, size_t vsz, char **why)
 {
+	char pid[32], *err = NULL;
+	struct v4_kvs kv = {0};
+	int rc = -1;
+	snprintf(pid, sizeof pid, mcu ? "npu-mcu.%d" : "npu-board.%d", id);
+	const struct v4_fact *f = v4_fact_ok(n, pid, 0, why);
+	if (f && mcu && v4_parse_npusmi_mcu(f->out, f->out_len, v, vsz, &err) == 0)
+		rc = 0;
+	else if (f && !mcu && v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) == 0 &&
+		 v4_kv_get(&kv, "Firmware Version"))
+		rc = 0, snprintf(v, vsz, "%s", v4_kv_get(&kv, "Firmware Version"));
+	else if (f)
+		*why = xasprintf("%s: %s", f->cmd, mcu ? (err ? err : "not understood")
+						    : "no Firmware Version line");
+	v4_kvs_free(&kv);
+	free(err);
+	return rc;
+}
+
+/* The firmware (mcu 0) or MCU (mcu 1) version of every NPU of the node the
+ * same; returns the findings (an unreadable one is a PROBE_FAILED). */
+static int judge_npu_same(const struct v4_rep *h, const struct v4_node *n, int mcu)
+{
+	const char *what = mcu ? "MCU" : "firmware";
 	int *ids = NULL, bad = 0;
 	size_t nid = 0;
 	char *why = NULL, fw[64][64] = {{0}};
-	if (node_npu_ids(n, &ids, &nid, &why)) { /* firmware per NPU unknown: no OK */
-		v4_say(h, PROBE_FAILED, NULL, "NPU firmware not compared: %s", why);
+	if (node_npu_ids(n, &ids, &nid, &why)) { /* per NPU unknown: no OK */
+		v4_say(h, PROBE_FAILED, NULL, "NPU %s not compared: %s", what, why);
 		free(why);
 		return 1;
 	}
 	for (size_t i = 0; i < nid && i < 64; i++) {
-		char id[32], *err = NULL;
-		struct v4_kvs kv = {0};
-		snprintf(id, sizeof id, "npu-board.%d", ids[i]);
-		const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
-		if (f && v4_parse_npusmi_kv(f->out, f->out_len, &kv, &err) == 0 && v4_kv_get(&kv, "Firmware Version"))
-			snprintf(fw[i], sizeof fw[i], "%s", v4_kv_get(&kv, "Firmware Version"));
-		else if (++bad)
-			v4_say(h, PROBE_FAILED, NULL, "NPU %d firmware: %s", ids[i],
-			       why ? why : "no Firmware Version line in npu-smi info -t board");
-		v4_kvs_free(&kv);
-		free(err);
+		if (npu_version(n, mcu, ids[i], fw[i], sizeof fw[i], &why) != 0 && ++bad)
+			v4_say(h, PROBE_FAILED, NULL, "NPU %d %s: %s", ids[i], what, why ? why : "?");
 		free(why), why = NULL;
 	}
 	struct sbuf odd = {0};
@@ -447,9 +465,15 @@ static int judge_npu_fw(const struct v4_rep *h, const struct v4_node *n)
 			snprintf(k, sizeof k, "NPU %d", ids[i]);
 			cJSON_AddStringToObject(ev, k, fw[i][0] ? fw[i] : "?");
 		}
-		v4_say(h, FIRMWARE_MIXED, ev,
-		       "NPU firmware differs on this node: %s; %zu NPUs have %s: upgrade the odd NPUs' "
-		       "firmware (npu-smi upgrade) so that every NPU runs one HDK release", odd.s, same, fw[0]);
+		if (mcu)
+			v4_say(h, MCU_MIXED, ev,
+			       "NPU MCU differs on this node: %s; %zu NPUs have %s: upgrade the odd NPUs' MCU "
+			       "(npu-smi upgrade -t mcu -i N -f FILE, then -a mcu) to the release of the "
+			       "node's driver and firmware", odd.s, same, fw[0]);
+		else
+			v4_say(h, FIRMWARE_MIXED, ev,
+			       "NPU firmware differs on this node: %s; %zu NPUs have %s: upgrade the odd NPUs' "
+			       "firmware (npu-smi upgrade) so that every NPU runs one HDK release", odd.s, same, fw[0]);
 	}
 	sbuf_free(&odd);
 	free(ids);
@@ -503,7 +527,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n, struct n
 	ver_evidence(nv, ev);
 	mismatches(h->ctx, nv, &bad, &missing);
 	judge_knowledge(h, n, ev);
-	int incompat = judge_compat(h, n) + judge_npu_fw(h, n);
+	int incompat = judge_compat(h, n) + judge_npu_same(h, n, 0) + judge_npu_same(h, n, 1);
 	if (nv->v[I_DRIVER] && nv->v[I_LOADED] && !ver_match(nv->v[I_DRIVER], nv->v[I_LOADED], 0))
 		v4_say(h, DRIVER_STALE, cJSON_Duplicate(ev, 1),
 		       "driver %s installed but %s loaded (npu-smi): reboot to load it",
@@ -619,14 +643,16 @@ const struct v4_check v4_check_versions = {
 		"  with HDK 25.0-26.1, 9.1.x not with 25.0.x, 9.2.0 not with 25.0.x or 25.2.x).\n"
 		"  An image whose CANN is newer than the host HDK gives aicore timeouts (507014)\n"
 		"  or ACL 500001 at set_device (vllm-ascend#5468, #4972). Every NPU of a node\n"
-		"  must run the same firmware (Firmware Version of npu-smi info -t board -i N;\n"
-		"  the MCU version is not read). These are findings of versions because it\n"
+		"  must run the same firmware (Firmware Version of npu-smi info -t board -i N)\n"
+		"  and the same MCU (npu-smi upgrade -b mcu -i N; the MCU is the card's\n"
+		"  out-of-band management controller, upgraded to the release of the driver and\n"
+		"  firmware, NPU by NPU: one left behind differs). These are findings of versions because it\n"
 		"  reads every version file already.",
 	.probes_doc = "cat /usr/local/Ascend/driver/version.info; cat /usr/local/Ascend/firmware/"
 		      "version.info; the ascend_toolkit_install.info files under /usr/local/Ascend/"
 		      "ascend-toolkit/latest/*-linux/ and /usr/local/Ascend/cann/*-linux/ (those that "
 		      "exist); npu-smi info (header Version); npu-smi info -t board -i N (Firmware "
-		      "Version) for each NPU; docker inspect -f '{{.Config.Image}}' "
+		      "Version) and npu-smi upgrade -b mcu -i N (MCU Version) for each NPU; docker inspect -f '{{.Config.Image}}' "
 		      "CONTAINER; docker exec CONTAINER python3 -c '...' (importlib.metadata versions "
 		      "of vllm, vllm_ascend, torch, torch_npu, the container's CANN, Python); docker exec "
 		      "CONTAINER cat /usr/local/Ascend/ascend-toolkit/latest/aarch64-linux/"

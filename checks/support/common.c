@@ -282,3 +282,13 @@ int path_ok(const char *p)
 		return 0;
 	return strspn(p, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._+-") == n;
 }
+
+void attach_evidence(struct v4_results *out, size_t first, cJSON *ev)
+{
+	for (size_t k = first; k < out->n; k++)
+		if (!out->v[k].evidence) {
+			out->v[k].evidence = ev;
+			return;
+		}
+	cJSON_Delete(ev);
+}

@@ -60,6 +60,10 @@ char *api_base_url(const struct v4_node *n, const struct v4_ctx *ctx, const char
 /* In --phase live on the API node: asks for GET /metrics. */
 void want_metrics(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_probes *ps);
 
+/* Gives ev to the first result since index first that has no evidence
+ * (deletes it when there is none). */
+void attach_evidence(struct v4_results *out, size_t first, cJSON *ev);
+
 /* The deployment's expected NPUs per node. */
 int expected_npus(const struct v4_ctx *ctx);
 

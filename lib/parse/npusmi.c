@@ -443,6 +443,45 @@ int v4_parse_npusmi_kv(const char *text, size_t len, struct v4_kvs *kv, char **e
 	return 0;
 }
 
+/* 1 when v (n bytes) is a version word: digits, letters, '.', '_' or '-'. */
+static int version_word(const char *v, size_t n)
+{
+	if (!n || n > 63)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (!strchr("0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ._-", v[i]) || !v[i])
+			return 0;
+	return 1;
+}
+
+int v4_parse_npusmi_mcu(const char *text, size_t len, char *ver, size_t vsz, char **err)
+{
+	size_t pos = 0, n, ov[6], nver = 0;
+	const char *line;
+	pthread_once(&res_once, res_init);
+	if (vsz)
+		ver[0] = '\0';
+	if (text && memchr(text, 0, len))
+		return v4_parse_fail(err, "npu-smi upgrade -b mcu: output contains NUL bytes");
+	while (text && len && text[len - 1] != '\n') /* a cut last line: left out */
+		len--;
+	while (next_line(text, len, &pos, &line, &n)) {
+		size_t k = 0;
+		while (k < n && (line[k] == ' ' || line[k] == '\t' || line[k] == '\r'))
+			k++;
+		if (k == n)
+			continue;
+		if (n >= ROW_MAX || !v4_re_match(&res[RE_KV], line, n, ov, 3) || ov[3] - ov[2] != 7 ||
+		    memcmp(line + ov[2], "Version", 7) != 0 || !version_word(line + ov[4], ov[5] - ov[4]) ||
+		    nver++)
+			return v4_parse_fail(err, "npu-smi upgrade -b mcu: not a single 'Version : X' line");
+		snprintf(ver, vsz, "%.*s", (int)(ov[5] - ov[4]), line + ov[4]);
+	}
+	if (!nver)
+		return v4_parse_fail(err, "npu-smi upgrade -b mcu: no 'Version : X' line");
+	return 0;
+}
+
 /* 1 when some line of text starts (after blanks) with '|' or '+': a table. */
 static int has_table_row(const char *text, size_t len)
 {

@@ -74,6 +74,10 @@ int v4_parse_npusmi_list(const char *text, size_t len, int **ids, size_t *n, cha
  * not understood. Other types: any label lines. */
 int v4_parse_npusmi_t(const char *text, size_t len, const char *type, struct v4_kvs *kv, char **err);
 
+/* `npu-smi upgrade -b mcu -i N`, the MCU version query: one "Version : X"
+ * line (whole lines only) and nothing else but blank lines; X into ver. */
+int v4_parse_npusmi_mcu(const char *text, size_t len, char *ver, size_t vsz, char **err);
+
 /* The line of a failed tool's output that gives the cause (for npu-smi the
  * "dcmi module initialize failed. ret is -8005" line, not the driver's
  * DrvMngGetConsoleLogLevel noise before it), trimmed, at most 200 bytes;

@@ -145,6 +145,19 @@ ok $? "ping to a peer NPU IP succeeds (3 packets, 0.00% loss)"
 [ "$(grep -c '^recv time out seq=' "$T/ping")" -eq 2 ] && [ "$(tail -1 "$T/ping")" = "2 packets transmitted, 0 received, 100.00% packet loss" ]
 ok $? "ping to an unknown IP times out (pkt 2, 100.00% loss)"
 "$HCCN" -i 5 -ping -g address 10.20.1.11 | tail -1 | grep -q ' 0 received'; ok $? "ping from a DOWN link fails"
+"$V4FAKE" fault "$S" ping-unreachable 1 10.20.1.11
+"$HCCN" -i 1 -ping -g address 10.20.1.11 | tail -1 | grep -q ' 0 received' &&
+	"$HCCN" -i 0 -ping -g address 10.20.1.11 | tail -1 | grep -q ' 3 received'
+ok $? "ping-unreachable: that NPU loses that peer, the others reach it"
+"$V4FAKE" fault "$S" netdetect-set 3 10.30.0.1 && "$V4FAKE" fault "$S" gateway-set 3 10.30.0.254
+[ "$("$HCCN" -i 3 -netdetect -g)" = "netdetect address: 10.30.0.1" ] &&
+	[ "$("$HCCN" -i 3 -gateway -g)" = "default gateway:10.30.0.254, Iface:eth3" ]
+ok $? "netdetect-set and gateway-set change that NPU's -netdetect -g and -gateway -g"
+[ "$(cat "$S/sys/devices/system/node/node1/cpulist")" = 1 ] &&
+	[ "$(cat "$S/sys/bus/pci/devices/0000:82:00.0/numa_node")" = 0 ] &&
+	[ "$(cat "$S/sys/bus/pci/devices/0000:41:00.0/numa_node")" = 1 ] && [ "$(cat "$S/worker_cpus.6")" = 1 ]
+ok $? "init: a NUMA layout (NPUs 0-3 on node 0, 4-7 on node 1) and each worker's CPUs"
+"$V4FAKE" fault "$S" worker-cpus 6 0 && [ "$(cat "$S/worker_cpus.6")" = 0 ]; ok $? "worker-cpus sets a worker's CPUs"
 "$HCCN" -i 0 -lldp -g | grep -q "$(printf '^\tIfname: ')"; ok $? "-lldp -g gives an Ifname line"
 "$V4FAKE" fault "$S" npu-missing 7
 "$HCCN" -i 7 -link -g >/dev/null 2>"$T/err"; rc=$?

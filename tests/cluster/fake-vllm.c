@@ -5,7 +5,9 @@
  * ("VLLM::EngineCore_DP<r>", "VLLM::Worker_DP<r>_TP<t>"); engine cores and
  * workers inherit the server's environment, as vLLM's do. The workers are
  * entered in the fake npu-smi's process table (state file "procs", with the
- * HBM they hold added to hbm_used.N). Nothing is served: the API is
+ * HBM they hold added to hbm_used.N); the worker of NPU N binds itself to
+ * the CPUs of state file worker_cpus.N (list format), as vllm-ascend's CPU
+ * binding does with taskset. Nothing is served: the API is
  * tests/fakevllm.py's.
  *
  *   fake-vllm ENVFILE ARGVFILE   (working directory: the node's fake state;
@@ -16,6 +18,7 @@
  * (and nothing else), so /proc/PID/cmdline and /proc/PID/environ read as a
  * real server's would. Built and started by tests/cluster/lib.sh. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,11 +98,38 @@ static void hold_npu(int npu, pid_t pid, long mb)
 	}
 }
 
-/* Runs forever as a titled child of this process. */
-static pid_t spawn_titled(const char *title)
+/* Binds this process to the CPUs of state file worker_cpus.N ("0", "2-5,8"),
+ * when there is one. */
+static void bind_cpus(int npu)
+{
+	char name[64], line[256];
+	cpu_set_t set;
+	snprintf(name, sizeof name, "worker_cpus.%d", npu);
+	FILE *f = fopen(name, "r");
+	if (!f)
+		return;
+	CPU_ZERO(&set);
+	if (fgets(line, sizeof line, f))
+		for (char *p = line; *p >= '0' && *p <= '9';) {
+			long a = strtol(p, &p, 10), b = a;
+			if (*p == '-')
+				b = strtol(p + 1, &p, 10);
+			for (long c = a; c <= b && c < CPU_SETSIZE; c++)
+				CPU_SET((int)c, &set);
+			if (*p == ',')
+				p++;
+		}
+	fclose(f);
+	if (CPU_COUNT(&set) && sched_setaffinity(0, sizeof set, &set) != 0)
+		perror(name);
+}
+
+/* A worker holding NPU npu: titled, bound, forever. */
+static pid_t spawn_worker(const char *title, int npu)
 {
 	pid_t p = fork();
 	if (p == 0) {
+		bind_cpus(npu);
 		set_title(title);
 		for (;;)
 			pause();
@@ -115,7 +145,7 @@ static void engine_core(long r, long tp, long mb)
 	set_title(title);
 	for (long t = 0; t < tp; t++) {
 		snprintf(title, sizeof title, "VLLM::Worker_DP%ld_TP%ld", r, t);
-		hold_npu((int)t, spawn_titled(title), mb);
+		hold_npu((int)t, spawn_worker(title, (int)t), mb);
 	}
 	for (;;)
 		pause();

@@ -1,7 +1,8 @@
 /* ForceCommand of the test nodes' sshd: runs the session's command in a
  * private mount namespace where this node's fake host files (the state dir
  * $V4_FAKE_STATE) sit at the real paths: /etc/hccn.conf, /usr/local/Ascend,
- * /data. Network namespaces share the host's file system; this gives each
+ * /data, and the NUMA layout under /sys/devices/system/node and
+ * /sys/bus/pci/devices. Network namespaces share the host's file system; this gives each
  * node its own. When $V4_NODE_INIT names the pid file of the node's process
  * namespace (see --init), the command runs inside it with its own /proc, so
  * the node sees its own processes only (its fake vLLM among them), as a real
@@ -148,6 +149,8 @@ int main(int argc, char **argv)
 	bind(state, "etc/hccn.conf", "/etc/hccn.conf");
 	bind(state, "host_root/usr/local/Ascend", "/usr/local/Ascend");
 	bind(state, "data", "/data");
+	bind(state, "sys/devices/system/node", "/sys/devices/system/node");
+	bind(state, "sys/bus/pci/devices", "/sys/bus/pci/devices");
 	if (init && *init)
 		return join_pidns(init) == 0 ? run_in_pidns(cmd) : 1;
 	if (cmd && *cmd)

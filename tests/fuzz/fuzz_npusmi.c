@@ -43,6 +43,10 @@ static void t_types(const char *t, size_t size)
 		v4_kvs_free(&kv);
 		free(err);
 	}
+	char ver[64], *e2 = NULL;
+	if (v4_parse_npusmi_mcu(t, size, ver, sizeof ver, &e2) == 0 ? !ver[0] : !e2)
+		abort(); /* a version when understood, a reason when not */
+	free(e2);
 	char *c = v4_cause_line(t, size), *x = v4_excerpt(t, size, 160);
 	if (strlen(c) > 200 || strlen(x) > 160 + 4)
 		abort();

@@ -9,6 +9,7 @@
 #include "hccnfab.h"
 #include "logscan.h"
 #include "netcfg.h"
+#include "numa.h"
 #include "parse.h"
 #include "tap.h"
 #include "util.h"
@@ -193,6 +194,30 @@ static int p_logscan(const char *t, size_t n)
 	return done(rc, err);
 }
 
+static int p_mcu(const char *t, size_t n)
+{
+	char v[64], *err = NULL;
+	int rc = v4_parse_npusmi_mcu(t, n, v, sizeof v, &err);
+	return done(rc, err);
+}
+
+static int p_status(const char *t, size_t n)
+{
+	struct v4_cpuset set;
+	char *err = NULL;
+	int rc = v4_parse_status_cpus(t, n, &set, &err);
+	return done(rc, err);
+}
+
+static int p_sysnuma(const char *t, size_t n)
+{
+	struct v4_sysnuma s;
+	char *err = NULL;
+	int rc = v4_parse_sysnuma(t, n, &s, &err);
+	v4_sysnuma_free(&s);
+	return done(rc, err);
+}
+
 static const struct parser parsers[] = {
 	{"npu-smi info", {"npu-smi-info."}, p_npusmi},
 	{"npu-smi info -l", {"npu-smi-info-l."}, p_list},
@@ -215,6 +240,9 @@ static const struct parser parsers[] = {
 	{"docker inspect", {"docker-inspect."}, p_inspect},
 	{"ip -j", {"ip-j-"}, p_ipjson},
 	{"logs probes", {"logs-docker.", "logs-plog."}, p_logscan},
+	{"npu-smi upgrade -b mcu", {"npu-smi-upgrade-b-mcu."}, p_mcu},
+	{"/proc/PID/status", {"proc-status."}, p_status},
+	{"sysfs NUMA layout", {"sys-numa."}, p_sysnuma},
 };
 
 /* 1 when file name f is one of parser p's own samples. */

@@ -478,8 +478,42 @@ static void test_cause(void)
 	free(c);
 }
 
+/* npu-smi upgrade -b mcu: the blog's real outputs; cut, foreign and doubled. */
+static void test_mcu(void)
+{
+	size_t len = 0;
+	char v[64], *err = NULL;
+	char *t = fixture("fixtures/parse/npu-smi-upgrade-b-mcu.atlas800ia2-blog.txt", &len);
+	is_int(t ? v4_parse_npusmi_mcu(t, len, v, sizeof v, &err) : -2, 0, "mcu: the blog's query parses");
+	is_str(v, "23.3.13", "mcu: Version 23.3.13");
+	if (t) {
+		is_int(v4_parse_npusmi_mcu(t, len - 2, v, sizeof v, &err), -1, "mcu: cut inside the version: not understood");
+		free(err), err = NULL;
+	}
+	free(t);
+	t = fixture("fixtures/parse/npu-smi-upgrade-b-mcu.atlas800ia2-blog-upgraded.txt", &len);
+	is_int(t ? v4_parse_npusmi_mcu(t, len, v, sizeof v, &err) : -2, 0, "mcu: after the upgrade");
+	is_str(v, "25.50.10", "mcu: Version 25.50.10");
+	free(t), free(err), err = NULL;
+	static const char *const bad[] = {
+		"\tNPU ID                         : 0\n\tSoftware Version               : 25.5.1\n",
+		"\tVersion                        : 23.3.13\n\tVersion                        : 23.3.14\n",
+		"\tVersion                        : 23.3 13\n",
+		"npu-smi version: 25.5.1\n",
+		"The card id 9 is invalid.\n",
+		"",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char what[64];
+		snprintf(what, sizeof what, "mcu: foreign or malformed output %zu not understood", i);
+		is_int(v4_parse_npusmi_mcu(bad[i], strlen(bad[i]), v, sizeof v, &err), -1, what);
+		free(err), err = NULL;
+	}
+}
+
 int main(void)
 {
+	test_mcu();
 	test_prefixes();
 	test_6512();
 	test_a3();

@@ -228,7 +228,7 @@ static void start_ready(struct sched *sc, double now)
 			now = now_ms();
 			continue;
 		}
-		if (sc->t->remote)
+		if (sc->t->remote && sc->n->mode != V4_MODE_AGENT)
 			start_batch(sc, i, now);
 		else
 			start_single(sc, s, now);

@@ -8,8 +8,9 @@
  * run at once, the rest wait their turn; each ends in a RESULT frame as it
  * finishes. It runs only what the authenticated session sends, as an ssh
  * exec would. At EOF on stdin it finishes what it holds (every command is
- * bounded by its timeout) and exits 0; when the controller is gone (stdout
- * broken) it kills everything and exits 1. It judges nothing. */
+ * bounded by its timeout) and exits 0 (1 after a malformed frame, which ends
+ * its input); when the controller is gone (stdout broken) it kills
+ * everything and exits 1. It judges nothing. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -52,6 +53,7 @@ struct agent {
 	struct sbuf in, out;
 	size_t out_off;    /* how much of out is written */
 	int in_eof, broken;
+	int bad;           /* a malformed frame came: input ends, exit 1 */
 };
 
 /* Sets fd non-blocking. */
@@ -237,7 +239,7 @@ static void read_input(struct agent *a)
 		if (n < 0) {
 			fprintf(stderr, "v4check agent: %s\n", err);
 			free(err);
-			a->in_eof = 1;
+			a->in_eof = a->bad = 1;
 			off = a->in.len;
 			break;
 		}
@@ -418,7 +420,7 @@ static int serve(void)
 		v4_agent_msg_free(&a.queue[i]);
 	sbuf_free(&a.in);
 	sbuf_free(&a.out);
-	return a.broken ? 1 : 0;
+	return a.broken || a.bad ? 1 : 0;
 }
 
 int v4_agent_main(int argc, char **argv)

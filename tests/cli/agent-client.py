@@ -10,8 +10,9 @@ Actions, one a line:
   sleep MS                           wait (reading results meanwhile)
   close                              close the agent's stdin (EOF)
 After the last action it waits until the agent exits (at most 30 s) and
-prints, one a line: "hello PROTOCOL VERSION", then for each RESULT
-"result ID STATE EXIT TRUNCATED OUT_LEN ERR_LEN MS OUT_HEX_PREFIX", then
+prints, one a line: "agent PID", "hello PROTOCOL VERSION", then for each RESULT
+"result ID STATE EXIT TRUNCATED OUT_LEN ERR_LEN MS OUT_HEX" (the first 512
+bytes of stdout), then
 "exit STATUS" (the agent's)."""
 import os
 import select
@@ -62,7 +63,7 @@ def report(buf, lines):
             ex = struct.unpack(">i", body[6])[0]
             lines.append("result %d %d %d %d %d %d %d %s" % (
                 u32(body[1]), u32(body[5]), ex, u32(body[9]), len(body[7]),
-                len(body[8]), u32(body[10]), body[7][:32].hex()))
+                len(body[8]), u32(body[10]), body[7][:512].hex()))
         else:
             lines.append("frame %d" % ftype)
     return buf
@@ -70,7 +71,7 @@ def report(buf, lines):
 
 def main():
     p = subprocess.Popen(sys.argv[1:], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    buf, lines = b"", []
+    buf, lines = b"", ["agent %d" % p.pid]
 
     def pump(secs):
         nonlocal buf

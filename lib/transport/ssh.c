@@ -788,6 +788,7 @@ static struct ssh_conn *conn_open(const struct ssh_target *t, const struct v4_op
 }
 
 static int agent_hello(struct ssh_conn *c, double until, char **why);
+static void agent_close(struct ssh_conn *c, double until);
 static void ssh_close(void *conn);
 
 /* Chooses node n's mode by --agent: the agent when it says hello with this
@@ -856,6 +857,7 @@ static void ssh_close(void *conn)
 	double until = now_ms() + SSH_KILL_WAIT_MS;
 	while (!c->broken && conn_killing(c) && now_ms() < until)
 		ssh_pump(c, 50);
+	agent_close(c, now_ms() + SSH_KILL_WAIT_MS);
 	conn_free(c);
 }
 
@@ -1434,6 +1436,29 @@ static int agent_step(struct ssh_conn *c)
 	if (eof)
 		agent_gone(c, 0, "it ended");
 	return w || r || eof;
+}
+
+/* Ends agent mode politely: queued frames out, EOF to the agent, then its
+ * channel's close (by `until`), so that its session has reaped it. */
+static void agent_close(struct ssh_conn *c, double until)
+{
+	int rc = 0;
+	while (c->ach && !c->broken && (rc = agent_write(c)) >= 0 && c->aout_off < c->aout.len &&
+	       agent_wait(c, until) == 0)
+		;
+	if (!c->ach || c->broken || rc < 0)
+		return;
+	while ((rc = libssh2_channel_send_eof(c->ach)) == LIBSSH2_ERROR_EAGAIN && agent_wait(c, until) == 0)
+		;
+	while (rc == 0 && !c->broken) {
+		c->drained = 0;
+		if (agent_read(c, NULL) < 0 || libssh2_channel_eof(c->ach) || agent_wait(c, until) < 0)
+			break;
+		sbuf_free(&c->ain); /* results nobody waits for (killed probes) */
+	}
+	while (rc == 0 && (rc = libssh2_channel_wait_closed(c->ach)) == LIBSSH2_ERROR_EAGAIN &&
+	       agent_wait(c, until) == 0)
+		;
 }
 
 /* Makes progress on every job, waiting at most wait_ms for the network. */

@@ -156,7 +156,7 @@ static void slot_init(struct slot *s, const char *arg)
 /* Opens the host, runs the probes, prints the facts. */
 int main(int argc, char **argv)
 {
-	struct v4_opts o = {0};
+	struct v4_opts o = {.agent = V4_AGENT_NEVER}; /* the agentless transport (agent.t: agent mode) */
 	int print_out = 0;
 	int i = parse_args(argc, argv, &o, &print_out);
 	const struct v4_transport *t = &v4_transport_ssh;
@@ -183,6 +183,7 @@ int main(int argc, char **argv)
 		v4_fact_free(&sl[k].f);
 	}
 	t->close(conn);
+	free(node.mode_why);
 	printf("# probes_ms %.1f total_ms %.1f\n", t2 - t1, now_ms() - t0);
 	free(sl);
 	return 0;

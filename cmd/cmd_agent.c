@@ -86,8 +86,10 @@ static char **split_words(const char *cmd)
 	return v;
 }
 
-/* Spawns argv (path searched when search) with the child's pipes; errno. */
-static int spawn_argv(pid_t *pid, char *const argv[], int search, const int out[2], const int err[2])
+/* Spawns path with argv (path searched in PATH when search) and the child's
+ * pipes; 0 or an errno. */
+static int spawn_argv(pid_t *pid, const char *path, char *const argv[], int search, const int out[2],
+		      const int err[2])
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -103,8 +105,8 @@ static int spawn_argv(pid_t *pid, char *const argv[], int search, const int out[
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setsigdefault(&at, &all);
 	posix_spawnattr_setsigmask(&at, &none);
-	int rc = search ? posix_spawnp(pid, argv[0], &fa, &at, argv, environ)
-			: posix_spawn(pid, argv[0], &fa, &at, argv, environ);
+	int rc = search ? posix_spawnp(pid, path, &fa, &at, argv, environ)
+			: posix_spawn(pid, path, &fa, &at, argv, environ);
 	posix_spawnattr_destroy(&at);
 	posix_spawn_file_actions_destroy(&fa);
 	return rc;
@@ -117,14 +119,14 @@ static int spawn_cmd(pid_t *pid, const char *cmd, const int out[2], const int er
 {
 	if (v4_batch_plain_words(cmd)) {
 		char **argv = split_words(cmd);
-		int rc = spawn_argv(pid, argv, 1, out, err);
+		int rc = spawn_argv(pid, argv[0], argv, 1, out, err);
 		free(argv[0]);
 		free(argv);
 		if (rc != ENOENT && rc != EACCES)
 			return rc;
 	}
-	char *const sh[] = {"/bin/sh", "-c", (char *)cmd, NULL};
-	return spawn_argv(pid, sh, 0, out, err);
+	char *const sh[] = {"sh", "-c", (char *)cmd, NULL}; /* "sh: ...", as a batch's shell says */
+	return spawn_argv(pid, "/bin/sh", sh, 0, out, err);
 }
 
 /* Appends a RESULT for a command that could not be started. */

@@ -250,8 +250,10 @@ static void read_input(struct agent *a)
 		off += (size_t)n;
 		handle(a, &m);
 	}
-	memmove(a->in.s, a->in.s + off, a->in.len - off);
-	a->in.len -= off;
+	if (off) {
+		memmove(a->in.s, a->in.s + off, a->in.len - off);
+		a->in.len -= off;
+	}
 }
 
 /* Reads what one of c's pipes holds, up to the cap. */

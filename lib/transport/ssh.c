@@ -1362,6 +1362,20 @@ static void agent_gone(struct ssh_conn *c, int rc, const char *why)
 	agent_drop(c);
 }
 
+/* Moves a decoded stream into the job's buffer b (no copy when it fits the cap). */
+static void take_stream(struct ssh_conn *c, struct ssh_job *j, struct sbuf *b, char **p, size_t n)
+{
+	if (b->len || n > c->max_output) {
+		job_keep(c, j, b, *p, n);
+		return;
+	}
+	sbuf_free(b);
+	b->s = *p;
+	b->len = n;
+	b->cap = n + 1;
+	*p = NULL;
+}
+
 /* Hands a RESULT to the job that asked for it (none: a killed one). */
 static void agent_result(struct ssh_conn *c, struct v4_agent_msg *m)
 {
@@ -1370,8 +1384,8 @@ static void agent_result(struct ssh_conn *c, struct v4_agent_msg *m)
 		j = j->next;
 	if (!j || m->type != V4A_RESULT)
 		return;
-	job_keep(c, j, &j->out, m->out, m->out_len);
-	job_keep(c, j, &j->err, m->err, m->err_len);
+	take_stream(c, j, &j->out, &m->out, m->out_len);
+	take_stream(c, j, &j->err, &m->err, m->err_len);
 	j->truncated |= m->truncated;
 	j->exit_code = m->exit_code;
 	if (m->state == V4A_TIMEOUT) {
@@ -1431,8 +1445,12 @@ static int agent_step(struct ssh_conn *c)
 		v4_agent_msg_free(&m);
 		r = 1;
 	}
-	memmove(c->ain.s, c->ain.s + off, c->ain.len - off);
-	c->ain.len -= off;
+	if (off) {
+		memmove(c->ain.s, c->ain.s + off, c->ain.len - off);
+		c->ain.len -= off;
+	}
+	if (!c->ain.len)
+		sbuf_free(&c->ain); /* a large result's room goes back at once */
 	if (eof)
 		agent_gone(c, 0, "it ended");
 	return w || r || eof;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,7 +29,7 @@
 
 #define AG_RUNNING 16   /* commands at once */
 #define AG_QUEUE 256    /* waiting beyond those */
-#define AG_REAP_MS 5    /* output closed, exit not yet seen: look again */
+#define AG_REAP_MS 5    /* output closed, exit not yet seen, no pidfd: look again */
 
 extern char **environ;
 
@@ -37,6 +38,7 @@ struct child {
 	uint32_t id;
 	pid_t pid;
 	int fd[2];         /* stdout, stderr; -1 closed */
+	int pidfd;         /* readable once it has exited; -1 none (then polled) */
 	struct sbuf b[2];
 	uint32_t cap;
 	int truncated, status, reaped;
@@ -129,6 +131,20 @@ static int spawn_cmd(pid_t *pid, const char *cmd, const int out[2], const int er
 	return spawn_argv(pid, "/bin/sh", sh, 0, out, err);
 }
 
+/* A pidfd for pid (poll says when it exits), or -1 where the kernel has none. */
+static int open_pidfd(pid_t pid)
+{
+#ifdef SYS_pidfd_open
+	int fd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (fd >= 0)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return fd;
+#else
+	(void)pid;
+	return -1;
+#endif
+}
+
 /* Appends a RESULT for a command that could not be started. */
 static void fail_result(struct agent *a, uint32_t id, const char *why)
 {
@@ -169,11 +185,20 @@ static void start(struct agent *a, const struct v4_agent_msg *m)
 	c->pid = pid;
 	c->fd[0] = out[0];
 	c->fd[1] = err[0];
+	c->pidfd = open_pidfd(pid);
 	nonblock(out[0]);
 	nonblock(err[0]);
 	c->cap = m->cap && m->cap < V4_AGENT_MAX_OUTPUT ? m->cap : V4_AGENT_MAX_OUTPUT;
 	c->t0 = now_ms();
 	c->deadline = m->timeout_ms ? c->t0 + m->timeout_ms : 0;
+}
+
+/* Closes c's pidfd. */
+static void close_pidfd(struct child *c)
+{
+	if (c->pidfd >= 0)
+		close(c->pidfd);
+	c->pidfd = -1;
 }
 
 /* Kills c's process group, closes its pipes and reaps it, as ending state st. */
@@ -191,6 +216,7 @@ static void stop(struct child *c, enum v4_agent_state st)
 			close(c->fd[k]);
 			c->fd[k] = -1;
 		}
+	close_pidfd(c);
 	c->reaped = 1;
 	c->ended = (int)st + 1;
 }
@@ -287,6 +313,7 @@ static void try_reap(struct child *c)
 	if (waitpid(c->pid, &c->status, WNOHANG) == c->pid) {
 		c->reaped = 1;
 		c->ended = V4A_EXITED + 1;
+		close_pidfd(c);
 	}
 }
 
@@ -356,7 +383,8 @@ static int wait_ms(const struct agent *a)
 	double w = -1, now = now_ms();
 	for (size_t i = 0; i < a->nrun; i++) {
 		const struct child *c = &a->run[i];
-		double d = c->fd[0] < 0 && c->fd[1] < 0 ? AG_REAP_MS : c->deadline > 0 ? c->deadline - now : -1;
+		int waiting = c->fd[0] < 0 && c->fd[1] < 0 && c->pidfd < 0;
+		double d = waiting ? AG_REAP_MS : c->deadline > 0 ? c->deadline - now : -1;
 		if (d >= 0 && (w < 0 || d < w))
 			w = d;
 	}
@@ -366,19 +394,22 @@ static int wait_ms(const struct agent *a)
 /* One turn: wait for input, output room or a child, then act on it. */
 static void turn(struct agent *a)
 {
-	struct pollfd p[2 + 2 * AG_RUNNING];
-	struct child *who[2 + 2 * AG_RUNNING];
-	int kind[2 + 2 * AG_RUNNING];
+	struct pollfd p[2 + 3 * AG_RUNNING];
+	struct child *who[2 + 3 * AG_RUNNING];
+	int kind[2 + 3 * AG_RUNNING];
 	nfds_t n = 0;
 	if (!a->in_eof && a->nqueue < AG_QUEUE)
 		p[n++] = (struct pollfd){0, POLLIN, 0}, who[n - 1] = NULL, kind[n - 1] = -1;
 	if (a->out_off < a->out.len)
 		p[n++] = (struct pollfd){1, POLLOUT, 0}, who[n - 1] = NULL, kind[n - 1] = -2;
-	for (size_t i = 0; i < a->nrun; i++)
+	for (size_t i = 0; i < a->nrun; i++) {
+		struct child *c = &a->run[i];
 		for (int k = 0; k < 2; k++)
-			if (a->run[i].fd[k] >= 0)
-				p[n++] = (struct pollfd){a->run[i].fd[k], POLLIN, 0}, who[n - 1] = &a->run[i],
-				kind[n - 1] = k;
+			if (c->fd[k] >= 0)
+				p[n++] = (struct pollfd){c->fd[k], POLLIN, 0}, who[n - 1] = c, kind[n - 1] = k;
+		if (c->pidfd >= 0 && c->fd[0] < 0 && c->fd[1] < 0) /* its exit, once its output is in */
+			p[n++] = (struct pollfd){c->pidfd, POLLIN, 0}, who[n - 1] = c, kind[n - 1] = 2;
+	}
 	if (poll(p, n, wait_ms(a)) < 0 && errno != EINTR) {
 		a->broken = 1;
 		return;
@@ -390,7 +421,7 @@ static void turn(struct agent *a)
 			read_input(a);
 		else if (kind[i] == -2)
 			write_output(a);
-		else if (who[i]->fd[kind[i]] >= 0)
+		else if (kind[i] < 2 && who[i]->fd[kind[i]] >= 0)
 			drain(who[i], kind[i]);
 	}
 	double now = now_ms();

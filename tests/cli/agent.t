@@ -64,6 +64,11 @@ is "$(field "$T/kill.out" 3 8)" "$(printf 'after\n' | od -An -tx1 | tr -d ' \n')
 is "$(ours)" 0 "no sleep of the timed-out or killed groups is left"
 like "$T/kill.out" '^exit 0$' "exit 0"
 
+# A command inherits stdin, stdout and stderr only (ls's own fd 3 is its
+# listing of the folder), while another runs beside it.
+printf 'run 1 5000 %s sleep 0.2\nrun 2 5000 %s ls /proc/self/fd\nclose\n' $CAP $CAP | $A >"$T/fds.out" 2>&1
+is "$(field "$T/fds.out" 2 8)" "$(printf '0\n1\n2\n3\n' | od -An -tx1 | tr -d ' \n')" "a command inherits no descriptor of the agent's"
+
 # Many requests at once: all answered (16 run at once, the rest wait).
 i=1
 : >"$T/many"

@@ -3,7 +3,8 @@
  * on stdin (agent.h) and runs each command itself: posix_spawn in a process
  * group of its own, the argv directly when the command is plain words, else
  * /bin/sh -c; stdin /dev/null; stdout and stderr kept up to the cap the
- * controller asks (at most V4_AGENT_MAX_OUTPUT each). A command past its
+ * controller asks (at most V4_AGENT_MAX_OUTPUT each). Plain words may hold
+ * single-quoted parts (`df -Pk '/data/m'`), taken as the shell takes them. A command past its
  * timeout, or named by KILL, has its whole group killed. Up to AG_RUNNING
  * run at once, the rest wait their turn; each ends in a RESULT frame as it
  * finishes. It runs only what the authenticated session sends, as an ssh
@@ -66,24 +67,66 @@ static void nonblock(int fd)
 		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 }
 
-/* Splits a plain-words command into argv (caller frees argv[0] and argv). */
-static char **split_words(const char *cmd)
+/* 1 when c may stand unquoted in a plain word. */
+static int plain_char(char c)
 {
-	char *s = xstrdup(cmd);
-	size_t n = 0, cap = 0;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("_./:=,@%+-", c));
+}
+
+/* Appends the word in w to v (of n), taking it over. */
+static void add_word(char ***v, size_t *n, size_t *cap, struct sbuf *w)
+{
+	grow(v, cap, *n + 2, sizeof **v);
+	(*v)[(*n)++] = w->s ? sbuf_take(w) : xstrdup("");
+	(*v)[*n] = NULL;
+}
+
+/* Frees a NULL-terminated argv. */
+static void free_argv(char **v)
+{
+	for (size_t i = 0; v && v[i]; i++)
+		free(v[i]);
+	free(v);
+}
+
+/* cmd as an argv when a shell would read it as plain words: characters of
+ * plain_char, spaces between words, and single-quoted parts (a quote holds
+ * no quote; the shell takes it literally); the first word plain as the batch
+ * runner has it (no assignment, no builtin). NULL when it needs a shell. */
+static char **plain_argv(const char *cmd)
+{
+	size_t n = 0, cap = 0, w = strcspn(cmd, " ");
 	char **v = NULL;
-	for (char *p = strtok(s, " "); p; p = strtok(NULL, " ")) {
-		grow(&v, &cap, n + 2, sizeof *v);
-		v[n++] = p;
+	struct sbuf word = {0};
+	char *first = xstrndup(cmd, w);
+	int ok = *first && v4_batch_plain_words(first), in = 0;
+	free(first);
+	for (const char *p = cmd; ok && *p; p++) {
+		if (in) {
+			if (*p == '\'')
+				in = 0;
+			else
+				sbuf_add(&word, p, 1);
+		} else if (*p == '\'') {
+			in = 1;
+			if (!word.s)
+				sbuf_add(&word, "", 0); /* '' is a word, if empty */
+		} else if (*p == ' ') {
+			if (word.s)
+				add_word(&v, &n, &cap, &word);
+		} else if (plain_char(*p)) {
+			sbuf_add(&word, p, 1);
+		} else {
+			ok = 0;
+		}
 	}
-	if (!v) {
-		grow(&v, &cap, 2, sizeof *v);
-		v[n++] = s;
-	}
-	v[n] = NULL;
-	if (v[0] != s) { /* leading spaces: keep s first so that it is freed */
-		memmove(s, v[0], strlen(v[0]) + 1);
-		v[0] = s;
+	if (ok && !in && word.s)
+		add_word(&v, &n, &cap, &word);
+	sbuf_free(&word);
+	if (!ok || in || !n) {
+		free_argv(v);
+		return NULL;
 	}
 	return v;
 }
@@ -114,16 +157,15 @@ static int spawn_argv(pid_t *pid, const char *path, char *const argv[], int sear
 	return rc;
 }
 
-/* Spawns cmd: its words directly when plain, else (or when the word is no
- * program: a builtin, or missing, which the shell then reports as it does
- * without the agent) under /bin/sh -c. Returns 0 or an errno. */
+/* Spawns cmd: its words directly when plain (plain_argv), else (or when the
+ * word is no program: a builtin, or missing, which the shell then reports as
+ * it does without the agent) under /bin/sh -c. Returns 0 or an errno. */
 static int spawn_cmd(pid_t *pid, const char *cmd, const int out[2], const int err[2])
 {
-	if (v4_batch_plain_words(cmd)) {
-		char **argv = split_words(cmd);
+	char **argv = plain_argv(cmd);
+	if (argv) {
 		int rc = spawn_argv(pid, argv[0], argv, 1, out, err);
-		free(argv[0]);
-		free(argv);
+		free_argv(argv);
 		if (rc != ENOENT && rc != EACCES)
 			return rc;
 	}

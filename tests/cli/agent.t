@@ -47,6 +47,22 @@ is "$(field "$T/basic.out" 5 5):$(field "$T/basic.out" 5 4)" "1000:1" "output pa
 is "$(field "$T/basic.out" 6 3)" "0" "a shell builtin named as plain words runs in the shell"
 like "$T/basic.out" '^exit 0$' "EOF: the agent answers what it holds and exits 0"
 
+# Single quotes in plain words are taken as the shell takes them, without one.
+cat >"$T/quotes" <<'EOF'
+run 1 5000 4194304 printf '%s|' 'a b' c''d '' e
+run 2 5000 4194304 cat '/proc/self/stat'
+run 3 5000 4194304 printf 'a'"b"
+run 4 5000 4194304 echo 'unclosed
+close
+EOF
+$A <"$T/quotes" >"$T/quotes.out" 2>&1
+is "$(field "$T/quotes.out" 1 8)" "$(printf 'a b|cd||e|' | od -An -tx1 | tr -d ' \n')" "single quotes: words as the shell splits them (a b, cd, empty, e)"
+stat=$(field "$T/quotes.out" 2 8 | python3 -c 'import sys; print(bytes.fromhex(sys.stdin.read().strip()).decode())')
+set -- $stat
+is "$4" "$(sed -n 's/^agent //p' "$T/quotes.out")" "a single-quoted argument: still no shell (cat's parent is the agent)"
+is "$(field "$T/quotes.out" 3 8)" "6162" "double quotes: the shell's (ab)"
+is "$(field "$T/quotes.out" 4 3)" "2" "an unclosed quote: the shell's syntax error (exit 2)"
+
 # Timeouts and KILL: the whole process group goes, grandchildren included.
 cat >"$T/kill" <<EOF
 run 1 300 $CAP sleep $U & sleep $U.5; echo never

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Benchmark: `v4check all` against pdsh, ClusterShell and Ansible running the
+# Benchmark: `v4check all` (agentless, and in agent mode: `v4check agent` on
+# the nodes) against pdsh, ClusterShell and Ansible running the
 # same probes on N fake nodes (network namespaces + sshd, 198.18.1.0/24) whose
 # fake tools take 30 ms a call. Prints a table of median wall time, controller
 # CPU time (user+sys of everything the controller ran), peak RSS, the CPU of
@@ -11,11 +12,15 @@
 #   bench/bench.sh fleet N        v4check alone against N cheap simulated nodes:
 #                                 N addresses of 198.19.56.0/21 on one namespace,
 #                                 one sshd for all, the fake tools with one state
-#                                 and no delay (the controller's cost per node)
+#                                 and no delay (the controller's cost per node),
+#                                 agentless and in agent mode (FLEET_MODES)
 # Env: RUNS (default 5), DELAY_MS (default 30), ANSIBLE_MAX (default 32) and
 # PLAYBOOK_MAX (default 4): Ansible ad-hoc and the playbook are left out above
 # that many nodes (one playbook run at 32 nodes takes many minutes here),
-# TOOLS (default "v4check pdsh clush ansible playbook"), V4CHECK (the binary).
+# TOOLS (default "v4check v4check-agent pdsh clush ansible playbook": v4check
+# is `--agent never`, v4check-agent `--agent require`, with a copy of V4CHECK
+# in the nodes' PATH), V4CHECK (the binary), FLEET_MODES (default "never
+# require"), FLEET_NET (the fleet's /21 is 198.19.FLEET_NET.0, default 56).
 set -u
 cd "$(dirname "$0")/.." || exit 1
 V4_CLUSTER=${V4_CLUSTER:-66}
@@ -26,8 +31,14 @@ RUNS=${RUNS:-5}
 DELAY_MS=${DELAY_MS:-30}
 ANSIBLE_MAX=${ANSIBLE_MAX:-32}
 PLAYBOOK_MAX=${PLAYBOOK_MAX:-4}
-TOOLS=${TOOLS:-v4check pdsh clush ansible playbook}
+TOOLS=${TOOLS:-v4check v4check-agent pdsh clush ansible playbook}
 V4CHECK=${V4CHECK:-$(pwd)/v4check}
+FLEET_MODES=${FLEET_MODES:-never require}
+FLEET_NET=${FLEET_NET:-56}
+# the nodes' v4check (agent mode): a copy, outside V4_WORK (cluster_up clears that)
+AGENT_BIN=${TMPDIR:-/tmp}/v4check-bench-agent$V4_CLUSTER
+mkdir -p "$AGENT_BIN" && cp "$V4CHECK" "$AGENT_BIN/v4check" || exit 1
+V4_NODE_PATH=$AGENT_BIN:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin
 for t in /usr/bin/time pdsh clush ansible ansible-playbook; do
 	command -v $t >/dev/null || { echo "bench: $t missing (tests/setup-deps.sh installs it)" >&2; exit 1; }
 done
@@ -62,7 +73,7 @@ verify() {
 	case $1 in
 	# exit 0; or 2 with no ERROR/UNREACHABLE when the shared machine runs a
 	# `vllm serve` of its own (the nodes' process listings see every process)
-	v4check) { [ "$3" = 0 ] || { [ "$3" = 2 ] && ! grep -qE '^  +(ERROR|UNREACHABLE) ' "$2"; }; } &&
+	v4check | v4check-agent) { [ "$3" = 0 ] || { [ "$3" = 2 ] && ! grep -qE '^  +(ERROR|UNREACHABLE) ' "$2"; }; } &&
 		grep -q "^v4check .*: $n nodes ($n reached)" "$2" ;;
 	pdsh | clush | ansible) [ "$3" = 0 ] && [ "$(grep -c 'V4BENCH_DONE' "$2")" = "$n" ] ;;
 	playbook) [ "$3" = 0 ] && [ "$(grep -cE "ok=$((NPROBES + 1)) +changed=0 +unreachable=0 +failed=0" "$2")" = "$n" ] ;;
@@ -124,11 +135,14 @@ facts_awk='/: [0-9]+ probes in .* facts / {
 	if (match($0, /\(([0-9.]+) KiB as read\)/)) { s = substr($0, RSTART + 1); sub(/ KiB.*/, "", s); a += s }
 	m++ }'
 
-# facts_per_node V4CHECK-ARGS...: one more run with -v; notes what the
-# controller keeps per node (its facts after the reduction, and as read).
+# facts_per_node TOOL V4CHECK-ARGS...: one more run with -v; notes what the
+# controller keeps per node (its facts after the reduction, and as read), and
+# how many nodes ran in each mode.
 facts_per_node() {
+	_t=$1; shift
 	"$@" -v >/dev/null 2>"$V4_WORK/v"
-	awk "$facts_awk"' END { if (m) printf "v4check -v: facts kept %.1f KiB a node on average (%.1f KiB as read), %d nodes.\n", k / m, a / m, m }' \
+	awk -v t="$_t" "$facts_awk"' /probes in .* \((agent|agentless), / { mode[$0 ~ /\(agent,/ ? "agent" : "agentless"]++ }
+	END { if (m) printf "%s -v: facts kept %.1f KiB a node on average (%.1f KiB as read), %d nodes (agent mode %d, agentless %d).\n", t, k / m, a / m, m, mode["agent"], mode["agentless"] }' \
 		"$V4_WORK/v" >> "$V4_WORK/notes"
 }
 
@@ -190,8 +204,10 @@ bench_n() {
 		case $tool in
 		# -t 60: N nodes share this machine's 2 cores, and a probe waits its
 		# turn for them (pdsh and clush run without any timeout)
-		v4check) measure v4check "$V4CHECK" -c "$V4_WORK/c.json" -t 60 all &&
-			facts_per_node "$V4CHECK" -c "$V4_WORK/c.json" -t 60 all ;;
+		v4check) measure v4check "$V4CHECK" -c "$V4_WORK/c.json" -t 60 --agent never all &&
+			facts_per_node v4check "$V4CHECK" -c "$V4_WORK/c.json" -t 60 --agent never all ;;
+		v4check-agent) measure v4check-agent "$V4CHECK" -c "$V4_WORK/c.json" -t 60 --agent require all &&
+			facts_per_node v4check-agent "$V4CHECK" -c "$V4_WORK/c.json" -t 60 --agent require all ;;
 		pdsh) PDSH_SSH_ARGS_APPEND="$SSHOPT" measure pdsh pdsh -R ssh -f 64 -w "$hosts" "$script" ;;
 		clush) measure clush clush -f 64 -o "$SSHOPT" -w "$hosts" "$script" ;;
 		ansible | playbook)
@@ -217,10 +233,10 @@ bench_n() {
 }
 
 # fleet_ip I: simulated node i's address (198.19.56.10 onwards, in the /21
-# 198.19.56.0-198.19.63.255: at most 2038 nodes).
+# 198.19.56.0-198.19.63.255: at most 2038 nodes; FLEET_NET moves the /21).
 fleet_ip() {
 	_a=$(($1 + 9))
-	echo "198.19.$((56 + _a / 256)).$((_a % 256))"
+	echo "198.19.$((FLEET_NET + _a / 256)).$((_a % 256))"
 }
 
 # Removes the simulated fleet (namespace, veth, sshd, work dir).
@@ -246,7 +262,7 @@ fleet_up() {
 	ip netns add "${V4_NS}f" || return 1
 	ip link add "${V4_NS}fh" type veth peer name "${V4_NS}fn" netns "${V4_NS}f" || return 1
 	[ "$1" -le 2038 ] || { echo "bench: at most 2038 simulated nodes" >&2; return 1; }
-	ip addr add 198.19.56.1/21 dev "${V4_NS}fh" && ip link set "${V4_NS}fh" up
+	ip addr add "198.19.$FLEET_NET.1/21" dev "${V4_NS}fh" && ip link set "${V4_NS}fh" up
 	ip -n "${V4_NS}f" link set lo up && ip -n "${V4_NS}f" link set "${V4_NS}fn" up
 	_i=1
 	: > "$V4_WORK/addrs"
@@ -284,7 +300,7 @@ fleet_up() {
 		echo "MaxSessions 10"
 		echo "MaxStartups 256"
 		echo "LogLevel ERROR"
-		echo "SetEnv PATH=$V4_WORK/fbin:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$V4_WORK/state HOME=$V4_WORK/state"
+		echo "SetEnv PATH=$V4_WORK/fbin:$AGENT_BIN:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$V4_WORK/state HOME=$V4_WORK/state"
 		echo "ForceCommand $V4_WORK/node-shell"
 	} > "$V4_WORK/fsshd/sshd_config"
 	cluster_clean_command "$V4_WORK/serve0.sh"
@@ -305,8 +321,9 @@ fleet_up() {
 	chmod 600 "$V4_WORK/c.json"
 }
 
-# bench_fleet N: one `v4check -v all` over N simulated nodes: wall, controller
-# CPU, peak RSS (and per node), nodes reached, facts kept per node.
+# bench_fleet N: `v4check -v all` over N simulated nodes, once per mode of
+# FLEET_MODES (--agent never: agentless; require: agent mode): wall,
+# controller CPU, peak RSS (and per node), nodes reached, facts kept per node.
 bench_fleet() {
 	n=$1
 	fleet_up "$n" || { echo "bench: fleet of $n did not come up" >&2; return 1; }
@@ -314,25 +331,32 @@ bench_fleet() {
 	echo
 	echo "Load before: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared)."
 	echo
+	echo "| nodes | --agent | reached | exit | wall s | ctl cpu s | peak rss MiB | rss KiB/node | machine cpu s | node cpu s | facts KiB/node kept (as read) |"
+	echo "|---|---|---|---|---|---|---|---|---|---|---|"
+	for mode in $FLEET_MODES; do
+		fleet_run "$n" "$mode"
+	done
+	echo
+	echo "Command: FLEET_MODES=\"$FLEET_MODES\" bench/bench.sh fleet $n"
+	fleet_down
+}
+
+# fleet_run N MODE: one run over the fleet with --agent MODE; its table row.
+fleet_run() {
 	_n0=$(nodes_cpu)
 	_j0=$(cpu_jiffies)
-	/usr/bin/time -f '%e %U %S %M' -o "$V4_WORK/t1" "$V4CHECK" -c "$V4_WORK/c.json" -t 120 -v all \
+	/usr/bin/time -f '%e %U %S %M' -o "$V4_WORK/t1" "$V4CHECK" -c "$V4_WORK/c.json" -t 120 --agent "$2" -v all \
 		> "$V4_WORK/out" 2> "$V4_WORK/err"
 	_rc=$?
 	_j1=$(cpu_jiffies)
 	_n1=$(nodes_cpu)
-	reached=$(grep -o "$n nodes ([0-9]* reached)" "$V4_WORK/out" | grep -o '([0-9]*' | tr -d '(')
-	echo "| nodes | reached | exit | wall s | ctl cpu s | peak rss MiB | rss KiB/node | machine cpu s | node cpu s | facts KiB/node kept (as read) |"
-	echo "|---|---|---|---|---|---|---|---|---|---|"
-	awk -v n="$n" -v reached="${reached:-0}" -v rc="$_rc" -v mc="$(((_j1 - _j0) / $(getconf CLK_TCK)))" \
+	reached=$(grep -o "$1 nodes ([0-9]* reached)" "$V4_WORK/out" | grep -o '([0-9]*' | tr -d '(')
+	awk -v n="$1" -v mode="$2" -v reached="${reached:-0}" -v rc="$_rc" -v mc="$(((_j1 - _j0) / $(getconf CLK_TCK)))" \
 		-v nc="$(((_n1 - _n0) / $(getconf CLK_TCK)))" \
 		'NR == FNR { w = $1; c = $2 + $3; r = $4; next }'"$facts_awk"'
-		END { printf "| %d | %d | %d | %.1f | %.2f | %.1f | %.1f | %d | %d | %.1f (%.1f) |\n", n, reached, rc, w, c, r / 1024, r / n, mc, nc, m ? k / m : 0, m ? a / m : 0 }' \
+		END { printf "| %d | %s | %d | %d | %.1f | %.2f | %.1f | %.1f | %d | %d | %.1f (%.1f) |\n", n, mode, reached, rc, w, c, r / 1024, r / n, mc, nc, m ? k / m : 0, m ? a / m : 0 }' \
 		"$V4_WORK/t1" "$V4_WORK/err"
-	echo
-	echo "Command: bench/bench.sh fleet $n"
 	grep -E '^  +(ERROR|UNREACHABLE) ' "$V4_WORK/out" | cut -c1-160 | head -5 | sed 's/^/    /'
-	fleet_down
 }
 
 # BENCH_SOURCED=1: only the functions (for a look at one fleet by hand)

@@ -36,7 +36,10 @@ struct v4_cmd {
 };
 
 extern const struct v4_cmd v4_cmd_all, v4_cmd_list, v4_cmd_explain, v4_cmd_collect, v4_cmd_merge,
-	v4_cmd_config, v4_cmd_completion, v4_cmd_snapshot, v4_cmd_diff;
+	v4_cmd_config, v4_cmd_completion, v4_cmd_snapshot, v4_cmd_diff, v4_cmd_agent;
+
+/* `v4check agent [--protocol N]`, before any option parsing (cmd_agent.c). */
+int v4_agent_main(int argc, char **argv);
 
 /* main.c's tables (the options, --help, the commands), handed to the
  * commands that print them (completion) through the cli. */

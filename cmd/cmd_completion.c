@@ -29,6 +29,7 @@ static const struct optval optvals[] = {
 	{"phase", K_WORDS, "pre live"},
 	{"color", K_WORDS, "auto always never"},
 	{"junit-warn", K_WORDS, "failure system-err"},
+	{"agent", K_WORDS, "auto never require"},
 	{"skip", K_CHECKS, NULL},
 	{"warn-only", K_CHECKS_CODES, NULL},
 	{"config", K_FILE, NULL},

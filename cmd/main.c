@@ -10,7 +10,7 @@
 
 static const struct v4_cmd *const commands[] = {
 	&v4_cmd_all, &v4_cmd_list, &v4_cmd_explain, &v4_cmd_collect, &v4_cmd_merge,
-	&v4_cmd_config, &v4_cmd_completion, &v4_cmd_snapshot, &v4_cmd_diff,
+	&v4_cmd_config, &v4_cmd_completion, &v4_cmd_snapshot, &v4_cmd_diff, &v4_cmd_agent,
 };
 
 static const char usage_text[] =
@@ -29,6 +29,8 @@ static const char usage_text[] =
 	"  snapshot save FILE  record a healthy cluster (versions, env, hccn.conf, ...) as JSON\n"
 	"  diff OLD NEW        what differs between two snapshots (drift findings)\n"
 	"  completion bash|zsh print the shell completion script\n"
+	"  agent               serve a controller's probes on this node (run over SSH by\n"
+	"                      --agent; see v4check-agent(1))\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14]);\n"
@@ -83,6 +85,10 @@ static const char usage_text[] =
 	"      --known-hosts FILE    host keys (default ~/.ssh/known_hosts)\n"
 	"      --accept-new-host-keys  add unknown host keys (a changed key is always refused)\n"
 	"  -F, --ssh-config FILE     ssh client config (default ~/.ssh/config)\n"
+	"      --agent auto|never|require  run the probes through v4check agent on the\n"
+	"                            node where it answers with this version (auto, the\n"
+	"                            default; else agentless), never, or only (else the\n"
+	"                            node is UNREACHABLE)\n"
 	"\n"
 	"  -V, --version             print the version\n"
 	"  -h, --help                print this help\n"
@@ -98,7 +104,7 @@ enum {
 	O_GROUPS, O_LIST_HOSTS,
 	O_JUNIT_WARN, O_COLOR,
 	O_HTML, O_BASELINE,
-	O_TIER, O_BUDGET,
+	O_TIER, O_BUDGET, O_AGENT,
 };
 
 static const struct option long_opts[] = {
@@ -130,6 +136,7 @@ static const struct option long_opts[] = {
 	{"known-hosts", required_argument, NULL, O_KNOWN_HOSTS},
 	{"accept-new-host-keys", no_argument, NULL, O_ACCEPT_NEW},
 	{"ssh-config", required_argument, NULL, 'F'},
+	{"agent", required_argument, NULL, O_AGENT},
 	{"man", no_argument, NULL, O_MAN},
 	{"facts", no_argument, NULL, O_FACTS},
 	{"node", required_argument, NULL, O_NODE},
@@ -275,6 +282,10 @@ static int opt_run(struct v4_cli *cli, int c, const char *arg)
 	case O_KNOWN_HOSTS: o->known_hosts = arg; return 0;
 	case O_ACCEPT_NEW: o->accept_new_host_keys = 1; return 0;
 	case 'F': o->ssh_config = arg; return 0;
+	case O_AGENT:
+		if (v4_agent_mode_parse(arg, &o->agent))
+			return usage_error("--agent is auto, never or require, not '%s'", arg);
+		return 0;
 	}
 	return usage_error("unknown option");
 }
@@ -410,6 +421,8 @@ int main(int argc, char **argv)
 	/* one thread per node in flight: without a cap, glibc gives each its own
 	 * malloc arena, and peak memory grows with the fan-out */
 	mallopt(M_ARENA_MAX, 2);
+	if (argc > 1 && strcmp(argv[1], "agent") == 0)
+		return v4_agent_main(argc - 1, argv + 1);
 	if (v4_wants_nagios(argc, argv))
 		return v4_nagios_guard(argc, argv, run_main);
 	return run_main(argc, argv);

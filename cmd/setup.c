@@ -52,6 +52,8 @@ static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 		o->known_hosts = v4_cfg_str(cfg, "ssh.known_hosts", NULL);
 	if (!o->accept_new_host_keys)
 		o->accept_new_host_keys = v4_cfg_int(cfg, "ssh.accept_new_host_keys", 0, 1, 0);
+	if (o->agent < 0 && v4_agent_mode_parse(v4_cfg_str(cfg, "ssh.agent", "auto"), &o->agent))
+		o->agent = V4_AGENT_AUTO;
 	double ct = v4_cfg_num(cfg, "ssh.connect_timeout", 0);
 	if (ct > 0 && ct <= 3600 && o->connect_timeout_ms == 5000)
 		o->connect_timeout_ms = (int)(ct * 1000);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "opts.h"
 #include "v4.h"
 
 extern const char v4_default_config[];
@@ -110,7 +111,7 @@ static const char *const top_keys[] = {"nodes", "ssh", "deployment", "checks", "
 static const char *const node_keys[] = {"host", "name", "rank", "bond1", "user", "port",
 					"serve_command", "labels", "npu_ips", NULL};
 static const char *const ssh_keys[] = {"user", "port", "identity", "known_hosts", "connect_timeout",
-				       "accept_new_host_keys", NULL};
+				       "accept_new_host_keys", "agent", NULL};
 static const char *const deployment_keys[] = {
 	"bond_if", "container", "container_env", "container_mounts", "image", "api_port", "api_url",
 	"served_model_name", "model_dir", "npus_per_node", "npu_name", "hbm_total_mb", "tls_expected",
@@ -191,6 +192,16 @@ static int check_tools(const struct v4_config *cfg, char **err)
 	return 0;
 }
 
+/* ssh.agent: auto, never or require. */
+static int check_agent(const struct v4_config *cfg, char **err)
+{
+	const cJSON *a = v4_cfg_get(cfg, "ssh.agent");
+	if (!a || v4_agent_mode_parse(cJSON_IsString(a) ? a->valuestring : "", NULL) == 0)
+		return 0;
+	*err = xasprintf("%s: ssh.agent: expected \"auto\", \"never\" or \"require\"", cfg->source);
+	return -1;
+}
+
 /* Every section's keys, and each node's. */
 static int check_keys(const struct v4_config *cfg, char **err)
 {
@@ -207,7 +218,7 @@ static int check_keys(const struct v4_config *cfg, char **err)
 		if (v4_config_keys_ok(n, path, node_keys, cfg->source, err))
 			return -1;
 	}
-	return check_tools(cfg, err);
+	return check_tools(cfg, err) || check_agent(cfg, err);
 }
 
 /* Checks the top-level shape: an object whose known sections are objects. */

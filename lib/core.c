@@ -175,8 +175,14 @@ void v4_node_free(struct v4_node *n)
 	free(n->host);
 	free(n->user);
 	free(n->bond_ip);
+	free(n->mode_why);
 	cJSON_Delete(n->labels);
 	memset(n, 0, sizeof *n);
+}
+
+const char *v4_node_mode_name(int mode)
+{
+	return mode == V4_MODE_AGENT ? "agent" : mode == V4_MODE_AGENTLESS ? "agentless" : NULL;
 }
 
 struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,

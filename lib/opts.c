@@ -21,5 +21,18 @@ void v4_opts_defaults(struct v4_opts *o)
 	o->phase = V4_PHASE_PRE;
 	o->tool_path = V4_TOOL_PATH_DEFAULT;
 	o->tier = V4_TIER_STANDARD;
+	o->agent = -1;
+}
+
+int v4_agent_mode_parse(const char *s, int *mode)
+{
+	static const char *const names[] = {"auto", "never", "require"};
+	for (int i = 0; i < 3; i++)
+		if (s && strcmp(s, names[i]) == 0) {
+			if (mode)
+				*mode = i;
+			return 0;
+		}
+	return -1;
 }
 

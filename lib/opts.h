@@ -36,6 +36,7 @@ struct v4_opts {
 	const char *known_hosts;
 	int accept_new_host_keys;
 	const char *ssh_config;
+	int agent;            /* --agent / ssh.agent: enum v4_agent_mode; -1 unset (auto) */
 	const char *fix_log;
 	int phase;
 	int facts;         /* -o json: include every node's raw facts (for merge) */
@@ -49,6 +50,13 @@ struct v4_opts {
 	const char *html_file;    /* --html: the HTML page written atomically */
 	const char *baseline;     /* --baseline: snapshot the drift check compares with */
 };
+
+/* Whether the SSH transport runs `v4check agent` on a node (transport/agent.h):
+ * auto where it answers with this version, else agentless; never; require
+ * (a node without it is UNREACHABLE). */
+enum v4_agent_mode { V4_AGENT_AUTO, V4_AGENT_NEVER, V4_AGENT_REQUIRE };
+/* Parses auto|never|require into *mode (may be NULL); -1 when it is none. */
+int v4_agent_mode_parse(const char *s, int *mode);
 
 void v4_opts_defaults(struct v4_opts *o);
 

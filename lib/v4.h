@@ -115,7 +115,15 @@ struct v4_node {
 	size_t nfacts, capfacts;
 	double connect_ms;
 	size_t scripts; /* remote scripts (one session channel each) its probes took */
+	int mode;       /* enum v4_node_mode: how its probes ran */
+	char *mode_why; /* agentless under --agent auto: why not the agent (or NULL) */
 };
+
+/* How a node's probes ran: on this machine or from a capture (none), over
+ * SSH as batches (agentless) or through `v4check agent` on the node. */
+enum v4_node_mode { V4_MODE_NONE, V4_MODE_AGENTLESS, V4_MODE_AGENT };
+/* "agent", "agentless", or NULL for V4_MODE_NONE. */
+const char *v4_node_mode_name(int mode);
 
 /* The node's fact for probe id, or NULL when it was not probed. */
 const struct v4_fact *v4_fact(const struct v4_node *n, const char *id);

@@ -382,6 +382,11 @@ static void put_row(FILE *out, const struct v4_report *r, const struct v4_node *
 	esc(out, n->name);
 	if (n->rank >= 0)
 		fprintf(out, " <small>rank %d</small>", n->rank);
+	if (!n->unreachable && v4_node_mode_name(n->mode)) {
+		fprintf(out, " <small class=\"mode\" title=\"");
+		esc(out, n->mode_why ? n->mode_why : "how its probes ran");
+		fprintf(out, "\">%s</small>", v4_node_mode_name(n->mode));
+	}
 	if (w->changed)
 		fputs(" <span class=\"delta\" title=\"changed since the baseline\">\u0394</span>", out);
 	fputs("</th>", out);

@@ -58,6 +58,10 @@ static cJSON *nodes_json(const struct v4_report *r)
 		if (n->bond_ip)
 			cJSON_AddStringToObject(o, "bond1", n->bond_ip);
 		cJSON_AddNumberToObject(o, "probes", (double)n->nfacts);
+		if (v4_node_mode_name(n->mode))
+			cJSON_AddStringToObject(o, "mode", v4_node_mode_name(n->mode));
+		if (n->mode_why)
+			cJSON_AddStringToObject(o, "mode_why", n->mode_why);
 		if (r->with_facts && !n->unreachable)
 			cJSON_AddItemToObject(o, "facts", v4_facts_json(n));
 		else if (r->with_raw && !n->unreachable)
@@ -237,6 +241,17 @@ static void text_changes(FILE *out, const cJSON *changes)
 	}
 }
 
+/* -v: which mode each reached SSH node ran in, and why not the agent. */
+static void text_modes(FILE *out, const struct v4_report *r)
+{
+	for (size_t i = 0; i < r->nn; i++) {
+		const struct v4_node *n = &r->nodes[i];
+		if (!n->unreachable && v4_node_mode_name(n->mode))
+			fprintf(out, "mode: %s: %s%s%s%s\n", n->name, v4_node_mode_name(n->mode),
+				n->mode_why ? " (" : "", n->mode_why ? n->mode_why : "", n->mode_why ? ")" : "");
+	}
+}
+
 void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *o)
 {
 	size_t reached = 0;
@@ -246,6 +261,8 @@ void v4_report_text(FILE *out, const struct v4_report *r, const struct v4_opts *
 		fprintf(out, "v4check %s: %zu node%s (%zu reached), %zu check%s, %s\n", V4_VERSION,
 			r->nn, r->nn == 1 ? "" : "s", reached, r->nc, r->nc == 1 ? "" : "s",
 			r->mode ? r->mode : "");
+	if (o->verbose)
+		text_modes(out, r);
 	if (r->changes)
 		text_changes(out, r->changes);
 	if (r->fixlog && r->fixlog->n)

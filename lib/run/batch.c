@@ -23,10 +23,7 @@ void v4_batch_nonce(char nonce[V4_BATCH_NONCE_LEN + 1])
 		snprintf(nonce + 2 * i, 3, "%02x", r[i]);
 }
 
-/* 1 when cmd is plain words (no quoting, expansion, operator or leading
- * assignment) naming no shell builtin that would act on the batch's shell:
- * the script can then run it as it is, without a subshell. */
-static int plain_words(const char *cmd)
+int v4_batch_plain_words(const char *cmd)
 {
 	static const char *const shell_words[] = {
 		"exec", "exit", "set", "cd", ".", "eval", "shift", "trap", "unset", "export",
@@ -55,7 +52,7 @@ static char *inner_script(const char *const *cmds, size_t n, const char *nonce)
 		    nonce);
 	for (size_t k = 0; k < n; k++) {
 		char *q = shell_quote(cmds[k]);
-		char *run = plain_words(cmds[k]) ? xstrdup(cmds[k]) : xasprintf("(eval %s)", q);
+		char *run = v4_batch_plain_words(cmds[k]) ? xstrdup(cmds[k]) : xasprintf("(eval %s)", q);
 		sbuf_printf(&b,
 			    "a=; read a _ 2>/dev/null </proc/uptime; %s; r=$?; "
 			    "b=; read b _ 2>/dev/null </proc/uptime; "

@@ -15,6 +15,12 @@
 #define V4_BATCH_MAX 16
 #define V4_BATCH_NONCE_LEN 32
 
+/* 1 when cmd is plain words (no quoting, expansion, operator or leading
+ * assignment) naming no shell builtin that would act on the batch's shell:
+ * a script can then run it as it is, without a subshell, and the agent
+ * (cmd_agent.c) as an argv, without a shell. */
+int v4_batch_plain_words(const char *cmd);
+
 /* A fresh random marker word (hex), unguessable by the commands' output. */
 void v4_batch_nonce(char nonce[V4_BATCH_NONCE_LEN + 1]);
 

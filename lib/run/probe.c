@@ -93,8 +93,10 @@ static void probe_node(void *arg, size_t i)
 	}
 	t->close(conn);
 	if (r->o->verbose)
-		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms (%zu remote scripts), facts %.1f KiB "
-			"(%.1f KiB as read)\n", n->name, n->nfacts, now_ms() - t0, n->scripts,
+		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms (%s%s%zu remote scripts), facts %.1f KiB "
+			"(%.1f KiB as read)\n", n->name, n->nfacts, now_ms() - t0,
+			v4_node_mode_name(n->mode) ? v4_node_mode_name(n->mode) : "",
+			v4_node_mode_name(n->mode) ? ", " : "", n->scripts,
 			facts_bytes(n) / 1024.0, (facts_bytes(n) + cut) / 1024.0);
 }
 

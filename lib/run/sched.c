@@ -4,7 +4,9 @@
  * deadline leaves no time for. Over a remote transport every probe runs in
  * a batch (batch.h): this file watches each command's end marker as the
  * output streams, kills the batch's process group when a command stalls,
- * records that probe as timed out and queues the rest again. */
+ * records that probe as timed out and queues the rest again. A node in agent
+ * mode (`v4check agent` on it, ssh.c) runs each probe on its own, as this
+ * machine does: the agent spawns it, and a kill is a frame to the agent. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -228,7 +230,7 @@ static void start_ready(struct sched *sc, double now)
 			now = now_ms();
 			continue;
 		}
-		if (sc->t->remote)
+		if (sc->t->remote && sc->n->mode != V4_MODE_AGENT)
 			start_batch(sc, i, now);
 		else
 			start_single(sc, s, now);

@@ -1,5 +1,7 @@
-/* SSH transport: one libssh2 session per node; probes run as concurrent
- * channels over it, each wrapped in a remote GNU timeout. */
+/* SSH transport: one libssh2 session per node. Agentless, probes run as
+ * concurrent channels over it (batches: batch.h); in agent mode, one channel
+ * runs `v4check agent` on the node and every probe is a frame on it
+ * (agent.h), after a hello that names this version. */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 
 #include <libssh2.h>
 
+#include "agent.h"
 #include "opts.h"
 #include "transport.h"
 #include "sshcfg.h"
@@ -32,6 +35,9 @@
 #define SSH_MAX_DEPTH 8 /* jump hosts in front of a node */
 #define SSH_KH_MAX ((size_t)64 << 20)
 #define SSH_KILL_WAIT_MS 5000
+/* The agent's own timeout of a probe is the runner's and this: the runner's
+ * kill comes first, the agent's bounds a probe whose controller is gone. */
+#define SSH_AGENT_GRACE_MS 2000
 
 /* ---- types ---- */
 
@@ -48,6 +54,9 @@ struct ssh_job {
 	int exit_code;
 	int killed, failed;
 	int internal; /* the runner's kill of a process group: nobody collects it */
+	int agent;    /* a frame on the agent's channel, not a channel of its own */
+	uint32_t aid; /* its RUN id there */
+	int timeout_ms;
 	char *reason;
 	double t0, t1;
 };
@@ -71,6 +80,12 @@ struct ssh_conn {
 	int nchannels;       /* channels held, jobs and zombies */
 	int broken;
 	char *path_prefix;   /* v4_tool_path_prefix of tools.path */
+	LIBSSH2_CHANNEL *ach; /* agent mode: the channel `v4check agent` runs on */
+	struct sbuf aout;     /* frames for it not yet written (from aout_off) */
+	size_t aout_off;
+	struct sbuf ain;      /* what it sent that is not yet a whole frame */
+	uint32_t anext;       /* the last RUN id */
+	char *agent_lost;     /* why the agent is gone (then starts fail), or NULL */
 	struct ssh_conn *jump;       /* ProxyJump: the session this one runs through */
 	struct v4_ssh_relay *relay;  /* and the relay over it that fd is joined to */
 };
@@ -661,6 +676,9 @@ static void job_free(struct ssh_job *j)
 static void conn_free(struct ssh_conn *c)
 {
 	free(c->path_prefix);
+	sbuf_free(&c->aout);
+	sbuf_free(&c->ain);
+	free(c->agent_lost);
 	while (c->jobs) {
 		struct ssh_job *j = c->jobs;
 		c->jobs = j->next;
@@ -769,6 +787,35 @@ static struct ssh_conn *conn_open(const struct ssh_target *t, const struct v4_op
 	return c;
 }
 
+static int agent_hello(struct ssh_conn *c, double until, char **why);
+static void agent_close(struct ssh_conn *c, double until);
+static void ssh_close(void *conn);
+
+/* Chooses node n's mode by --agent: the agent when it says hello with this
+ * version (never: not asked), else agentless; -1 with *err under require. */
+static int agent_mode(struct ssh_conn *c, struct v4_node *n, const struct v4_opts *o, char **err)
+{
+	char *why = NULL;
+	n->mode = V4_MODE_AGENTLESS;
+	free(n->mode_why);
+	n->mode_why = NULL;
+	if (o->agent == V4_AGENT_NEVER)
+		return 0;
+	int ms = o->connect_timeout_ms > 0 ? o->connect_timeout_ms : SSH_DEF_CONNECT_MS;
+	if (agent_hello(c, now_ms() + ms, &why) == 0) {
+		n->mode = V4_MODE_AGENT;
+		n->scripts++; /* the agent's one channel */
+		return 0;
+	}
+	if (o->agent == V4_AGENT_REQUIRE) {
+		*err = xasprintf("--agent require: %s", why);
+		free(why);
+		return -1;
+	}
+	n->mode_why = why;
+	return 0;
+}
+
 /* Connects, checks the host key and logs in to node n. */
 static void *ssh_open(struct v4_node *n, const struct v4_opts *o, char **err)
 {
@@ -790,6 +837,10 @@ static void *ssh_open(struct v4_node *n, const struct v4_opts *o, char **err)
 	libssh2_session_set_blocking(c->s, 0);
 	libssh2_session_set_timeout(c->s, 0);
 	n->connect_ms = now_ms() - t0;
+	if (agent_mode(c, n, o, err) < 0) {
+		ssh_close(c);
+		return NULL;
+	}
 	return c;
 }
 
@@ -806,6 +857,7 @@ static void ssh_close(void *conn)
 	double until = now_ms() + SSH_KILL_WAIT_MS;
 	while (!c->broken && conn_killing(c) && now_ms() < until)
 		ssh_pump(c, 50);
+	agent_close(c, now_ms() + SSH_KILL_WAIT_MS);
 	conn_free(c);
 }
 
@@ -1048,6 +1100,8 @@ static int job_step_run(struct ssh_conn *c, struct ssh_job *j)
 /* Advances one job as far as it goes without blocking; 1 on progress. */
 static int job_step(struct ssh_conn *c, struct ssh_job *j)
 {
+	if (j->agent)
+		return 0; /* agent_step moves it */
 	if (j->st == J_EXEC) {
 		int rc = libssh2_channel_process_startup(j->ch, "exec", 4, j->wrapped,
 							 (unsigned)strlen(j->wrapped));
@@ -1067,6 +1121,7 @@ static int job_step(struct ssh_conn *c, struct ssh_job *j)
 }
 
 static void job_unlink(struct ssh_conn *c, struct ssh_job *j);
+static int agent_step(struct ssh_conn *c);
 
 /* Frees the finished jobs nobody collects (process group kills). */
 static void internal_reap(struct ssh_conn *c)
@@ -1088,7 +1143,7 @@ static int conn_sweep(struct ssh_conn *c)
 	int finished = 0, progress;
 	do {
 		c->drained = 0;
-		progress = jobs_open(c);
+		progress = jobs_open(c) | agent_step(c);
 		for (struct ssh_job *j = c->jobs; j && !c->broken; j = j->next) {
 			if (j->st == J_DONE)
 				continue;
@@ -1104,7 +1159,7 @@ static int conn_sweep(struct ssh_conn *c)
 /* 1 while some job or channel still needs the network. */
 static int conn_busy(const struct ssh_conn *c)
 {
-	if (c->zombies || c->open_pending)
+	if (c->zombies || c->open_pending || c->aout_off < c->aout.len)
 		return 1;
 	for (const struct ssh_job *j = c->jobs; j; j = j->next)
 		if (j->st != J_DONE)
@@ -1144,6 +1199,286 @@ static void conn_wait(struct ssh_conn *c, int wait_ms)
 		conn_lost(c);
 }
 
+/* ---- agent mode ---- */
+
+/* Waits for the socket until `until` (ms); -1 once it has passed or the
+ * connection broke. */
+static int agent_wait(struct ssh_conn *c, double until)
+{
+	double left = until - now_ms();
+	if (left <= 0 || c->broken)
+		return -1;
+	conn_wait(c, (int)left + 1);
+	return c->broken ? -1 : 0;
+}
+
+/* Reads what the agent's channel holds: stdout onto c->ain, stderr (the
+ * agent's complaints) into errtext up to 1 KiB, or dropped. 1 on progress,
+ * 0 none, <0 libssh2 error. */
+static int agent_read(struct ssh_conn *c, struct sbuf *errtext)
+{
+	char buf[SSH_READ_CHUNK];
+	int progress = 0;
+	for (int stream = 0; stream < 2; stream++) {
+		for (;;) {
+			if (c->drained && libssh2_poll_channel_read(c->ach, stream) != 1)
+				break;
+			c->drained = 1;
+			ssize_t r = libssh2_channel_read_ex(c->ach, stream, buf, sizeof buf);
+			if (r == LIBSSH2_ERROR_EAGAIN || r == 0)
+				break;
+			if (r < 0)
+				return (int)r;
+			progress = 1;
+			if (stream == 0)
+				sbuf_add(&c->ain, buf, (size_t)r);
+			else if (errtext && errtext->len < 1024)
+				sbuf_add(errtext, buf, (size_t)r < 1024 - errtext->len ? (size_t)r : 1024 - errtext->len);
+		}
+	}
+	return progress;
+}
+
+/* Drops the agent's channel (freed with the zombies) and what it sent. */
+static void agent_drop(struct ssh_conn *c)
+{
+	struct ssh_job tmp = {0};
+	tmp.ch = c->ach;
+	job_drop_channel(c, &tmp);
+	c->ach = NULL;
+	sbuf_free(&c->ain);
+	sbuf_free(&c->aout);
+	c->aout_off = 0;
+}
+
+/* Why the agent said no hello: its stderr's first line, or what went wrong. */
+static char *hello_why(const struct sbuf *errtext, const char *what)
+{
+	const char *e = errtext->s ? errtext->s : "";
+	size_t n = strcspn(e, "\n");
+	if (n)
+		return xasprintf("no agent hello (%s: %.*s)", what, (int)n, e);
+	return xasprintf("no agent hello (%s)", what);
+}
+
+/* Judges the agent's first frame: 0 when it is a hello of this version. */
+static int hello_ok(const struct v4_agent_msg *m, char **why)
+{
+	if (m->type != V4A_HELLO) {
+		*why = xasprintf("the agent's first frame is no hello (type %d)", m->type);
+		return -1;
+	}
+	if (strcmp(m->version, V4_VERSION) != 0) {
+		*why = xasprintf("the node's v4check agent is version %s, not %s", m->version, V4_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+/* Reads until the agent's first frame, EOF or `until`: 0 with a hello of
+ * this version, else -1 with *why. */
+static int hello_read(struct ssh_conn *c, double until, char **why)
+{
+	struct sbuf errtext = {0};
+	int rc = 0;
+	for (;;) {
+		c->drained = 0;
+		int r = agent_read(c, &errtext);
+		int eof = r < 0 || libssh2_channel_eof(c->ach);
+		if (c->ain.len) {
+			struct v4_agent_msg m;
+			char *e = NULL;
+			long n = v4_agent_get(c->ain.s, c->ain.len, eof, &m, &e);
+			if (n > 0) {
+				rc = hello_ok(&m, why);
+				memmove(c->ain.s, c->ain.s + n, c->ain.len - (size_t)n);
+				c->ain.len -= (size_t)n;
+				v4_agent_msg_free(&m);
+				break;
+			}
+			if (n < 0) {
+				*why = hello_why(&errtext, e);
+				free(e);
+				rc = -1;
+				break;
+			}
+		}
+		if (eof || (r == 0 && agent_wait(c, until) < 0)) {
+			*why = hello_why(&errtext, eof ? "it ended" : "nothing within the connect timeout");
+			rc = -1;
+			break;
+		}
+	}
+	sbuf_free(&errtext);
+	return rc;
+}
+
+/* Starts `v4check agent` on a channel of its own (tools.path appended to
+ * PATH for the probes it runs) and reads its hello: 0 when it speaks this
+ * protocol and version (c->ach set), else -1 with *why (channel dropped). */
+static int agent_hello(struct ssh_conn *c, double until, char **why)
+{
+	int rc;
+	LIBSSH2_CHANNEL *ch;
+	while (!(ch = chan_open(c, &rc)) && rc == LIBSSH2_ERROR_EAGAIN && agent_wait(c, until) == 0)
+		;
+	if (!ch) {
+		*why = xasprintf("no agent: cannot open a channel (%s)", ssh_errmsg(c->s));
+		return -1;
+	}
+	c->ach = ch;
+	char *cmd = xasprintf("%sexec v4check agent --protocol %d", c->path_prefix, V4_AGENT_PROTOCOL);
+	while ((rc = libssh2_channel_process_startup(ch, "exec", 4, cmd, (unsigned)strlen(cmd))) ==
+		       LIBSSH2_ERROR_EAGAIN &&
+	       agent_wait(c, until) == 0)
+		;
+	free(cmd);
+	if (rc)
+		*why = xasprintf("no agent: exec failed (%s)", ssh_errmsg(c->s));
+	if (rc || hello_read(c, until, why) < 0) {
+		agent_drop(c);
+		return -1;
+	}
+	return 0;
+}
+
+/* The agent is gone (rc: a libssh2 error, or 0): its jobs fail with why,
+ * later probes cannot start. */
+static void agent_gone(struct ssh_conn *c, int rc, const char *why)
+{
+	if (rc && conn_error(rc)) {
+		conn_lost(c);
+		return;
+	}
+	free(c->agent_lost);
+	c->agent_lost = xasprintf("agent: %s", why);
+	for (struct ssh_job *j = c->jobs; j; j = j->next)
+		if (j->agent && j->st != J_DONE) {
+			j->failed = 1;
+			free(j->reason);
+			j->reason = xstrdup(c->agent_lost);
+			job_finish(j);
+		}
+	agent_drop(c);
+}
+
+/* Moves a decoded stream into the job's buffer b (no copy when it fits the cap). */
+static void take_stream(struct ssh_conn *c, struct ssh_job *j, struct sbuf *b, char **p, size_t n)
+{
+	if (b->len || n > c->max_output) {
+		job_keep(c, j, b, *p, n);
+		return;
+	}
+	sbuf_free(b);
+	b->s = *p;
+	b->len = n;
+	b->cap = n + 1;
+	*p = NULL;
+}
+
+/* Hands a RESULT to the job that asked for it (none: a killed one). */
+static void agent_result(struct ssh_conn *c, struct v4_agent_msg *m)
+{
+	struct ssh_job *j = c->jobs;
+	while (j && !(j->agent && j->aid == m->id && j->st != J_DONE))
+		j = j->next;
+	if (!j || m->type != V4A_RESULT)
+		return;
+	take_stream(c, j, &j->out, &m->out, m->out_len);
+	take_stream(c, j, &j->err, &m->err, m->err_len);
+	j->truncated |= m->truncated;
+	j->exit_code = m->exit_code;
+	if (m->state == V4A_TIMEOUT) {
+		j->killed = 1;
+	} else if (m->state != V4A_EXITED) {
+		j->failed = 1;
+		free(j->reason);
+		j->reason = xasprintf("agent: %s", m->reason ? m->reason : "killed");
+	}
+	job_finish(j);
+	j->t1 = j->t0 + m->ms;
+}
+
+/* Writes what the agent's channel takes of the queued frames; <0 error. */
+static int agent_write(struct ssh_conn *c)
+{
+	int progress = 0;
+	while (c->aout_off < c->aout.len) {
+		ssize_t w = libssh2_channel_write(c->ach, c->aout.s + c->aout_off, c->aout.len - c->aout_off);
+		if (w == LIBSSH2_ERROR_EAGAIN)
+			break;
+		if (w < 0)
+			return (int)w;
+		c->aout_off += (size_t)w;
+		progress = 1;
+	}
+	if (c->aout_off >= c->aout.len)
+		c->aout.len = c->aout_off = 0;
+	return progress;
+}
+
+/* Moves the agent's channel on: frames out, results in. 1 on progress. */
+static int agent_step(struct ssh_conn *c)
+{
+	if (!c->ach || c->broken)
+		return 0;
+	int w = agent_write(c), r = w < 0 ? 0 : agent_read(c, NULL);
+	if (w < 0 || r < 0) {
+		agent_gone(c, w < 0 ? w : r, w < 0 ? "write failed" : "read failed");
+		return 1;
+	}
+	int eof = libssh2_channel_eof(c->ach);
+	size_t off = 0;
+	while (off < c->ain.len) {
+		struct v4_agent_msg m;
+		char *e = NULL;
+		long n = v4_agent_get(c->ain.s + off, c->ain.len - off, eof, &m, &e);
+		if (n == 0)
+			break;
+		if (n < 0) {
+			agent_gone(c, 0, e);
+			free(e);
+			return 1;
+		}
+		off += (size_t)n;
+		agent_result(c, &m);
+		v4_agent_msg_free(&m);
+		r = 1;
+	}
+	if (off) {
+		memmove(c->ain.s, c->ain.s + off, c->ain.len - off);
+		c->ain.len -= off;
+	}
+	if (!c->ain.len)
+		sbuf_free(&c->ain); /* a large result's room goes back at once */
+	if (eof)
+		agent_gone(c, 0, "it ended");
+	return w || r || eof;
+}
+
+/* Ends agent mode politely: queued frames out, EOF to the agent, then its
+ * channel's close (by `until`), so that its session has reaped it. */
+static void agent_close(struct ssh_conn *c, double until)
+{
+	int rc = 0;
+	while (c->ach && !c->broken && (rc = agent_write(c)) >= 0 && c->aout_off < c->aout.len &&
+	       agent_wait(c, until) == 0)
+		;
+	if (!c->ach || c->broken || rc < 0)
+		return;
+	while ((rc = libssh2_channel_send_eof(c->ach)) == LIBSSH2_ERROR_EAGAIN && agent_wait(c, until) == 0)
+		;
+	while (rc == 0 && !c->broken) {
+		c->drained = 0;
+		if (agent_read(c, NULL) < 0 || libssh2_channel_eof(c->ach) || agent_wait(c, until) < 0)
+			break;
+		sbuf_free(&c->ain); /* results nobody waits for (killed probes) */
+	}
+	while (rc == 0 && (rc = libssh2_channel_wait_closed(c->ach)) == LIBSSH2_ERROR_EAGAIN &&
+	       agent_wait(c, until) == 0)
+		;
+}
+
 /* Makes progress on every job, waiting at most wait_ms for the network. */
 static void ssh_pump(void *conn, int wait_ms)
 {
@@ -1170,6 +1505,29 @@ static void job_queue(struct ssh_conn *c, struct ssh_job *j)
 	conn_sweep(c);
 }
 
+/* Starts job j as a RUN frame on the agent's channel (the agent kills it
+ * after timeout_ms and a grace, should the runner's kill not come). */
+static void *agent_start(struct ssh_conn *c, struct ssh_job *j, int timeout_ms)
+{
+	j->agent = 1;
+	j->aid = ++c->anext;
+	j->timeout_ms = timeout_ms;
+	struct v4_agent_msg m = {.type = V4A_RUN, .id = j->aid, .cmd = j->cmd,
+				 .timeout_ms = timeout_ms > 0 ? (uint32_t)timeout_ms + SSH_AGENT_GRACE_MS : 0,
+				 .cap = (uint32_t)(c->max_output < V4_AGENT_MAX_OUTPUT ? c->max_output
+										: V4_AGENT_MAX_OUTPUT)};
+	v4_agent_put(&c->aout, &m);
+	j->exit_code = -1;
+	j->t0 = now_ms();
+	j->st = J_RUN;
+	struct ssh_job **pj = &c->jobs;
+	while (*pj)
+		pj = &(*pj)->next;
+	*pj = j;
+	conn_sweep(c);
+	return j;
+}
+
 /* Starts a probe on a new channel, wrapped in a remote timeout (timeout_ms
  * 0: a batch, which bounds its commands itself). */
 static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_ms, char **err)
@@ -1179,10 +1537,16 @@ static void *ssh_start(void *conn, const char *id, const char *cmd, int timeout_
 		*err = xstrdup("connection lost");
 		return NULL;
 	}
+	if (c->agent_lost) {
+		*err = xstrdup(c->agent_lost);
+		return NULL;
+	}
 	struct ssh_job *j = xcalloc(1, sizeof *j);
 	j->id = xstrdup(id);
 	j->cmd = xstrdup(cmd);
 	j->timeout_s = timeout_ms <= 0 ? 0 : timeout_ms < 1000 ? 1 : (timeout_ms + 999) / 1000;
+	if (c->ach)
+		return agent_start(c, j, timeout_ms);
 	char *q = shell_quote(cmd);
 	/* KILL, not TERM then KILL: GNU timeout leaves as soon as its child (this
 	 * sh) is gone, and a tool that ignores TERM would outlive it. timeout
@@ -1204,6 +1568,13 @@ static void ssh_kill(void *conn, void *job)
 	if (j->st == J_DONE)
 		return;
 	j->killed = 1;
+	if (j->agent) { /* the agent kills its group; its RESULT finds no job */
+		struct v4_agent_msg m = {.type = V4A_KILL, .id = j->aid};
+		v4_agent_put(&c->aout, &m);
+		job_finish(j);
+		conn_sweep(c);
+		return;
+	}
 	job_drop_channel(c, j);
 	job_finish(j);
 	zombies_step(c);
@@ -1240,11 +1611,15 @@ static void fact_state(struct ssh_job *j, struct v4_fact *f)
 	if (j->failed) {
 		f->state = V4_FACT_FAILED;
 		f->reason = xstrdup(j->reason ? j->reason : "failed");
+	} else if (j->killed && j->agent) {
+		f->state = V4_FACT_TIMEOUT; /* the runner's words (sched.c) */
+		f->reason = xasprintf("timed out after %.0f s", j->timeout_ms / 1000.0);
 	} else if (j->killed) {
 		f->state = V4_FACT_TIMEOUT;
 		f->reason = xasprintf("timed out after %ds", j->timeout_s);
 	} else {
-		v4_fact_judge_exit(f, j->timeout_s);
+		/* an agent's command ran under no timeout process: 124/137 are its own */
+		v4_fact_judge_exit(f, j->agent ? 0 : j->timeout_s);
 		if (f->state == V4_FACT_OK)
 			f->reason = xstrdup(j->reason);
 	}

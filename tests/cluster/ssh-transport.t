@@ -218,6 +218,12 @@ if command -v valgrind >/dev/null; then
 		--error-exitcode=9 "$D" -c 30000 -u root -i "$V4_CLIENT_KEY" -k "$KH" -t 3000 "$N1" \
 		'a=echo hi' 'b=nosuch' 'c=sleep 20' 'd=head -c 5000000 /dev/zero' 2>&1)
 	ok $? "valgrind: no errors or definite leaks"
+	OUT=$(env -u SSH_AUTH_SOCK valgrind -q --leak-check=full --errors-for-leak-kinds=definite \
+		--error-exitcode=9 "$D" -a auto -c 30000 -u root -i "$V4_CLIENT_KEY" -k "$KH" -t 3000 "$N1" \
+		'a=echo hi' 'c=sleep 20' 2>&1)
+	ok $? "valgrind, --agent auto falling back (no v4check on the node): no errors or definite leaks"
+	has "mode agentless no agent hello"; ok $? "--agent auto without v4check on the node: agentless, and why"
+	has "a OK 0 3"; ok $? "--agent auto falling back: the probe ran agentless"
 fi
 
 echo "1..$T"

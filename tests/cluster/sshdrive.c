@@ -25,6 +25,7 @@ static void usage(void)
 {
 	fputs("usage: sshdrive [-u user] [-p port] [-i key] [-k known_hosts] [-A] [-F ssh_config]\n"
 	      "                [-t probe_ms] [-c connect_ms] [-m max_output] [-j jobs] [-P]\n"
+	      "                [-a auto|never|require]\n"
 	      "                host id=cmd...\n",
 	      stderr);
 	exit(64);
@@ -38,7 +39,7 @@ static int parse_args(int argc, char **argv, struct v4_opts *o, int *print_out)
 	o->connect_timeout_ms = 5000;
 	o->node_jobs = 8;
 	o->max_output = (size_t)4 << 20;
-	while ((c = getopt(argc, argv, "u:p:i:k:AF:t:c:m:j:P")) != -1) {
+	while ((c = getopt(argc, argv, "u:p:i:k:AF:t:c:m:j:Pa:")) != -1) {
 		switch (c) {
 		case 'u': o->user = optarg; break;
 		case 'p': o->port = atoi(optarg); break;
@@ -51,6 +52,10 @@ static int parse_args(int argc, char **argv, struct v4_opts *o, int *print_out)
 		case 'm': o->max_output = strtoul(optarg, NULL, 10); break;
 		case 'j': o->node_jobs = atoi(optarg); break;
 		case 'P': *print_out = 1; break;
+		case 'a':
+			if (v4_agent_mode_parse(optarg, &o->agent))
+				usage();
+			break;
 		default: usage();
 		}
 	}
@@ -156,7 +161,7 @@ static void slot_init(struct slot *s, const char *arg)
 /* Opens the host, runs the probes, prints the facts. */
 int main(int argc, char **argv)
 {
-	struct v4_opts o = {0};
+	struct v4_opts o = {.agent = V4_AGENT_NEVER}; /* agentless unless -a (agent.t: agent mode) */
 	int print_out = 0;
 	int i = parse_args(argc, argv, &o, &print_out);
 	const struct v4_transport *t = &v4_transport_ssh;
@@ -175,6 +180,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	printf("open OK %.1f\n", node.connect_ms);
+	printf("mode %s%s%s\n", v4_node_mode_name(node.mode), node.mode_why ? " " : "",
+	       node.mode_why ? node.mode_why : "");
 	double t1 = now_ms();
 	run(t, conn, sl, n, &o);
 	double t2 = now_ms();
@@ -183,6 +190,7 @@ int main(int argc, char **argv)
 		v4_fact_free(&sl[k].f);
 	}
 	t->close(conn);
+	free(node.mode_why);
 	printf("# probes_ms %.1f total_ms %.1f\n", t2 - t1, now_ms() - t0);
 	free(sl);
 	return 0;

@@ -134,3 +134,10 @@ for f in fixtures/fuzz/*.bin; do
 	mkdir -p "$out/$t"
 	cp "$f" "$out/$t/"
 done
+mkdir -p "$out/fuzz_agent"
+# frames as the agent protocol (lib/transport/agent.h) writes them: a hello, then a result with a NUL
+printf 'V4AG\001\001\000\000\000\000\000\012\013\000\000\000\0050.1.0' >"$out/fuzz_agent/hello"
+printf 'V4AG\001\002\000\000\000\000\000\033\001\000\000\000\004\000\000\000\001\002\000\000\000\004true\003\000\000\000\004\000\000\047\020' \
+	>"$out/fuzz_agent/run"
+printf 'V4AG\001\004\000\000\000\000\000\026\001\000\000\000\004\000\000\000\001\007\000\000\000\003a\000b\010\000\000\000\000' \
+	>"$out/fuzz_agent/result-nul"

@@ -279,7 +279,7 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 const struct v4_check v4_check_numa = {
 	.id = "numa",
 	.tier = V4_TIER_STANDARD,
-	.cost_ms = 160, /* bench/tiers.sh under load: 0.80 s (tls 1.03 s there, 0.18 quiet) */
+	.cost_ms = 130, /* bench/tiers.sh: alone on one node */
 	.title = "CPU binding on, and each vLLM worker on CPUs of its NPU's NUMA node",
 	.explain =
 		"Symptom: TPOT jitter and a slower decode (vllm-ascend issue 6966: 800I A2, TP8,\n"

@@ -387,8 +387,8 @@ static void judge_node(const struct v4_rep *h, const struct v4_node *n)
 const struct v4_check v4_check_reach = {
 	.id = "reach",
 	.tier = V4_TIER_DEEP,
-	.cost_ms = 1000, /* bench/tiers.sh under load (tls 1.03 s there, 0.18 quiet): 3.5 s
-			  * without pings; 48 pings a node add 6 calls per NPU */
+	.cost_ms = 550, /* quiet: 0.20 s alone without pings (bench/tiers.sh), 0.54 s with
+			 * reach.t's pings (2 NPUs of each of 3 peers per NPU) */
 	.title = "Every NPU reaches the NPUs of the other nodes (sampled matrix); net detect and "
 		 "gateway set for its subnet",
 	.explain =

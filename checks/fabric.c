@@ -47,39 +47,20 @@ static const struct v4_param params[] = {
 	{NULL, 0, NULL},
 };
 
-static void fab_id(char *buf, size_t sz, int npu)
-{
-	snprintf(buf, sz, "hccn-link-stat.%d", npu);
-}
-
-/* The probe ids of NPU npu's optical module and PFC switches. */
-static void opt_id(char *buf, size_t sz, int npu)
-{
-	snprintf(buf, sz, "hccn-optical.%d", npu);
-}
-
-static void pfc_id(char *buf, size_t sz, int npu)
-{
-	snprintf(buf, sz, "hccn-pfc.%d", npu);
-}
-
 static void fab_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		       struct v4_probes *ps)
 {
 	int *ids = NULL;
 	size_t nids = 0;
-	char *why = NULL, id[64];
+	char *why = NULL;
 	(void)c;
 	(void)ctx;
 	want_npus(n, ps);
 	if (node_npu_ids(n, &ids, &nids, &why) == 0)
 		for (size_t i = 0; i < nids; i++) {
-			fab_id(id, sizeof id, ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -link_stat -g", ids[i]);
-			opt_id(id, sizeof id, ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -optical -g", ids[i]);
-			pfc_id(id, sizeof id, ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -pfc -g", ids[i]);
+			hccn_get_add(ps, "link-stat", "link_stat", ids[i]);
+			hccn_get_add(ps, "optical", "optical", ids[i]);
+			hccn_get_add(ps, "pfc", "pfc", ids[i]);
 		}
 	free(ids);
 	free(why);
@@ -101,7 +82,7 @@ static int judge_npu(const struct v4_rep *h, const struct v4_node *n, int npu, d
 	char id[64], *why = NULL, *err = NULL;
 	struct v4_linkstat ls;
 	int bad = 1;
-	fab_id(id, sizeof id, npu);
+	hccn_id(id, sizeof id, "link-stat", npu);
 	const struct v4_fact *f = v4_fact_ok(n, id, 0, &why);
 	if (!f) {
 		char *m = xasprintf("NPU %d: %s", npu, why ? why : "no link history");
@@ -217,7 +198,7 @@ static int judge_optical(const struct v4_rep *h, const struct v4_node *n, int np
 {
 	char id[64];
 	struct v4_optical o;
-	opt_id(id, sizeof id, npu);
+	hccn_id(id, sizeof id, "optical", npu);
 	if (read_npu_fact(h, n, npu, id, parse_optical, &o) != 0)
 		return 1;
 	struct sbuf b = {0};
@@ -257,7 +238,7 @@ static int read_pfc(const struct v4_rep *h, const struct v4_node *n, int npu, st
 {
 	char id[64];
 	struct v4_pfc p;
-	pfc_id(id, sizeof id, npu);
+	hccn_id(id, sizeof id, "pfc", npu);
 	v->npu = npu;
 	v->mask = -1;
 	if (read_npu_fact(h, n, npu, id, parse_pfc, &p) != 0)

@@ -31,25 +31,17 @@ struct npu_lldp {
 	char *why;
 };
 
-/* Probe ids: this check's, and roce's link probe (run once per node). */
-static void lldp_id(char *buf, size_t sz, const char *what, int npu)
-{
-	snprintf(buf, sz, "hccn-%s.%d", what, npu);
-}
-
 static void lldp_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			struct v4_probes *ps)
 {
 	int *ids = NULL;
 	size_t nids = 0;
-	char *why = NULL, id[64];
+	char *why = NULL;
 	want_npus(n, ps);
 	if (node_npu_ids(n, &ids, &nids, &why) == 0)
 		for (size_t i = 0; i < nids; i++) {
-			lldp_id(id, sizeof id, "link", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -link -g", ids[i]);
-			lldp_id(id, sizeof id, "lldp", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -lldp -g", ids[i]);
+			hccn_get_add(ps, "link", "link", ids[i]);
+			hccn_get_add(ps, "lldp", "lldp", ids[i]);
 		}
 	free(ids);
 	free(why);
@@ -64,7 +56,7 @@ static void read_npu(const struct v4_node *n, int npu, struct npu_lldp *x)
 	x->node = n;
 	x->npu = npu;
 	x->state = -1;
-	lldp_id(id, sizeof id, "link", npu);
+	hccn_id(id, sizeof id, "link", npu);
 	const struct v4_fact *f = v4_fact_ok(n, id, 0, &x->why);
 	if (f && v4_parse_hccn_link(f->out, f->out_len, &up, &lerr) == 0) {
 		link_read = 1;
@@ -76,7 +68,7 @@ static void read_npu(const struct v4_node *n, int npu, struct npu_lldp *x)
 		x->why = xasprintf("%s: %s", f->cmd, lerr);
 	}
 	free(lerr);
-	lldp_id(id, sizeof id, "lldp", npu);
+	hccn_id(id, sizeof id, "lldp", npu);
 	char *lwhy = NULL;
 	if ((f = v4_fact_ok(n, id, 0, &lwhy)) && v4_parse_lldp(f->out, f->out_len, &x->l, &err) == 0) {
 		if (x->l.none && !link_read)

@@ -123,27 +123,18 @@ static size_t plan(const struct v4_check *c, const struct v4_node *n, const stru
 	return nv;
 }
 
-/* Probe id of NPU id's hccn_tool query (the ids roce uses: run once). */
-static void hid(char *buf, size_t sz, const char *what, int id)
-{
-	snprintf(buf, sz, "hccn-%s.%d", what, id);
-}
-
 static void reach_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			 struct v4_probes *ps)
 {
 	int *ids = NULL;
 	size_t nids = 0;
-	char *why = NULL, id[64];
+	char *why = NULL;
 	want_npus(n, ps);
 	if (node_npu_ids(n, &ids, &nids, &why) == 0) {
 		for (size_t i = 0; i < nids; i++) {
-			hid(id, sizeof id, "ip", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -ip -g", ids[i]);
-			hid(id, sizeof id, "netdetect", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -netdetect -g", ids[i]);
-			hid(id, sizeof id, "gateway", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -gateway -g", ids[i]);
+			hccn_get_add(ps, "ip", "ip", ids[i]);
+			hccn_get_add(ps, "netdetect", "netdetect", ids[i]);
+			hccn_get_add(ps, "gateway", "gateway", ids[i]);
 		}
 		struct npu_ping *pv;
 		size_t npv = plan(c, n, ctx, ids, nids, &pv);
@@ -209,7 +200,7 @@ static void judge_detect(const struct v4_rep *h, const struct v4_node *n, int np
 			 const struct v4_hccn_ip *ip, cJSON *e, struct state *st)
 {
 	char id[64], addr[64], *err = NULL;
-	hid(id, sizeof id, "netdetect", npu);
+	hccn_id(id, sizeof id, "netdetect", npu);
 	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (!f)
 		return;
@@ -261,7 +252,7 @@ static void judge_gateway(const struct v4_rep *h, const struct v4_node *n, int n
 {
 	char id[64], *err = NULL;
 	struct v4_hccn_gateway g;
-	hid(id, sizeof id, "gateway", npu);
+	hccn_id(id, sizeof id, "gateway", npu);
 	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (!f)
 		return;
@@ -288,7 +279,7 @@ static void judge_npu(const struct v4_rep *h, const struct v4_node *n, int npu, 
 	cJSON *e = cJSON_CreateObject();
 	cJSON_AddNumberToObject(e, "npu", npu);
 	cJSON_AddItemToArray(arr, e);
-	hid(id, sizeof id, "ip", npu);
+	hccn_id(id, sizeof id, "ip", npu);
 	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (f && v4_parse_hccn_ip(f->out, f->out_len, &ip, &err) == 0 && !ip.none &&
 	    v4addr(ip.addr) && v4addr(ip.netmask)) {

@@ -64,28 +64,19 @@ static size_t ping_plan(const struct v4_check *c, const struct v4_node *n, const
 	return nv;
 }
 
-/* Probe id of NPU id's hccn_tool query. */
-static void hid(char *buf, size_t sz, const char *what, int id)
-{
-	snprintf(buf, sz, "hccn-%s.%d", what, id);
-}
-
 static void roce_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 			struct v4_probes *ps)
 {
 	int *ids = NULL;
 	size_t nids = 0;
-	char *why = NULL, id[64];
+	char *why = NULL;
 	want_npus(n, ps);
 	v4_probe_add(ps, P_CONF, -1, 0, "cat /etc/hccn.conf");
 	if (node_npu_ids(n, &ids, &nids, &why) == 0) {
 		for (size_t i = 0; i < nids; i++) {
-			hid(id, sizeof id, "link", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -link -g", ids[i]);
-			hid(id, sizeof id, "health", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -net_health -g", ids[i]);
-			hid(id, sizeof id, "ip", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -ip -g", ids[i]);
+			hccn_get_add(ps, "link", "link", ids[i]);
+			hccn_get_add(ps, "health", "net_health", ids[i]);
+			hccn_get_add(ps, "ip", "ip", ids[i]);
 		}
 		struct npu_ping *pv;
 		size_t npv = ping_plan(c, n, ctx, ids, nids, &pv);
@@ -136,7 +127,7 @@ static void judge_port(const struct v4_rep *h, const struct v4_node *n, int npu,
 	char id[64], *err = NULL;
 	int up;
 	struct v4_hccn_health hl;
-	hid(id, sizeof id, "link", npu);
+	hccn_id(id, sizeof id, "link", npu);
 	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (f && v4_parse_hccn_link(f->out, f->out_len, &up, &err) == 0) {
 		cJSON_AddStringToObject(e, "link", up ? "UP" : "DOWN");
@@ -144,7 +135,7 @@ static void judge_port(const struct v4_rep *h, const struct v4_node *n, int npu,
 			st->down[st->ndown++] = npu;
 	} else if (f)
 		not_understood(h, n, npu, f, err, st), err = NULL;
-	hid(id, sizeof id, "health", npu);
+	hccn_id(id, sizeof id, "health", npu);
 	f = need(h, n, id, npu, st);
 	if (f && v4_parse_hccn_net_health(f->out, f->out_len, &hl, &err) == 0) {
 		cJSON_AddStringToObject(e, "net_health", hl.status);
@@ -163,7 +154,7 @@ static void judge_ip(const struct v4_rep *h, const struct v4_node *n, int npu, c
 {
 	char id[64], *err = NULL;
 	struct v4_hccn_ip ip;
-	hid(id, sizeof id, "ip", npu);
+	hccn_id(id, sizeof id, "ip", npu);
 	const struct v4_fact *f = need(h, n, id, npu, st);
 	if (!f)
 		return;

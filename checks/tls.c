@@ -48,9 +48,7 @@ static void tls_probes(const struct v4_check *c, const struct v4_node *n, const 
 	want_npus(n, ps);
 	if (node_npu_ids(n, &ids, &nids, &why) == 0)
 		for (size_t i = 0; i < nids; i++) {
-			char id[32];
-			snprintf(id, sizeof id, "hccn-tls.%d", ids[i]);
-			hccn_probe_add(ps, id, ids[i], "hccn_tool -i %d -tls -g", ids[i]);
+			hccn_get_add(ps, "tls", "tls", ids[i]);
 		}
 	free(ids);
 	free(why);
@@ -67,7 +65,7 @@ static size_t read_node(const struct v4_node *n, struct npu_tls **out, char **wh
 	struct npu_tls *v = xcalloc(nids ? nids : 1, sizeof *v);
 	for (size_t i = 0; i < nids; i++) {
 		char id[32], *err = NULL;
-		snprintf(id, sizeof id, "hccn-tls.%d", ids[i]);
+		hccn_id(id, sizeof id, "tls", ids[i]);
 		v[i].id = ids[i];
 		const struct v4_fact *f = v4_fact_ok(n, id, 1, &v[i].why);
 		if (f && v4_parse_hccn_tls(f->out, f->out_len, f->err, &v[i].t, &err) == 0) {

@@ -17,6 +17,18 @@ void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *f
 	v4_probe_add(ps, id, npu, 0, "%s", cmd)->busy = V4_HCCN_BUSY;
 }
 
+void hccn_id(char *buf, size_t sz, const char *what, int npu)
+{
+	snprintf(buf, sz, "hccn-%s.%d", what, npu);
+}
+
+void hccn_get_add(struct v4_probes *ps, const char *what, const char *opt, int npu)
+{
+	char id[64];
+	hccn_id(id, sizeof id, what, npu);
+	hccn_probe_add(ps, id, npu, "hccn_tool -i %d -%s -g", npu, opt);
+}
+
 /* Cuts the process listing to what npu-mem and the serve command read. */
 static void reduce_procs(struct v4_fact *f, const struct v4_node *n)
 {

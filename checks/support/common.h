@@ -29,6 +29,13 @@ void want_npus(const struct v4_node *n, struct v4_probes *ps);
 void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/* The probe id of NPU npu's hccn_tool query what, "hccn-WHAT.NPU": the same
+ * query in two checks is one probe. */
+void hccn_id(char *buf, size_t sz, const char *what, int npu);
+
+/* Adds NPU npu's `hccn_tool -i NPU -OPT -g` as probe hccn-WHAT.NPU. */
+void hccn_get_add(struct v4_probes *ps, const char *what, const char *opt, int npu);
+
 /* The node's NPU ids, from the table or the -l list; -1 and *why when
  * neither can be read. Caller frees *ids and *why. */
 int node_npu_ids(const struct v4_node *n, int **ids, size_t *nids, char **why);

@@ -31,18 +31,7 @@ FAKE=$V4_REPO/fixtures/fake
 
 # The built-in reference configuration with this cluster's nodes and keys
 # (as reference.t writes it).
-$V4CHECK config | python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-ip = sys.argv[1:5]
-c["nodes"] = [{"name": "node%d" % (i + 1), "host": ip[i], "rank": i, "bond1": ip[i]} for i in range(4)]
-c["ssh"] = {"user": "root", "identity": sys.argv[5], "known_hosts": sys.argv[6], "connect_timeout": 5}
-c["deployment"]["serve_command"] = c["deployment"]["serve_command"].replace("192.168.0.72", ip[0])
-c.setdefault("checks", {})["model"] = {"min_free_gb": 1}
-c["checks"]["limits"] = {"nofile_min": min(65535, int(sys.argv[7]))}
-json.dump(c, sys.stdout, indent=1)
-' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "$(ulimit -Hn)" >"$T/c.json"
-chmod 600 "$T/c.json"
+reference_config "$T/c.json"
 cluster_reference_deploy
 ok $? "the notes' deployment is up on 4 nodes, v4check in their PATH"
 

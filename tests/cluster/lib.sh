@@ -378,6 +378,27 @@ cluster_init_nodes() {
 	done
 }
 
+# reference_config FILE [PY]: the built-in reference configuration with this
+# cluster's four nodes, its keys and rank 0's address in the serve command,
+# written 0600 to FILE. The model check needs 1 GB free, and the open-files
+# minimum is what this machine lets the fake vLLM have (a sandbox may not let
+# it take docker's). PY: Python statements that change the dict c further.
+reference_config() {
+	"${V4CHECK:-$V4_REPO/v4check}" config | python3 -c '
+import json, sys
+c = json.load(sys.stdin)
+ip = sys.argv[1:5]
+c["nodes"] = [{"name": "node%d" % (i + 1), "host": ip[i], "rank": i, "bond1": ip[i]} for i in range(4)]
+c["ssh"] = {"user": "root", "identity": sys.argv[5], "known_hosts": sys.argv[6], "connect_timeout": 5}
+c["deployment"]["serve_command"] = c["deployment"]["serve_command"].replace("192.168.0.72", ip[0])
+c.setdefault("checks", {})["model"] = {"min_free_gb": 1}
+c["checks"]["limits"] = {"nofile_min": min(65535, int(sys.argv[7]))}
+exec(sys.argv[8])
+json.dump(c, sys.stdout, indent=1)
+' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" \
+		"$(ulimit -Hn)" "${2:-}" >"$1" && chmod 600 "$1"
+}
+
 # The reference deployment as seed-deployment-notes.txt writes it (steps 0-2),
 # on every node: a healthy node state (TLS off on all eight NPUs, step 0); the
 # container as its `docker run` made it (the image's own ENV lines, from

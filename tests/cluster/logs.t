@@ -20,16 +20,7 @@ FAKE=$V4_REPO/fixtures/fake
 P=$V4_REPO/fixtures/parse
 T0=$(date +%s)
 
-$V4CHECK config | python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-ip = sys.argv[1:5]
-c["nodes"] = [{"name": "node%d" % (i + 1), "host": ip[i], "rank": i, "bond1": ip[i]} for i in range(4)]
-c["ssh"] = {"user": "root", "identity": sys.argv[5], "known_hosts": sys.argv[6], "connect_timeout": 5}
-c["deployment"]["serve_command"] = c["deployment"]["serve_command"].replace("192.168.0.72", ip[0])
-json.dump(c, sys.stdout, indent=1)
-' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" >"$T/c.json"
-chmod 600 "$T/c.json"
+reference_config "$T/c.json"
 cluster_reference_deploy
 ok $? "the notes' deployment is up on 4 nodes"
 V="$V4CHECK -c $T/c.json -t 60"

@@ -22,20 +22,10 @@ export NO_COLOR=1
 # each node's NPU addresses (v4fake's layout: rank R's NPU N is
 # 10.20.R.(N+11), never contacted: the fake hccn_tool answers from its state)
 # and a fixed rotation, so that the pairs pinged are known here.
-$V4CHECK config | python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-ip = sys.argv[1:5]
-c["nodes"] = [{"name": "node%d" % (i + 1), "host": ip[i], "rank": i, "bond1": ip[i],
-               "npu_ips": ["10.20.%d.%d" % (i, n + 11) for n in range(8)]} for i in range(4)]
-c["ssh"] = {"user": "root", "identity": sys.argv[5], "known_hosts": sys.argv[6], "connect_timeout": 5}
-c["deployment"]["serve_command"] = c["deployment"]["serve_command"].replace("192.168.0.72", ip[0])
-c.setdefault("checks", {})["model"] = {"min_free_gb": 1}
-c["checks"]["limits"] = {"nofile_min": min(65535, int(sys.argv[7]))}
-c["checks"]["reach"] = {"rotation": 0}
-json.dump(c, sys.stdout, indent=1)
-' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "$(ulimit -Hn)" >"$T/c.json"
-chmod 600 "$T/c.json"
+reference_config "$T/c.json" '
+for i, x in enumerate(c["nodes"]):
+    x["npu_ips"] = ["10.20.%d.%d" % (i, n + 11) for n in range(8)]
+c["checks"]["reach"] = {"rotation": 0}'
 V="$V4CHECK -c $T/c.json -t 60"
 BASE='ARGS_UNKNOWN_KEY|LOADER_STRING_BOOL|LOADER_STRATEGY_IGNORED|PREFIX_CACHE_ON'
 

@@ -18,20 +18,7 @@ T=$V4_WORK/t; mkdir -p "$T"
 export NO_COLOR=1
 
 # The built-in reference configuration with this cluster's nodes and keys.
-$V4CHECK config | python3 -c '
-import json, sys
-c = json.load(sys.stdin)
-ip = sys.argv[1:5]
-c["nodes"] = [{"name": "node%d" % (i + 1), "host": ip[i], "rank": i, "bond1": ip[i]} for i in range(4)]
-c["ssh"] = {"user": "root", "identity": sys.argv[5], "known_hosts": sys.argv[6], "connect_timeout": 5}
-c["deployment"]["serve_command"] = c["deployment"]["serve_command"].replace("192.168.0.72", ip[0])
-c.setdefault("checks", {})["model"] = {"min_free_gb": 1}
-# The fake vLLM has this machine'"'"'s open-files limit (a sandbox may not let it
-# take docker'"'"'s): judge against what it can have, not below.
-c["checks"]["limits"] = {"nofile_min": min(65535, int(sys.argv[7]))}
-json.dump(c, sys.stdout, indent=1)
-' "$(node_ip 1)" "$(node_ip 2)" "$(node_ip 3)" "$(node_ip 4)" "$V4_CLIENT_KEY" "$V4_KNOWN_HOSTS" "$(ulimit -Hn)" >"$T/c.json"
-chmod 600 "$T/c.json"
+reference_config "$T/c.json"
 
 cluster_reference_deploy
 ok $? "the notes' deployment is up on 4 nodes (vllm serve running on every rank)"

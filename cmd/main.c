@@ -30,7 +30,7 @@ static const char usage_text[] =
 	"  diff OLD NEW        what differs between two snapshots (drift findings)\n"
 	"  completion bash|zsh print the shell completion script\n"
 	"  agent               serve a controller's probes on this node (run over SSH by\n"
-	"                      --agent; see v4check-agent(1))\n"
+	"                      --agent; see v4check-agent(7))\n"
 	"\n"
 	"where:\n"
 	"  -H, --hosts LIST          nodes over SSH, in rank order (node[01-04],198.18.0.[11-14]);\n"

@@ -89,14 +89,15 @@ test: testdeps all units
 
 # The whole suite, each part run even when one before it failed: unit and
 # CLI tests, cluster tests (root: netns + sshd; two files at a time, each on
-# its own cluster), the packages (root: .deb install/upgrade/purge, arm64 under
+# its own cluster; a file that fails is named and run again alone, whose
+# result counts: tests/cluster/prove-again.sh), the packages (root: .deb install/upgrade/purge, arm64 under
 # qemu, the real node_exporter), the unit and CLI tests again under ASan+UBSan and under
 # valgrind, then every fuzz target over its seeds. Last line:
 # "check: N passed, N failed".
 check: testdeps all units
 	@rm -f $(B)/tally $(B)/tally.failed
 	-@$(TALLY) unit+cli prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)
-	-@$(TALLY) cluster prove -j2 $(PROVEFLAGS) $(CLUSTER_T)
+	-@$(TALLY) cluster tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_T)
 	-@$(TALLY) packages prove $(PROVEFLAGS) $(PKG_T)
 	-@$(TALLY) asan $(MAKE) -s asan
 	-@$(TALLY) valgrind $(MAKE) -s valgrind

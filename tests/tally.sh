@@ -11,7 +11,7 @@ file=$1
 shift
 if [ "$1" = --total ]; then
 	[ -f "$file" ] || { echo "check: 0 passed, 1 failed (no part ran)"; exit 1; }
-	[ -s "$file.failed" ] && { echo "failed:"; cat "$file.failed"; }
+	[ -s "$file.failed" ] && { echo "failed (or run again alone):"; cat "$file.failed"; }
 	awk '{ printf "  %-10s %6d passed, %d failed\n", $1, $2, $3; p += $2; f += $3 }
 	     END { printf "check: %d passed, %d failed\n", p, f; exit f > 0 }' "$file"
 	exit $?
@@ -34,6 +34,7 @@ awk -v name="$name" '
 	/^Test Summary Report/ { on = 1; next }
 	on && /^[^ ].* \(Wstat: / { t = $1 }
 	on && t != "" && /^  Failed tests?: / { sub(/^  Failed tests?: +/, ""); print "  " name ": " t " (" $0 ")"; t = "" }
-	on && t != "" && /^  (Non-zero|Parse errors)/ { print "  " name ": " t " (" $0 ")"; t = "" }' "$log" >> "$file.failed"
+	on && t != "" && /^  (Non-zero|Parse errors)/ { print "  " name ": " t " (" $0 ")"; t = "" }
+	/^failed, then run alone: / { print "  " name ": " $NF " failed among the others, was run again alone" }' "$log" >> "$file.failed"
 rm -f "$log" "$log.rc"
 exit "$rc"

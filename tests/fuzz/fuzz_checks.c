@@ -175,7 +175,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		nodes[1].reason = xstrdup("connection refused");
 	}
 	struct v4_ctx ctx = {(b0 & 0x10) ? &cfg_tls_on : &cfg_builtin, 1798761600,
-			     (b0 & 0x08) ? V4_PHASE_LIVE : V4_PHASE_PRE, (b0 >> 6) & 1, NULL};
+			     (b0 & 0x08) ? V4_PHASE_LIVE : V4_PHASE_PRE, (b0 >> 6) & 1, NULL,
+			     (b0 & 0x80) ? V4_TIER_DEEP : V4_TIER_STANDARD};
 	char *warn_only[] = {"tls", NULL};
 	struct v4_opts o;
 	v4_opts_defaults(&o);

@@ -2,8 +2,8 @@
 CC      ?= cc
 PKG_CONFIG ?= pkg-config
 BIN     ?= v4check
-PKGS     = libssh2 libcurl libcjson libpcre2-8 yaml-0.1
-DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libyaml-dev pkg-config
+PKGS     = libssh2 libcurl libcjson libpcre2-8 yaml-0.1 zlib
+DEBPKGS  = libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libyaml-dev zlib1g-dev pkg-config
 
 WARN    = -Wall -Wextra -Wshadow -Wformat=2 -Wpointer-arith -Wstrict-prototypes \
           -Wmissing-prototypes -Wno-unused-parameter -Wvla -Wundef

@@ -116,6 +116,7 @@ void v4_fact_free(struct v4_fact *f)
 	free(f->out);
 	free(f->err);
 	free(f->reason);
+	free(f->packed);
 	memset(f, 0, sizeof *f);
 }
 
@@ -123,7 +124,7 @@ const struct v4_fact *v4_fact(const struct v4_node *n, const char *id)
 {
 	for (size_t i = 0; i < n->nfacts; i++)
 		if (strcmp(n->facts[i].id, id) == 0)
-			return &n->facts[i];
+			return v4_fact_at(n, i);
 	return NULL;
 }
 
@@ -210,6 +211,7 @@ static void add_result(struct v4_results *r, const char *check, const char *node
 {
 	grow(&r->v, &r->cap, r->n + 1, sizeof *r->v);
 	struct v4_result *x = &r->v[r->n++];
+	memset(x, 0, sizeof *x);
 	x->message = message;
 	x->check = xstrdup(check);
 	x->node = xstrdup(node);
@@ -329,6 +331,7 @@ void v4_results_free(struct v4_results *r)
 		free(r->v[i].code);
 		free(r->v[i].message);
 		cJSON_Delete(r->v[i].evidence);
+		free(r->v[i].ev_packed);
 	}
 	free(r->v);
 	memset(r, 0, sizeof *r);

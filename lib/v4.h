@@ -86,6 +86,11 @@ struct v4_fact {
 	double at0, at1;       /* controller's clock (epoch s) around the run; 0 unknown */
 	int truncated;         /* output was cut at the size limit */
 	int attempts;
+	/* Packed (v4_node_pack_facts): cmd, out and err deflated together; the
+	 * texts are NULL until v4_fact opens the fact, and v4_node_close_facts
+	 * frees them again. */
+	unsigned char *packed;
+	size_t packed_len;
 };
 
 const char *v4_fact_state_name(enum v4_fact_state st);
@@ -131,6 +136,17 @@ const struct v4_fact *v4_fact(const struct v4_node *n, const char *id);
  * and *why says why (caller frees *why). */
 const struct v4_fact *v4_fact_ok(const struct v4_node *n, const char *id, int any_exit, char **why);
 struct v4_fact *v4_node_add_fact(struct v4_node *n);
+/* The node's i-th fact, opened (i < n->nfacts). */
+const struct v4_fact *v4_fact_at(const struct v4_node *n, size_t i);
+/* Deflates the texts of the node's larger facts (a node whose probing is
+ * over): a thousand nodes' facts then fit in a few MiB. v4_fact and
+ * v4_fact_at open a packed fact; v4_node_close_facts frees what they opened. */
+void v4_node_pack_facts(struct v4_node *n);
+/* Opens f for good: its texts stay, its packed copy is dropped (before f is changed). */
+void v4_fact_unpack(struct v4_fact *f);
+void v4_node_close_facts(struct v4_node *n);
+/* Bytes the node's facts hold now (texts, packed texts and the array). */
+size_t v4_node_facts_bytes(const struct v4_node *n);
 void v4_node_clear_facts(struct v4_node *n);
 void v4_node_free(struct v4_node *n);
 
@@ -170,13 +186,23 @@ struct v4_result {
 	enum v4_status status;
 	char *code;     /* stable finding code, e.g. TLS_INCONSISTENT; "OK" on pass */
 	char *message;
-	cJSON *evidence; /* owned; may be NULL */
+	cJSON *evidence; /* owned; may be NULL; NULL while packed: read it with v4_result_evidence */
+	unsigned char *ev_packed; /* v4_results_pack: the evidence as deflated JSON text */
+	size_t ev_packed_len;
 };
 
 struct v4_results {
 	struct v4_result *v;
 	size_t n, cap;
 };
+/* Packs every result's evidence (once the checks have judged: reports only
+ * read it). v4_result_evidence opens one (NULL: none) until v4_result_close;
+ * the copy (caller deletes) and the JSON text (caller frees) open nothing. */
+void v4_results_pack(struct v4_results *r);
+const cJSON *v4_result_evidence(const struct v4_result *x);
+void v4_result_close(const struct v4_result *x);
+cJSON *v4_result_evidence_copy(const struct v4_result *x);
+char *v4_result_evidence_text(const struct v4_result *x);
 
 void v4_results_free(struct v4_results *r);
 

@@ -8,7 +8,7 @@ PKGOUT      = build-pkg
 DEB_TOOLS   = debhelper dpkg-dev
 RPM_TOOLS   = rpm rpmlint
 ARM64_DEV   = crossbuild-essential-arm64 libssh2-1-dev:arm64 libcurl4-openssl-dev:arm64 \
-              libcjson-dev:arm64 libpcre2-dev:arm64 libyaml-dev:arm64 pkg-config:arm64
+              libcjson-dev:arm64 libpcre2-dev:arm64 libyaml-dev:arm64 zlib1g-dev:arm64 pkg-config:arm64
 APT_GET     = DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o DPkg::Lock::Timeout=600 \
               --no-install-recommends
 

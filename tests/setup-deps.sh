@@ -1,7 +1,7 @@
 #!/bin/sh
 # Installs what the test suite needs on Debian (as root), or says what is missing.
 # Quiet and quick when everything is there.
-PKGS="libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libyaml-dev pkg-config
+PKGS="libssh2-1-dev libcurl4-openssl-dev libcjson-dev libpcre2-dev libyaml-dev zlib1g-dev pkg-config
       openssh-server openssh-client iproute2 procps psmisc findutils python3 time
       prometheus pdsh clustershell ansible ansible-lint python3-apt libyaml-dev valgrind clang libclang-rt-14-dev man-db
       python3-jsonschema python3-nagiosplugin libxml2-utils zsh chromium

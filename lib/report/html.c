@@ -151,11 +151,13 @@ static size_t parse_ids(const char *s, int *ids, size_t max)
 /* The NPUs a finding is about: evidence "npu", else "NPU <ids>" in the message. */
 static size_t finding_npus(const struct v4_result *x, int *ids, size_t max)
 {
-	const cJSON *id = cJSON_GetObjectItemCaseSensitive(x->evidence, "npu");
-	if (cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble <= MAX_NPU_ID) {
+	const cJSON *id = cJSON_GetObjectItemCaseSensitive(v4_result_evidence(x), "npu");
+	int one = cJSON_IsNumber(id) && id->valuedouble >= 0 && id->valuedouble <= MAX_NPU_ID;
+	if (one)
 		ids[0] = id->valueint;
+	v4_result_close(x);
+	if (one)
 		return 1;
-	}
 	for (const char *p = x->message; p && (p = strstr(p, "NPU ")); p += 4)
 		if (p[4] >= '0' && p[4] <= '9')
 			return parse_ids(p + 4, ids, max);
@@ -212,7 +214,8 @@ static struct row *gather(const struct v4_report *r)
 		long k = r->nn ? node_index(r, x->node, &hint) : -1;
 		struct row *w = &rows[k < 0 ? r->nn : (size_t)k];
 		if (k >= 0)
-			take_evidence(w, x->evidence);
+			take_evidence(w, v4_result_evidence(x));
+		v4_result_close(x);
 		if (x->status != V4_PASS && x->status != V4_SKIP)
 			take_finding(w, x, i);
 	}
@@ -454,15 +457,21 @@ static int same(const struct v4_result *a, const struct v4_result *b)
 static void put_evidence(FILE *out, const struct v4_results *res, const size_t *idx, size_t k)
 {
 	int all_same = 1;
-	for (size_t j = 1; j < k && all_same; j++)
-		all_same = cJSON_Compare(res->v[idx[0]].evidence, res->v[idx[j]].evidence, 1);
+	const cJSON *first = v4_result_evidence(&res->v[idx[0]]);
+	for (size_t j = 1; j < k && all_same; j++) {
+		all_same = cJSON_Compare(first, v4_result_evidence(&res->v[idx[j]]), 1);
+		v4_result_close(&res->v[idx[j]]);
+	}
+	v4_result_close(&res->v[idx[0]]);
 	size_t shown = all_same ? 1 : k < 20 ? k : 20;
-	if (!res->v[idx[0]].evidence && all_same)
+	if (!res->v[idx[0]].evidence && !res->v[idx[0]].ev_packed && all_same)
 		return;
 	fputs("<details class=\"evidence\"><summary>evidence</summary>", out);
 	for (size_t j = 0; j < shown; j++) {
 		const struct v4_result *x = &res->v[idx[j]];
-		char *s = x->evidence ? cJSON_Print(x->evidence) : xstrdup("{}");
+		const cJSON *ev = v4_result_evidence(x);
+		char *s = ev ? cJSON_Print(ev) : xstrdup("{}");
+		v4_result_close(x);
 		if (!all_same) {
 			fputs("<h4>", out);
 			esc(out, x->node);

@@ -99,12 +99,15 @@ static void prom_api(FILE *out, const struct v4_report *r, const char *name, con
 	int head = 0;
 	for (size_t i = 0; i < r->res->n; i++) {
 		const struct v4_result *x = &r->res->v[i];
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->evidence, key);
-		if (strcmp(x->check, "api") || !cJSON_IsNumber(v))
+		if (strcmp(x->check, "api") != 0)
 			continue;
-		if (!head++)
-			prom_head(out, name, help);
-		prom_sample(out, name, NULL, x->node, v->valuedouble * scale);
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(v4_result_evidence(x), key);
+		if (cJSON_IsNumber(v)) {
+			if (!head++)
+				prom_head(out, name, help);
+			prom_sample(out, name, NULL, x->node, v->valuedouble * scale);
+		}
+		v4_result_close(x);
 	}
 }
 
@@ -315,10 +318,15 @@ static double tpot_ev(const struct v4_results *res, const char *key)
 {
 	for (size_t i = 0; i < res->n; i++) {
 		const struct v4_result *x = &res->v[i];
-		const cJSON *t = cJSON_GetObjectItemCaseSensitive(x->evidence, "tpot_ms");
-		const cJSON *v = cJSON_GetObjectItemCaseSensitive(x->evidence, key);
-		if (!strcmp(x->check, "api") && cJSON_IsNumber(t) && cJSON_IsNumber(v))
-			return v->valuedouble;
+		if (strcmp(x->check, "api") != 0)
+			continue;
+		const cJSON *ev = v4_result_evidence(x);
+		const cJSON *t = cJSON_GetObjectItemCaseSensitive(ev, "tpot_ms");
+		const cJSON *v = cJSON_GetObjectItemCaseSensitive(ev, key);
+		double d = cJSON_IsNumber(t) && cJSON_IsNumber(v) ? v->valuedouble : NAN;
+		v4_result_close(x);
+		if (!isnan(d))
+			return d;
 	}
 	return NAN;
 }

@@ -18,8 +18,8 @@ static cJSON *result_json(const struct v4_result *x)
 	cJSON_AddStringToObject(o, "status", v4_status_name(x->status));
 	cJSON_AddStringToObject(o, "code", x->code);
 	cJSON_AddStringToObject(o, "message", x->message);
-	cJSON_AddItemToObject(o, "evidence",
-			      x->evidence ? cJSON_Duplicate(x->evidence, 1) : cJSON_CreateObject());
+	cJSON *ev = v4_result_evidence_copy(x);
+	cJSON_AddItemToObject(o, "evidence", ev ? ev : cJSON_CreateObject());
 	return o;
 }
 
@@ -174,11 +174,10 @@ static void text_check(FILE *out, const struct v4_report *r, const struct v4_che
 		fputs("  ", out);
 		put_status(out, x->status, o);
 		fprintf(out, "  %-14s %s: %s\n", x->code, fold, x->message);
-		if (o->verbose && x->evidence) {
-			char *ev = cJSON_PrintUnformatted(x->evidence);
+		char *ev = o->verbose ? v4_result_evidence_text(x) : NULL;
+		if (ev)
 			fprintf(out, "         evidence: %s\n", ev);
-			free(ev);
-		}
+		free(ev);
 		free(fold);
 	}
 	free(done);

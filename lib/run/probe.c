@@ -36,7 +36,10 @@ void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
 			continue;
 		for (size_t k = 0; k < n->nfacts; k++) {
 			struct v4_fact *f = &n->facts[k];
-			if (f->state == V4_FACT_OK && f->out && strcmp(f->id, all.v[i].id) == 0)
+			if (f->state != V4_FACT_OK || strcmp(f->id, all.v[i].id) != 0)
+				continue;
+			v4_fact_unpack(f); /* a packed copy would give the texts before the cut */
+			if (f->out)
 				all.v[i].reduce(f, n);
 		}
 	}
@@ -45,19 +48,6 @@ void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
 		n->facts = xrealloc(n->facts, n->nfacts * sizeof *n->facts);
 		n->capfacts = n->nfacts;
 	}
-}
-
-/* Bytes the node's facts hold (texts and the fact array). */
-static size_t facts_bytes(const struct v4_node *n)
-{
-	size_t b = n->capfacts * sizeof *n->facts;
-	for (size_t i = 0; i < n->nfacts; i++) {
-		const struct v4_fact *f = &n->facts[i];
-		b += f->out_len + f->err_len + 2;
-		b += (f->id ? strlen(f->id) + 1 : 0) + (f->cmd ? strlen(f->cmd) + 1 : 0);
-		b += f->reason ? strlen(f->reason) + 1 : 0;
-	}
-	return b;
 }
 
 /* Opens node i and probes it in rounds (a pool job). */
@@ -83,21 +73,22 @@ static void probe_node(void *arg, size_t i)
 		if (ps.n)
 			v4_run_probes(r, conn, n, ps.v, ps.n, r->o->node_jobs);
 		if (ps.n && !t->recorded) { /* a capture is replayed as it was taken */
-			size_t b0 = facts_bytes(n);
+			size_t b0 = v4_node_facts_bytes(n);
 			v4_reduce_facts(r, n); /* before the next round's checks read them */
-			cut += b0 - facts_bytes(n);
+			cut += b0 - v4_node_facts_bytes(n);
 		}
 		free(ps.v);
 		if (!ps.n)
 			break;
 	}
 	t->close(conn);
+	v4_node_pack_facts(n); /* its probing is over: the checks open what they read */
 	if (r->o->verbose)
 		fprintf(stderr, "v4check: %s: %zu probes in %.0f ms (%s%s%zu remote scripts), facts %.1f KiB "
 			"(%.1f KiB as read)\n", n->name, n->nfacts, now_ms() - t0,
 			v4_node_mode_name(n->mode) ? v4_node_mode_name(n->mode) : "",
 			v4_node_mode_name(n->mode) ? ", " : "", n->scripts,
-			facts_bytes(n) / 1024.0, (facts_bytes(n) + cut) / 1024.0);
+			v4_node_facts_bytes(n) / 1024.0, (v4_node_facts_bytes(n) + cut) / 1024.0);
 }
 
 void v4_probe_nodes(struct v4_run *r)

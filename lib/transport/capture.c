@@ -81,7 +81,7 @@ cJSON *v4_facts_json(const struct v4_node *n)
 {
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < n->nfacts; i++) {
-		const struct v4_fact *f = &n->facts[i];
+		const struct v4_fact *f = v4_fact_at(n, i);
 		cJSON *o = fact_meta_json(f);
 		cJSON_AddStringToObject(o, "id", f->id);
 		add_b64(o, "out", f->out, f->out_len);
@@ -192,7 +192,7 @@ cJSON *v4_facts_raw_json(const struct v4_node *n)
 {
 	cJSON *arr = cJSON_CreateArray();
 	for (size_t i = 0; i < n->nfacts; i++) {
-		const struct v4_fact *f = &n->facts[i];
+		const struct v4_fact *f = v4_fact_at(n, i);
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "id", f->id);
 		cJSON_AddStringToObject(o, "cmd", f->cmd);
@@ -250,7 +250,7 @@ static int write_node(const char *dir, const struct v4_node *n, char **err)
 		goto out;
 	}
 	for (size_t i = 0; i < n->nfacts; i++) {
-		const struct v4_fact *f = &n->facts[i];
+		const struct v4_fact *f = v4_fact_at(n, i);
 		char *meta = fact_meta(f);
 		int bad = put(nd, f->id, "out", f->out, f->out_len) ||
 			  put(nd, f->id, "err", f->err, f->err_len) ||

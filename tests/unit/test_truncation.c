@@ -329,11 +329,13 @@ static void run_case(const struct v4_check *c, const char *dir, const char *name
 	struct verdict whole;
 	judge(&run, &whole);
 	for (size_t i = 0; i < nn; i++)
-		for (size_t k = 0; k < nodes[i].nfacts; k++)
+		for (size_t k = 0; k < nodes[i].nfacts; k++) {
+			v4_fact_unpack(&nodes[i].facts[k]); /* its texts are cut in place */
 			if (cut_target(&nodes[i].facts[k])) {
 				targets++;
 				bad += cut_fact(&run, &nodes[i].facts[k], &whole, name, nodes[i].name);
 			}
+		}
 	char what[512];
 	snprintf(what, sizeof what, "%s: no verdict or fix from %zu cut outputs", name, targets);
 	if (targets)

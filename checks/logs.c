@@ -1,5 +1,5 @@
 /* logs: since the container started, its log and the engine's plog say
- * nothing of HCCL or the device failing.
+ * nothing of HCCL or the device failing, and no engine process dumped core.
  *
  * A collective that hangs, a RoCE link that drops packets, an AI Core that
  * times out, a worker that dies: each leaves a line in the logs long before
@@ -10,25 +10,30 @@
  * bounded window of both since the container's StartedAt: the last lines of
  * `docker logs --since`, and the last lines of the newest plog files written
  * since, each cut to a byte budget; the deep tier reads a longer window.
- * Each finding quotes the line and says where it was. */
+ * Each finding quotes the line and says where it was. Core dumps since the
+ * same start are read where the kernel's core_pattern sends them: the
+ * systemd journal (coredumpctl list) or a folder of the serving process. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "cores.h"
 #include "logscan.h"
 #include "netcfg.h"
 #include "serve_source.h"
 
 #define P_LOGS_DOCKER "logs-docker"
 #define P_LOGS_PLOG "logs-plog"
+#define P_LOGS_CORES "logs-cores"
+#define CORE_LINES 200 /* lines of the core listing read at most */
 #define QUOTE_MAX 200 /* bytes of a line in a message */
 #define EV_HITS 8     /* matched lines in evidence, per finding */
 
 #define FINDINGS(F)                                                                              \
 	F(OK, PASS,                                                                              \
 	  "nothing in the container's log or the engine's plog since the container started "     \
-	  "says HCCL or the device is failing")                                                  \
+	  "says HCCL or the device is failing, and no core dump since")                          \
 	F(LOG_ERROR_CQE, FAIL,                                                                   \
 	  "an error CQE: RoCE retransmissions ran out (a link that drops or flaps, "             \
 	  "or the peer process died)")                                                           \
@@ -41,6 +46,13 @@
 	F(LOG_HCCL_CODE, FAIL, "another HCCL fault code (EI or EJ and four digits) in the logs") \
 	F(LOG_HCCL_ERROR, WARN,                                                                  \
 	  "HCCL wrote an ERROR line to the plog that carries none of the above")                 \
+	F(LOG_CORE_DUMP, FAIL,                                                                   \
+	  "a python or VLLM:: process (the engine's) dumped core since the container started")   \
+	F(LOG_CORE_DUMP_OTHER, WARN,                                                             \
+	  "another process on the node dumped core since the container started")                 \
+	F(LOG_CORES_UNREAD, SKIP,                                                                \
+	  "core dumps not looked for: core_pattern hands them to a program or a place this "    \
+	  "check cannot read")                                                                   \
 	F(LOG_NO_CONTAINER, SKIP, "there is no container of that name: no logs to read")         \
 	F(PROBE_FAILED, ERROR, "a log could not be read or was cut, or the plog is elsewhere")
 V4_FINDINGS(FINDINGS);
@@ -183,8 +195,54 @@ static void plog_probe(struct v4_probes *ps, const char *ct, const struct window
 		->reduce = reduce_logs;
 }
 
+/* The shell text that lists the core files of a path core_pattern ($p) for
+ * the serving process pid: a relative pattern names its cwd, an absolute
+ * one a folder in its root (the kernel writes the file in the crashing
+ * process's own view: the container's); a folder with a %-specifier is not
+ * looked in. Fixed text and validated values. Caller frees. */
+static char *files_sh(long pid, long long since)
+{
+	if (pid <= 0)
+		return xstrdup("echo 'v4cores files no-process'");
+	return xasprintf(
+		"case $p in /*) r=/proc/%ld/root;; *) r=/proc/%ld/cwd/;; esac; d=${p%%/*}; "
+		"[ \"$d\" = \"$p\" ] && d=; b=${p##*/}; b=${b%%%%[%%]*}; "
+		"case $d in *[%%]*) ;; *) echo \"v4cores files dir=$r$d\"; "
+		"{ find \"$r$d/\" -maxdepth 1 -type f -name \"$b*\" -newermt @%lld "
+		"-printf 'v4cores file %%T@ %%s %%f\\n' 2>&1; echo \"v4cores-rc $?\"; } | "
+		"LC_ALL=C cut -b 1-1024 | LC_ALL=C awk -v n=%d \"$a\";; esac",
+		pid, pid, since, CORE_LINES);
+}
+
+/* Adds the core probe: the kernel's core_pattern, then for systemd-coredump
+ * `coredumpctl list` since the container's start (TZ=UTC), for a path the
+ * core files newer than the start; other handlers are only named. Each
+ * listing is bounded to CORE_LINES lines by awk (the program in $a). */
+static void cores_probe(struct v4_probes *ps, long long since, long pid)
+{
+	char *files = files_sh(pid, since);
+	v4_probe_add(
+		ps, P_LOGS_CORES, -1, 0,
+		"a='/^v4cores-rc [0-9]+$/{print \"v4cores rc \" substr($0,12);next}{k++}k<=n{print}"
+		"END{if(k>n)print \"v4cores more \" k-n}'; "
+		"p=$(cat /proc/sys/kernel/core_pattern) || exit 3; echo 'v4cores since=%lld'; "
+		"printf 'v4cores pattern %%s\\n' \"$p\"; case $p in "
+		"'|'*) h=${p#|}; h=${h# }; h=${h%%%% *}; case $h in systemd-coredump|*/systemd-coredump) "
+		"if command -v coredumpctl >/dev/null 2>&1; then echo 'v4cores coredumpctl'; "
+		"{ TZ=UTC LC_ALL=C coredumpctl list --no-pager --no-legend --since=@%lld 2>&1; "
+		"echo \"v4cores-rc $?\"; } | LC_ALL=C cut -b 1-1024 | LC_ALL=C awk -v n=%d \"$a\"; "
+		"else echo 'v4cores coredumpctl missing'; fi;; esac;; '') ;; *) %s;; esac; "
+		"echo 'v4cores end'",
+		since, since, CORE_LINES, files);
+	free(files);
+}
+
+/* The container's StartedAt from docker inspect; -1 when not known. */
+static int started_at(const struct v4_node *n, time_t *t, int *running);
+
 /* The container's inspect, the serve command's environment (where the
- * engine writes its plog), and the two windows. */
+ * engine writes its plog), the two windows, and (once the start and the
+ * process listing are known) the core probe. */
 static void lg_probes(const struct v4_check *c, const struct v4_node *n, const struct v4_ctx *ctx,
 		      struct v4_probes *ps)
 {
@@ -196,6 +254,17 @@ static void lg_probes(const struct v4_check *c, const struct v4_node *n, const s
 	serve_probes(n, ctx, ps);
 	docker_probe(ps, ct, &w);
 	plog_probe(ps, ct, &w);
+	time_t start;
+	int running;
+	long pid = 0;
+	char *why = NULL;
+	if (v4_fact(n, P_INSPECT) && v4_fact(n, P_PROCS) && started_at(n, &start, &running) == 0 &&
+	    start >= 0) {
+		if (serve_server_pid(n, &pid, &why) != 0)
+			pid = 0;
+		cores_probe(ps, (long long)start, pid);
+	}
+	free(why);
 }
 
 /* One source's scan, the reason it could not be had (caller frees), and
@@ -424,6 +493,193 @@ static char *plog_elsewhere(const struct v4_node *n, const struct v4_ctx *ctx, c
 	return out;
 }
 
+/* The core probe's parse, and why it cannot be judged (caller frees). */
+struct cores_read {
+	struct v4_cores c;
+	char *why;
+	int ok;
+};
+
+/* Reads the core probe's fact into cr. */
+static void read_cores(const struct v4_node *n, struct cores_read *cr)
+{
+	const struct v4_fact *f = v4_fact(n, P_LOGS_CORES);
+	char *err = NULL;
+	memset(cr, 0, sizeof *cr);
+	if (!f || f->state != V4_FACT_OK || f->exit_code != 0) {
+		cr->why = fact_why(f, P_LOGS_CORES);
+		return;
+	}
+	if (v4_parse_cores(f->out, f->out_len, &cr->c, &err) != 0) {
+		cr->why = xasprintf("%s: %s", P_LOGS_CORES, err);
+		free(err);
+		return;
+	}
+	if (!cr->c.complete || f->truncated) {
+		cr->why = xasprintf("%s: the output was cut before its end", P_LOGS_CORES);
+		return;
+	}
+	cr->ok = 1;
+}
+
+/* One coredumpctl row as evidence. */
+static cJSON *dump_json(const struct v4_coredump *d)
+{
+	cJSON *e = cJSON_CreateObject();
+	cJSON_AddStringToObject(e, "time", d->time);
+	cJSON_AddNumberToObject(e, "pid", (double)d->pid);
+	cJSON_AddNumberToObject(e, "uid", (double)d->uid);
+	cJSON_AddStringToObject(e, "signal", d->sig);
+	cJSON_AddStringToObject(e, "exe", d->exe);
+	cJSON_AddStringToObject(e, "corefile", d->corefile);
+	if (d->size[0])
+		cJSON_AddStringToObject(e, "size", d->size);
+	return e;
+}
+
+/* Where a listed core is, in words. */
+static const char *corefile_words(const char *cf)
+{
+	if (strcmp(cf, "present") == 0)
+		return "the core is kept (coredumpctl info/dump PID)";
+	if (strcmp(cf, "journal") == 0)
+		return "the core is in the journal (coredumpctl dump PID)";
+	return "the core itself is not kept";
+}
+
+/* Reports the engine's (want 1) or the other processes' (0) rows since the
+ * start; 1 if there were any. */
+static int say_dumps(const struct v4_rep *h, const struct v4_cores *c, int engine, time_t start,
+		     int have_start)
+{
+	const struct v4_coredump *first = NULL;
+	size_t k = 0;
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < c->ndump; i++) {
+		const struct v4_coredump *d = &c->dump[i];
+		if (v4_core_exe_engine(d->exe) != engine || (have_start && d->t && d->t < start))
+			continue; /* coredumpctl's --since already cut; a UTC time is checked again */
+		if (!k++)
+			first = d;
+		if (cJSON_GetArraySize(arr) < EV_HITS)
+			cJSON_AddItemToArray(arr, dump_json(d));
+	}
+	if (!k) {
+		cJSON_Delete(arr);
+		return 0;
+	}
+	cJSON *ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "core_pattern", c->pattern);
+	cJSON_AddNumberToObject(ev, "dumps", (double)k);
+	if (c->ndump_all > c->ndump || c->more)
+		cJSON_AddNumberToObject(ev, "rows_not_read", (double)(c->ndump_all - c->ndump + c->more));
+	cJSON_AddItemToObject(ev, "coredumps", arr);
+	v4_say(h, engine ? LOG_CORE_DUMP : LOG_CORE_DUMP_OTHER, ev,
+	       "%zu core dump(s) of %s since the container started (coredumpctl); first: "
+	       "%s (pid %ld) on %s at %s, %s",
+	       k, engine ? "the engine's processes" : "other processes", first->exe, first->pid,
+	       first->sig, first->time, corefile_words(first->corefile));
+	return 1;
+}
+
+/* Reports the core files found since the start; 1 if any. */
+static int say_files(const struct v4_rep *h, const struct v4_cores *c, time_t start,
+		     int have_start)
+{
+	const struct v4_corefile *first = NULL;
+	size_t k = 0;
+	cJSON *arr = cJSON_CreateArray();
+	for (size_t i = 0; i < c->nfile; i++) {
+		const struct v4_corefile *f = &c->file[i];
+		if (have_start && f->mtime < start)
+			continue;
+		if (!k++)
+			first = f;
+		if (cJSON_GetArraySize(arr) >= EV_HITS)
+			continue;
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "name", f->name);
+		cJSON_AddNumberToObject(e, "bytes", (double)f->size);
+		cJSON_AddNumberToObject(e, "mtime", (double)f->mtime);
+		cJSON_AddItemToArray(arr, e);
+	}
+	if (!k) {
+		cJSON_Delete(arr);
+		return 0;
+	}
+	cJSON *ev = cJSON_CreateObject();
+	cJSON_AddStringToObject(ev, "core_pattern", c->pattern);
+	cJSON_AddStringToObject(ev, "dir", c->dir);
+	cJSON_AddNumberToObject(ev, "files", (double)k);
+	cJSON_AddItemToObject(ev, "core_files", arr);
+	v4_say(h, LOG_CORE_DUMP, ev,
+	       "%zu core file(s) written since the container started in %s (core_pattern %s); "
+	       "first: %s, %lld bytes, mtime %lld",
+	       k, c->dir, c->pattern, first->name, first->size, (long long)first->mtime);
+	return 1;
+}
+
+/* Judges the core probe: findings said (*found counts them), or the reason
+ * it cannot be judged (caller frees; NULL when judged). */
+static char *judge_cores(const struct v4_rep *h, const struct cores_read *cr, time_t start,
+			 int have_start, int *found)
+{
+	const struct v4_cores *c = &cr->c;
+	if (!cr->ok)
+		return xstrdup(cr->why);
+	if (c->kind == V4_CORE_EMPTY) {
+		v4_say(h, LOG_CORES_UNREAD, NULL,
+		       "core_pattern is empty: core dumps not looked for");
+		return NULL;
+	}
+	if (c->kind == V4_CORE_PIPE) {
+		cJSON *ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "core_pattern", c->pattern);
+		cJSON_AddStringToObject(ev, "handler", c->handler);
+		v4_say(h, LOG_CORES_UNREAD, ev,
+		       "core_pattern pipes core dumps to %s, which this check does not read: core "
+		       "dumps not looked for",
+		       c->handler);
+		return NULL;
+	}
+	if (c->kind == V4_CORE_SYSTEMD) {
+		if (c->no_coredumpctl)
+			return xasprintf("core_pattern pipes core dumps to %s, and coredumpctl (package "
+					 "systemd-coredump) is not on the node's PATH to list them",
+					 c->handler);
+		if (c->listing_err[0])
+			return xasprintf("coredumpctl list: %s", c->listing_err);
+		if (c->rc < 0 || (c->rc != 0 && !(c->rc == 1 && c->none)) || (c->rc == 1 && !c->none))
+			return xasprintf("coredumpctl list exited %d", c->rc);
+		*found += say_dumps(h, c, 1, start, have_start);
+		*found += say_dumps(h, c, 0, start, have_start);
+		return NULL;
+	}
+	if (c->no_process) {
+		cJSON *ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "core_pattern", c->pattern);
+		v4_say(h, LOG_CORES_UNREAD, ev,
+		       "core_pattern %s writes core files in the crashing process's own view, and no "
+		       "vLLM runs whose folders to read: core dumps not looked for",
+		       c->pattern);
+		return NULL;
+	}
+	if (!c->dir[0]) {
+		cJSON *ev = cJSON_CreateObject();
+		cJSON_AddStringToObject(ev, "core_pattern", c->pattern);
+		v4_say(h, LOG_CORES_UNREAD, ev,
+		       "core_pattern %s has a %%-specifier in its folder: which folder is not known "
+		       "here, core dumps not looked for",
+		       c->pattern);
+		return NULL;
+	}
+	if (c->rc != 0 || c->listing_err[0])
+		return xasprintf("find in %s: %s", c->dir,
+				 c->listing_err[0] ? c->listing_err : "exit status not 0");
+	*found += say_files(h, c, start, have_start);
+	return NULL;
+}
+
 /* Judges one node. */
 static void lg_node(const struct v4_rep *h, const struct v4_node *n)
 {
@@ -433,10 +689,13 @@ static void lg_node(const struct v4_rep *h, const struct v4_node *n)
 		return;
 	}
 	struct scan sc[2];
+	struct cores_read cr;
 	int absent = 0, running = 0, found = 0;
 	time_t start = 0;
 	read_scan(n, P_LOGS_DOCKER, &sc[0], &absent);
 	read_scan(n, P_LOGS_PLOG, &sc[1], &absent);
+	read_cores(n, &cr);
+	char *cores_why = NULL, *elsewhere = NULL;
 	int have_start = started_at(n, &start, &running) == 0;
 	if (absent) {
 		v4_say(h, LOG_NO_CONTAINER, NULL, "no container %s: no logs to read", ct);
@@ -444,8 +703,12 @@ static void lg_node(const struct v4_rep *h, const struct v4_node *n)
 	}
 	for (int k = 0; k < V4_LOG_NKIND; k++)
 		found += say_kind(h, sc, 2, (enum v4_logkind)k, ct, start, have_start);
-	char *elsewhere = plog_elsewhere(n, h->ctx, &sc[1]);
-	const char *why = sc[0].why ? sc[0].why : sc[1].why ? sc[1].why : elsewhere;
+	cores_why = judge_cores(h, &cr, start, have_start, &found);
+	elsewhere = plog_elsewhere(n, h->ctx, &sc[1]);
+	const char *why = sc[0].why	? sc[0].why
+			  : sc[1].why	? sc[1].why
+			  : elsewhere	? elsewhere
+					: cores_why;
 	if (why) {
 		char *m = !sc[1].ok && !running
 				  ? xasprintf("%s (the container is not running)", why)
@@ -456,13 +719,22 @@ static void lg_node(const struct v4_rep *h, const struct v4_node *n)
 		size_t files = 0;
 		for (size_t j = 0; j < sc[1].s.nsrc; j++)
 			files += !have_start || sc[1].s.src[j].mtime >= start;
-		v4_say(h, OK, read_evidence(sc, 2, sc[0].s.since),
+		const struct v4_cores *c = &cr.c;
+		cJSON *ev = read_evidence(sc, 2, sc[0].s.since);
+		cJSON_AddStringToObject(ev, "core_pattern", c->pattern);
+		v4_say(h, OK, ev,
 		       "no failing line in docker logs (%ld lines since start) nor in %zu plog file(s) "
-		       "written since",
-		       sc[0].s.nsrc ? sc[0].s.src[0].total : 0L, files);
+		       "written since%s%s",
+		       sc[0].s.nsrc ? sc[0].s.src[0].total : 0L, files,
+		       c->kind == V4_CORE_SYSTEMD			? "; no core dump since (coredumpctl)"
+		       : c->kind == V4_CORE_FILE && c->dir[0] ? "; no core file since in "
+							       : "",
+		       c->kind == V4_CORE_FILE && c->dir[0] ? c->dir : "");
 	}
-	free(elsewhere);
 out:
+	free(elsewhere);
+	free(cores_why);
+	free(cr.why);
 	for (int i = 0; i < 2; i++) {
 		v4_logscan_free(&sc[i].s);
 		free(sc[i].why);
@@ -471,7 +743,8 @@ out:
 
 const struct v4_check v4_check_logs = {
 	.id = "logs",
-	.title = "The container's log and the engine's plog since start: no HCCL or device failure",
+	.title = "The container's log and the engine's plog since start: no HCCL or device failure, "
+		 "no engine core dump",
 	.explain =
 		"Symptom: requests hang or fail after hours of serving, one node's engine dies and\n"
 		"  takes the others down, or the API answers while a rank is stuck.\n"
@@ -488,8 +761,14 @@ const struct v4_check v4_check_logs = {
 		"  occurred\" when RoCE retransmissions run out\n"
 		"  (https://github.com/vllm-project/vllm-ascend/issues/7384), and vLLM's \"died\n"
 		"  unexpectedly\" or \"Segfault encountered\" when a worker or the engine crashes\n"
-		"  (https://github.com/vllm-project/vllm-ascend/issues/10136). Core files themselves\n"
-		"  are not looked for: only what the logs say of a crash.\n"
+		"  (https://github.com/vllm-project/vllm-ascend/issues/10136). A crash that kills a\n"
+		"  worker before it logs leaves only its core dump; where that goes is the host\n"
+		"  kernel's /proc/sys/kernel/core_pattern (man 5 core,\n"
+		"  https://man7.org/linux/man-pages/man5/core.5.html): a pipe to systemd-coredump\n"
+		"  (openEuler, most systemd hosts), listed by coredumpctl\n"
+		"  (https://www.freedesktop.org/software/systemd/man/latest/coredumpctl.html), or a\n"
+		"  path, relative to the crashing process's cwd or absolute in its own root (the\n"
+		"  container's).\n"
 		"Check: since the container's StartedAt (docker inspect), the last tail_lines lines of\n"
 		"  `docker logs --since` (at most max_kib KiB) and of each of the newest plog_files plog\n"
 		"  files written since (debug/plog and run/plog; plog_lines lines, plog_kib KiB each, of\n"
@@ -499,14 +778,28 @@ const struct v4_check v4_check_logs = {
 		"  Each finding quotes the first line (cut, secrets masked) and where it was: the plog\n"
 		"  file and line, or the line of the docker logs window. An ERROR line of HCCL with\n"
 		"  none of the above is a warning.\n"
+		"  Core dumps since the same start: with systemd-coredump, `coredumpctl list\n"
+		"  --since=@START` (TZ=UTC); a dump whose EXE is python* or VLLM::* (the engine's\n"
+		"  processes; kept simple: by name) fails, any other process's dump on the node is a\n"
+		"  warning; coredumpctl missing is an ERROR. With a path pattern, the core files\n"
+		"  newer than the start in the serving vLLM's /proc/PID/cwd (relative) or\n"
+		"  /proc/PID/root/DIR (absolute) fail. Another pipe (apport, abrt, ...), an empty\n"
+		"  pattern or a %-specifier in the folder: LOG_CORES_UNREAD names it (SKIP: not\n"
+		"  looked for, not a pass of its own).\n"
 		"Fix: read the quoted line's node first (HCCL blames the peer it waited for); for\n"
 		"  EI0006/EI0013 check the NPU links (roce, fabric), for timeouts the stuck rank's own\n"
-		"  log; restart the deployment once the cause is gone (a restart clears the window).",
+		"  log; for a core dump, `coredumpctl info PID` (or gdb on the core file) shows the\n"
+		"  crashing thread's stack; restart the deployment once the cause is gone (a restart\n"
+		"  clears the window).",
 	.probes_doc =
 		"docker inspect CONTAINER; the serve command's source (the vLLM processes' environment, "
 		"for ASCEND_PROCESS_LOG_PATH); docker logs --since STARTEDAT --tail N CONTAINER, numbered "
 		"and cut by awk; docker exec CONTAINER sh -c '...': the newest plog files under "
-		"${ASCEND_PROCESS_LOG_PATH:-$HOME/ascend/log}/{debug,run}/plog, their mtime and last lines",
+		"${ASCEND_PROCESS_LOG_PATH:-$HOME/ascend/log}/{debug,run}/plog, their mtime and last lines; "
+		"cat /proc/sys/kernel/core_pattern, then for systemd-coredump TZ=UTC coredumpctl list "
+		"--no-pager --no-legend --since=@STARTEDAT, for a path find /proc/PID/cwd/ (or "
+		"/proc/PID/root/DIR/) -maxdepth 1 -name 'core*' -newermt @STARTEDAT of the API server "
+		"(PID from the listing), each listing at most 200 lines",
 	.findings = findings,
 	.tier = V4_TIER_STANDARD,
 	.cost_ms =

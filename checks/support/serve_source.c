@@ -63,6 +63,20 @@ static size_t env_procs(const struct proc_list *l, const struct proc_entry *srv,
 	return n;
 }
 
+int serve_server_pid(const struct v4_node *n, long *pid, char **why)
+{
+	struct proc_list l;
+	*pid = 0;
+	if (read_listing(n, &l, why) != 0) {
+		proc_list_free(&l);
+		return -1;
+	}
+	const struct proc_entry *srv = pick_server(&l);
+	*pid = srv ? srv->pid : 0;
+	proc_list_free(&l);
+	return 0;
+}
+
 /* Probe id for a /proc read of pid ("serve-cmdline.123"). */
 static void proc_probe_id(char *buf, size_t size, const char *what, long pid)
 {

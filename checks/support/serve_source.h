@@ -57,6 +57,11 @@ void serve_probes(const struct v4_node *n, const struct v4_ctx *ctx, struct v4_p
 int node_serve(const struct v4_node *n, const struct v4_ctx *ctx, struct serve_cmd *out,
 	       int *from_process, char **why);
 
+/* The pid of the running API server (the listing's top-most `vllm serve`),
+ * 0 when none runs; 0, or -1 with *why (caller frees) when the listing is
+ * unusable. */
+int serve_server_pid(const struct v4_node *n, long *pid, char **why);
+
 /* The environments of the running vLLM processes (server first, then engine
  * cores and workers); 0, or -1 with *why when no vLLM runs or the listing is
  * unusable. Caller serve_procs_free()s. */

@@ -22,7 +22,7 @@ cat >"$V4_WORK.bin/other/v4check" <<'EOF'
 printf 'V4AG\001\001\000\000\000\000\000\012\013\000\000\000\0050.0.9'
 EOF
 chmod 755 "$V4_WORK.bin/other/v4check"
-V4_NODE_PATH=$V4_WORK.bin/agent:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin
+V4_NODE_PATH=$V4_WORK.bin/agent:$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin
 cluster_up 4 || { echo "1..0 # SKIP cluster did not come up"; exit 0; }
 trap 'cluster_down; rm -rf "$V4_WORK.bin"' EXIT
 T=$V4_WORK/t; mkdir -p "$T"
@@ -124,8 +124,8 @@ node_path() {
 	node_stop_sshd "$1"
 	node_start_sshd "$1"
 }
-node_path 2 "$V4_WORK.bin/other:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin"
-node_path 3 "$V4_REPO/fixtures/fake/bin:/usr/bin:/bin"
+node_path 2 "$V4_WORK.bin/other:$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin"
+node_path 3 "$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin"
 run "$T/mixed.never.json" $V4CHECK -c "$T/c.json" -t 60 --agent never all -o json
 rc_never=$RC
 run "$T/mixed.json" $V4CHECK -c "$T/c.json" -t 60 all -o json

@@ -33,7 +33,7 @@
 # only the node's processes); V4_NODE_PIDNS=0 before cluster_up turns that off.
 # Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES; set
 # V4_NODE_PATH before cluster_up for the nodes' PATH (default: the fake tools,
-# /usr/bin, /bin).
+# $V4_WORK/hostbin with the real coredumpctl, /usr/bin, /bin).
 
 V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
 	git rev-parse --show-toplevel 2>/dev/null || pwd)}
@@ -123,7 +123,7 @@ UsePAM no
 StrictModes no
 MaxSessions 10
 LogLevel ERROR
-SetEnv PATH=${V4_NODE_PATH:-$V4_REPO/fixtures/fake/bin:/usr/bin:/bin} V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
+SetEnv PATH=${V4_NODE_PATH:-$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin} V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
 ForceCommand $V4_WORK/node-shell
 EOF
 }
@@ -234,9 +234,28 @@ _node_up() {
 
 # The host paths node-shell binds the nodes' files over must exist (an empty
 # file or folder is created when missing; they stay: other clusters may use them).
+# A journal folder for the nodes' own journals: /var/log/journal or
+# /run/log/journal where the host has one; else /run/log/journal is made (under
+# /run: gone at reboot; /var/log/journal would make a later journald keep its
+# journal on disk).
 _host_paths() {
 	[ -e /etc/hccn.conf ] || : >/etc/hccn.conf || return 1
+	[ -d /var/log/journal ] || [ -d /run/log/journal ] || mkdir -p /run/log/journal || return 1
 	mkdir -p /usr/local/Ascend /data
+}
+
+# The nodes' host tools that are not fakes and not installed on this machine:
+# $V4_WORK/hostbin on their PATH, with the real coredumpctl unpacked by
+# tests/coredump-tools.sh (a test takes it from one node by that node's PATH).
+# V4_FAKE_EMPTY_JOURNAL: a journal file of no entries (the real
+# systemd-journal-remote's), which v4fake init links into each node's journal
+# folders: a node's journal then exists and lists no core dump.
+_hostbin() {
+	mkdir -p "$V4_WORK/hostbin" || return 1
+	_b=$("$V4_REPO/tests/coredump-tools.sh") || return 0
+	ln -sf "$_b/coredumpctl" "$V4_WORK/hostbin/coredumpctl"
+	: | "${_b%/usr/bin}/lib/systemd/systemd-journal-remote" -o "$V4_WORK/empty.journal" - 2>/dev/null &&
+		export V4_FAKE_EMPTY_JOURNAL="$V4_WORK/empty.journal"
 }
 
 # Brings up n nodes (removing any stale cluster first); cluster_down runs on exit.
@@ -250,6 +269,7 @@ cluster_up() {
 	cp "$V4_CLIENT_KEY.pub" "$V4_WORK/authorized_keys"
 	: >"$V4_KNOWN_HOSTS"
 	_host_paths || return 1
+	_hostbin || return 1
 	${CC:-cc} -O2 -o "$V4_WORK/node-shell" "$V4_REPO/tests/cluster/node-shell.c" || return 1
 	${CC:-cc} -O2 -o "$V4_WORK/fake-vllm" "$V4_REPO/tests/cluster/fake-vllm.c" || return 1
 	ip link add "${V4_NS}br" type bridge || return 1

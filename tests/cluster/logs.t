@@ -6,7 +6,11 @@
 # fixtures/parse/logs-*.txt) written into ONE node's container log or engine
 # plog is caught, naming that node, the file and the line; a line written
 # before the container's start is not judged; --tier deep reads the longer
-# window. POSIX sh, root only; V4_CLUSTER=17.
+# window; a python core dump since the start (the real coredumpctl over a
+# journal the real systemd-journal-remote writes) or a core file in the serving
+# process's cwd fails, one from before the start is not judged, another
+# handler is named, coredumpctl missing is an ERROR. POSIX sh, root only;
+# V4_CLUSTER=17.
 cd "$(dirname "$0")/../.." || exit 1
 V4_CLUSTER=${V4_CLUSTER:-17}
 . tests/cli/tap.sh
@@ -127,6 +131,86 @@ run "$T/k" $V logs -o json; is "$RC" 2 "a failing line with an API key: logs exi
 grep -q 'sk-logscan-secret-42' "$T/k"; is $? 1 "the API key is in neither the finding nor the facts"
 grep -q 'EI0006' "$T/k"; ok $? "the line is still quoted"
 restore 2
+
+# Core dumps, read where each node's core_pattern (node-shell binds the
+# node's file over /proc/sys/kernel/core_pattern) sends them: the REAL
+# coredumpctl lists the node's own journal folder (bound over the host's),
+# into which the REAL systemd-journal-remote writes the entry systemd-coredump
+# logs (journal export format). The host's core_pattern stays as it was.
+CP0=$(cat /proc/sys/kernel/core_pattern)
+JR=$V4_REPO/build-coredump/lib/systemd/systemd-journal-remote
+MID=$(cat /etc/machine-id 2>/dev/null)
+# jdir K: node K's journal folder for this machine id (the host's place).
+jdir() { [ -d /var/log/journal ] && echo "$(node_state "$1")/var/log/journal/$MID" || echo "$(node_state "$1")/run/log/journal/$MID"; }
+# coredump K PID EXE EPOCH: a SIGSEGV core dump entry of EXE in node K's journal.
+coredump() {
+	mkdir -p "$(jdir "$1")"
+	_us=${4}000000
+	printf '%s\n' "__REALTIME_TIMESTAMP=$_us" "_BOOT_ID=0123456789abcdef0123456789abcdef" \
+		"_MACHINE_ID=$MID" "_HOSTNAME=node$1" "MESSAGE_ID=fc2e22bc6ee647b6b90729ab34a250b1" \
+		"PRIORITY=2" "COREDUMP_PID=$2" "COREDUMP_UID=0" "COREDUMP_GID=0" "COREDUMP_SIGNAL=11" \
+		"COREDUMP_SIGNAL_NAME=SIGSEGV" "COREDUMP_TIMESTAMP=$_us" "COREDUMP_COMM=${3##*/}" \
+		"COREDUMP_EXE=$3" "COREDUMP_CMDLINE=${3##*/} -m vllm.entrypoints.cli.main serve" \
+		"COREDUMP_FILENAME=/var/lib/systemd/coredump/core.${3##*/}.0.0123456789abcdef0123456789abcdef.$2.$_us.zst" \
+		"MESSAGE=Process $2 (${3##*/}) of user 0 dumped core." "" |
+		"$JR" -o "$(jdir "$1")/remote-$2.journal" - 2>/dev/null
+}
+# nocores K: node K's core setup as v4fake init writes it.
+nocores() {
+	rm -f "$(node_state "$1")"/var/log/journal/*/remote-[0-9]*.journal "$(node_state "$1")"/run/log/journal/*/remote-[0-9]*.journal
+	echo '|/lib/systemd/systemd-coredump %P %u %g %s %t 9223372036854775808 %h %d' > "$(node_state "$1")/proc/sys/kernel/core_pattern"
+}
+if [ -x "$JR" ] && [ -n "$MID" ] && [ -x "$V4_WORK/hostbin/coredumpctl" ]; then
+	now=$(date +%s)
+	coredump 2 4242 /usr/bin/python3.11 "$now"; ok $? "systemd-journal-remote wrote node2's core dump entry"
+	expect logs 2 FAIL LOG_CORE_DUMP "a python core dump since the start"
+	like "$T/o" 'node2: 1 core dump\(s\) of the engine.s processes since the container started \(coredumpctl\); first: /usr/bin/python3\.11 \(pid 4242\) on SIGSEGV at ' "python core dump: the exe, the pid and the signal"
+	nocores 2
+
+	# A core dump from before the container's start (2026-04-01): not judged.
+	coredump 3 5151 /usr/bin/python3.11 "$(date -u -d '2026-04-01 00:00:00 UTC' +%s)"
+	run "$T/c0" $V logs; is "$RC" 0 "a core dump before the container started: logs exits 0"
+	like "$T/c0" 'node\[1-4\]: no failing line .*; no core dump since \(coredumpctl\)' "the old dump is not counted"
+	nocores 3
+
+	# Another program's dump: a warning.
+	coredump 4 6161 /usr/bin/sleep "$now"
+	expect logs 4 WARN LOG_CORE_DUMP_OTHER "another process's core dump"
+	nocores 4
+
+	# A path pattern "core": a core file in the serving process's cwd.
+	echo core > "$(node_state 1)/proc/sys/kernel/core_pattern"
+	srv=
+	for p in $(ip netns pids "${V4_NS}n1"); do
+		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$V4_WORK/fake-vllm" ] || continue
+		[ "$(readlink "/proc/$p/cwd")" = "$(node_state 1)" ] && srv=$p && break
+	done
+	ok "$([ -n "$srv" ]; echo $?)" "node1's fake vLLM runs in its state folder"
+	echo core > "$(node_state 1)/core.4311"
+	expect logs 1 FAIL LOG_CORE_DUMP "a core file in the serving process's cwd"
+	like "$T/o" 'node1: 1 core file\(s\) written since the container started in /proc/[0-9]+/cwd/ \(core_pattern core\); first: core\.4311' "core file: the folder and the name"
+	rm -f "$(node_state 1)/core.4311"
+	run "$T/c1" $V logs; is "$RC" 0 "the core file gone: logs exits 0"
+	like "$T/c1" 'node1: no failing line .*; no core file since in /proc/[0-9]+/cwd/' "a path pattern: the folder read is named"
+	nocores 1
+
+	# coredumpctl absent on node3 (its PATH without hostbin): ERROR naming it.
+	sed -i "s|^SetEnv PATH=[^ ]*|SetEnv PATH=$V4_REPO/fixtures/fake/bin:/usr/bin:/bin|" "$V4_WORK/sshd3/sshd_config"
+	node_stop_sshd 3; node_start_sshd 3
+	expect logs 3 ERROR PROBE_FAILED "coredumpctl absent"
+	like "$T/o" 'node3: .*coredumpctl \(package systemd-coredump\) is not on the node.s PATH' "coredumpctl absent: named"
+	sed -i "s|^SetEnv PATH=[^ ]*|SetEnv PATH=$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin|" "$V4_WORK/sshd3/sshd_config"
+	node_stop_sshd 3; node_start_sshd 3
+
+	# apport's pipe on node2: not looked for, said (SKIP), the node still passes.
+	echo '|/usr/share/apport/apport -p%p -s%s -c%c -d%d -P%P -u%u -g%g -- %E' > "$(node_state 2)/proc/sys/kernel/core_pattern"
+	run "$T/c2" $V logs; is "$RC" 0 "apport's pipe: logs exits 0"
+	like "$T/c2" '^  SKIP +LOG_CORES_UNREAD +node2: core_pattern pipes core dumps to /usr/share/apport/apport, which this check does not read' "apport's pipe: the handler is named"
+	nocores 2
+	is "$(cat /proc/sys/kernel/core_pattern)" "$CP0" "the host's core_pattern is unchanged"
+else
+	skip "no systemd-journal-remote/coredumpctl unpacked (tests/coredump-tools.sh) or /etc/machine-id"
+fi
 
 run "$T/a" $V logs; is "$RC" 0 "every fault undone: logs exits 0"
 echo "# $(($(date +%s) - T0)) s"

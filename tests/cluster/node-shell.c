@@ -1,8 +1,10 @@
 /* ForceCommand of the test nodes' sshd: runs the session's command in a
  * private mount namespace where this node's fake host files (the state dir
  * $V4_FAKE_STATE) sit at the real paths: /etc/hccn.conf, /usr/local/Ascend,
- * /data, and the NUMA layout under /sys/devices/system/node and
- * /sys/bus/pci/devices. Network namespaces share the host's file system; this gives each
+ * /data, the NUMA layout under /sys/devices/system/node and
+ * /sys/bus/pci/devices, the kernel's core_pattern and the journal folders
+ * (/var/log/journal, /run/log/journal: bound only where the host has them;
+ * none is created). Network namespaces share the host's file system; this gives each
  * node its own. When $V4_NODE_INIT names the pid file of the node's process
  * namespace (see --init), the command runs inside it with its own /proc, so
  * the node sees its own processes only (its fake vLLM among them), as a real
@@ -27,6 +29,10 @@
 
 static pid_t child;
 
+/* The node's core dump setup: its core_pattern over the kernel's (again after
+ * a /proc of its own is mounted) and its journal folders over the host's. */
+static void bind_cores(const char *state);
+
 /* Binds state/sub over target when both exist and are the same kind. */
 static void bind(const char *state, const char *sub, const char *target)
 {
@@ -39,6 +45,13 @@ static void bind(const char *state, const char *sub, const char *target)
 		return;
 	if (mount(src, target, NULL, MS_BIND, NULL) != 0)
 		perror(target);
+}
+
+static void bind_cores(const char *state)
+{
+	bind(state, "proc/sys/kernel/core_pattern", "/proc/sys/kernel/core_pattern");
+	bind(state, "var/log/journal", "/var/log/journal");
+	bind(state, "run/log/journal", "/run/log/journal");
 }
 
 /* The namespace's init: reaps every orphan, forever. */
@@ -110,6 +123,7 @@ static int run_in_pidns(const char *cmd)
 		setsid(); /* as sshd makes the session: its own session and group */
 		if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) != 0)
 			perror("node-shell: /proc");
+		bind_cores(getenv("V4_FAKE_STATE"));
 		if (cmd && *cmd)
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		else
@@ -151,6 +165,7 @@ int main(int argc, char **argv)
 	bind(state, "data", "/data");
 	bind(state, "sys/devices/system/node", "/sys/devices/system/node");
 	bind(state, "sys/bus/pci/devices", "/sys/bus/pci/devices");
+	bind_cores(state);
 	if (init && *init)
 		return join_pidns(init) == 0 ? run_in_pidns(cmd) : 1;
 	if (cmd && *cmd)

@@ -68,7 +68,8 @@ put fuzz_lldp $P/hccn-lldp-*
 put fuzz_sohash $P/sohash.*
 put fuzz_linkstat $P/hccn-link-stat-g.*
 put fuzz_hccnfab $P/hccn-pfc-g.* $P/hccn-stat-g.* $P/hccn-optical-g.* fixtures/checks/roce-counters/*/*/hccn-stat*.0.out fixtures/checks/fabric/*/*/hccn-optical.0.out
-put fuzz_logscan $P/logs-*
+put fuzz_logscan $P/logs-docker.* $P/logs-plog.*
+put fuzz_cores $P/logs-cores.* $P/coredumpctl-list.*
 put fuzz_numa $P/proc-status.* $P/sys-numa.* fixtures/checks/numa/*/*/proc-status.*.out fixtures/checks/numa/*/*/sys-numa.out
 mkdir -p "$out/fuzz_hccn"
 { byte 31; cat $P/hccn-tls-g.no-cert.stderr.txt; } >"$out/fuzz_hccn/no-cert-stderr"

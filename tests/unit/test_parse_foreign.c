@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "hccnfab.h"
+#include "cores.h"
 #include "logscan.h"
 #include "netcfg.h"
 #include "numa.h"
@@ -194,6 +195,26 @@ static int p_logscan(const char *t, size_t n)
 	return done(rc, err);
 }
 
+/* The logs check's core probe. */
+static int p_cores(const char *t, size_t n)
+{
+	struct v4_cores c;
+	char *err = NULL;
+	int rc = v4_parse_cores(t, n, &c, &err);
+	return done(rc, err);
+}
+
+/* coredumpctl list's rows. */
+static int p_coredumpctl(const char *t, size_t n)
+{
+	struct v4_coredump d[4];
+	size_t k, all;
+	int none;
+	char *err = NULL;
+	int rc = v4_parse_coredumpctl_list(t, n, d, 4, &k, &all, &none, &err);
+	return done(rc, err);
+}
+
 static int p_mcu(const char *t, size_t n)
 {
 	char v[64], *err = NULL;
@@ -240,6 +261,8 @@ static const struct parser parsers[] = {
 	{"docker inspect", {"docker-inspect."}, p_inspect},
 	{"ip -j", {"ip-j-"}, p_ipjson},
 	{"logs probes", {"logs-docker.", "logs-plog."}, p_logscan},
+	{"logs core probe", {"logs-cores."}, p_cores},
+	{"coredumpctl list", {"coredumpctl-list."}, p_coredumpctl},
 	{"npu-smi upgrade -b mcu", {"npu-smi-upgrade-b-mcu."}, p_mcu},
 	{"/proc/PID/status", {"proc-status."}, p_status},
 	{"sysfs NUMA layout", {"sys-numa."}, p_sysnuma},

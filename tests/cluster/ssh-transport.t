@@ -41,7 +41,7 @@ fi
 # shellcheck disable=SC2046
 if ! cc -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Wno-comment -I"$V4_REPO/lib" -I"$V4_REPO/lib/transport" \
 	$(pkg-config --cflags libssh2 libcjson) -o "$D" "$V4_REPO/tests/cluster/sshdrive.c" \
-	"$V4_REPO/build/libv4.a" $(pkg-config --libs libssh2 libcjson libcurl libpcre2-8 yaml-0.1) \
+	"$V4_REPO/build/libv4.a" $(pkg-config --libs libssh2 libcjson libcurl libpcre2-8 yaml-0.1 zlib) \
 	-lpthread; then
 	echo "Bail out! cannot build sshdrive against build/libv4.a"
 	exit 1

@@ -38,7 +38,7 @@ FLEET_NET=${FLEET_NET:-56}
 # the nodes' v4check (agent mode): a copy, outside V4_WORK (cluster_up clears that)
 AGENT_BIN=${TMPDIR:-/tmp}/v4check-bench-agent$V4_CLUSTER
 mkdir -p "$AGENT_BIN" && cp "$V4CHECK" "$AGENT_BIN/v4check" || exit 1
-V4_NODE_PATH=$AGENT_BIN:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin
+V4_NODE_PATH=$AGENT_BIN:$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin
 for t in /usr/bin/time pdsh clush ansible ansible-playbook; do
 	command -v $t >/dev/null || { echo "bench: $t missing (tests/setup-deps.sh installs it)" >&2; exit 1; }
 done
@@ -258,7 +258,7 @@ fleet_up() {
 	cp "$V4_CLIENT_KEY.pub" "$V4_WORK/authorized_keys"
 	ssh-keygen -q -t ed25519 -N '' -C v4fleet -f "$V4_WORK/fsshd/key" || return 1
 	${CC:-cc} -O2 -o "$V4_WORK/node-shell" "$V4_REPO/tests/cluster/node-shell.c" || return 1
-	_host_paths || return 1
+	_host_paths && _hostbin || return 1
 	ip netns add "${V4_NS}f" || return 1
 	ip link add "${V4_NS}fh" type veth peer name "${V4_NS}fn" netns "${V4_NS}f" || return 1
 	[ "$1" -le 2038 ] || { echo "bench: at most 2038 simulated nodes" >&2; return 1; }
@@ -300,7 +300,7 @@ fleet_up() {
 		echo "MaxSessions 10"
 		echo "MaxStartups 256"
 		echo "LogLevel ERROR"
-		echo "SetEnv PATH=$V4_WORK/fbin:$AGENT_BIN:$V4_REPO/fixtures/fake/bin:/usr/bin:/bin V4_FAKE_STATE=$V4_WORK/state HOME=$V4_WORK/state"
+		echo "SetEnv PATH=$V4_WORK/fbin:$AGENT_BIN:$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin V4_FAKE_STATE=$V4_WORK/state HOME=$V4_WORK/state"
 		echo "ForceCommand $V4_WORK/node-shell"
 	} > "$V4_WORK/fsshd/sshd_config"
 	cluster_clean_command "$V4_WORK/serve0.sh"

@@ -63,8 +63,10 @@ for o in "-o" "--phase" "--color" "--junit-warn"; do
 	"$V4CHECK" tls --replay fixtures/checks/tls/pass-all-disabled $o bogus > $T/o 2>&1; is $? 64 "v4check refuses $o bogus"
 done
 
-# the zsh script in a real interactive zsh (zsh/zpty): what a TAB shows
-zcomp() { zsh -f tests/zsh-complete.zsh "$ROOT/contrib/completion" "$T" "$1" > $T/z 2>&1; cat $T/z; }
+# the zsh script in a real interactive zsh (zsh/zpty): what a TAB shows; the
+# v4check of this tree first on its PATH, as an installed one would be (the
+# pty's line may run: without one, zsh's "command not found" is not the script's)
+zcomp() { PATH=$ROOT:$PATH zsh -f tests/zsh-complete.zsh "$ROOT/contrib/completion" "$T" "$1" > $T/z 2>&1; cat $T/z; }
 if command -v zsh >/dev/null; then
 	zcomp "v4check --phase " | grep -Eq '^live +pre'; ok $? "zsh: --phase offers live and pre"
 	zcomp "v4check -o " | grep -Eq '^json +junit +nagios +prom +text'; ok $? "zsh: -o offers the formats"

@@ -70,6 +70,10 @@ units: $(UNIT_BIN)
 
 CLI_T     = $(wildcard tests/cli/*.t)
 CLUSTER_T = $(wildcard tests/cluster/*.t)
+# The cluster files that judge through v4check, run again in agent mode
+# (V4_TEST_AGENT: tests/cluster/lib.sh); agent.t compares the modes itself and
+# ssh-transport.t drives the transport without v4check's options.
+CLUSTER_AGENT_T = $(filter-out tests/cluster/agent.t tests/cluster/ssh-transport.t,$(CLUSTER_T))
 PKG_T     = $(wildcard tests/pkg/*.t)
 TALLY     = tests/tally.sh $(B)/tally
 
@@ -90,7 +94,8 @@ test: testdeps all units
 # The whole suite, each part run even when one before it failed: unit and
 # CLI tests, cluster tests (root: netns + sshd; two files at a time, each on
 # its own cluster; a file that fails is named and run again alone, whose
-# result counts: tests/cluster/prove-again.sh), the packages (root: .deb install/upgrade/purge, arm64 under
+# result counts: tests/cluster/prove-again.sh), the same cluster files again
+# with every node in agent mode (CLUSTER_AGENT_T), the packages (root: .deb install/upgrade/purge, arm64 under
 # qemu, the real node_exporter), the unit and CLI tests again under ASan+UBSan and under
 # valgrind, then every fuzz target over its seeds. Last line:
 # "check: N passed, N failed".
@@ -98,6 +103,7 @@ check: testdeps all units
 	@rm -f $(B)/tally $(B)/tally.failed
 	-@$(TALLY) unit+cli prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)
 	-@$(TALLY) cluster tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_T)
+	-@$(TALLY) cluster-agent env V4_TEST_AGENT=require tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_AGENT_T)
 	-@$(TALLY) packages prove $(PROVEFLAGS) $(PKG_T)
 	-@$(TALLY) asan $(MAKE) -s asan
 	-@$(TALLY) valgrind $(MAKE) -s valgrind
@@ -106,6 +112,11 @@ check: testdeps all units
 
 testdeps:
 	@tests/setup-deps.sh
+
+# The cluster suite in agent mode alone (root).
+check-cluster-agent: testdeps all
+	V4_TEST_AGENT=require tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_AGENT_T)
+.PHONY: check-cluster-agent
 
 demo: all
 	./v4check all --replay fixtures/replay/reference-cluster; echo "exit status: $$?"

@@ -41,6 +41,19 @@ static void warn_identity_mode(const char *path)
 	warn_mode(path);
 }
 
+/* --agent's mode from V4CHECK_AGENT where no option set it (empty: unset);
+ * -1 when the value is not a mode. */
+static int agent_env(struct v4_opts *o)
+{
+	const char *e = getenv("V4CHECK_AGENT");
+	if (o->agent >= 0 || !e || !*e)
+		return 0;
+	if (v4_agent_mode_parse(e, &o->agent) == 0)
+		return 0;
+	fprintf(stderr, "v4check: V4CHECK_AGENT is auto, never or require, not '%s'\n", e);
+	return -1;
+}
+
 /* Takes SSH defaults from the config where no option set them. */
 static void ssh_defaults(struct v4_opts *o, const struct v4_config *cfg)
 {
@@ -139,7 +152,7 @@ static int ssh_config_notes(const struct v4_opts *o, const struct v4_node *nodes
 int cli_setup(struct v4_cli *cli, struct v4_config *cfg, struct v4_node **nodes, size_t *nn)
 {
 	char *err = NULL;
-	if (cli_load_config(cli, cfg))
+	if (agent_env(&cli->o) || cli_load_config(cli, cfg))
 		return -1;
 	warn_mode(cli->config);
 	ssh_defaults(&cli->o, cfg);

@@ -122,4 +122,10 @@ like "$T/cfg" 'ssh.agent: expected "auto", "never" or "require"' "config ssh.age
 printf '{"ssh": {"agent": "never"}}\n' >"$T/c2.json"
 run "$T/cfg2" $V4CHECK config --check "$T/c2.json"
 is "$RC" 0 "config ssh.agent never: accepted"
+# V4CHECK_AGENT is validated where a run reads it; empty counts as unset.
+run "$T/env" env V4CHECK_AGENT=sometimes $V4CHECK all --replay fixtures/replay/reference-cluster
+is "$RC" 64 "V4CHECK_AGENT=sometimes: a configuration error"
+like "$T/env" "V4CHECK_AGENT is auto, never or require, not 'sometimes'" "V4CHECK_AGENT: the words it takes"
+run "$T/env0" env V4CHECK_AGENT= $V4CHECK all --replay fixtures/replay/reference-cluster
+is "$RC" 2 "V4CHECK_AGENT empty: unset (the demo capture's FAIL, exit 2)"
 done_testing

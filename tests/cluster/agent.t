@@ -13,6 +13,7 @@ V4_CLUSTER=${V4_CLUSTER:-15}
 . tests/cli/tap.sh
 . tests/cluster/lib.sh
 cluster_require
+unset V4_TEST_AGENT V4CHECK_AGENT # this file sets each run's mode itself
 V4CHECK=$(pwd)/v4check
 mkdir -p "$V4_WORK.bin/agent" "$V4_WORK.bin/other"
 cp "$V4CHECK" "$V4_WORK.bin/agent/v4check"
@@ -79,6 +80,21 @@ both() {
 both ref 60 "reference deployment"
 is "$rc_never" 1 "reference deployment: exit 1 (its own WARN findings) in both modes"
 valid_json report "$T/ref.agent.json" "the agent-mode report (with modes) validates against the schema"
+
+# The mode from the environment: V4CHECK_AGENT where no --agent says it,
+# before the config's ssh.agent.
+mode_count() { modes "$1" | awk '{print $2}' | sort | uniq -c | tr -s ' '; }
+V4CHECK_AGENT=require $V4CHECK -c "$T/c.json" -t 60 all -o json >"$T/env.json" 2>/dev/null
+is "$(mode_count "$T/env.json")" " 4 agent" "V4CHECK_AGENT=require: every node in agent mode"
+V4CHECK_AGENT=require $V4CHECK -c "$T/c.json" -t 60 --agent never all -o json >"$T/env.json" 2>/dev/null
+is "$(mode_count "$T/env.json")" " 4 agentless" "--agent never wins over V4CHECK_AGENT=require"
+python3 -c 'import json,sys; c=json.load(open(sys.argv[1])); c["ssh"]["agent"]="never"; json.dump(c, open(sys.argv[2], "w"))' \
+	"$T/c.json" "$T/never.json" && chmod 600 "$T/never.json"
+V4CHECK_AGENT=require $V4CHECK -c "$T/never.json" -t 60 all -o json >"$T/env.json" 2>/dev/null
+is "$(mode_count "$T/env.json")" " 4 agent" "V4CHECK_AGENT=require wins over the config's ssh.agent never"
+V4CHECK_AGENT=sometimes $V4CHECK -c "$T/c.json" -t 60 all -o json >/dev/null 2>"$T/env.err"
+is "$?" 64 "V4CHECK_AGENT=sometimes: a configuration error (exit 64)"
+like "$T/env.err" "V4CHECK_AGENT is auto, never or require, not 'sometimes'" "the error names the variable and its values"
 
 # 1. TLS on node3's NPUs.
 sh "$FAKE/v4fake" fault "$(node_state 3)" tls-on >/dev/null

@@ -34,6 +34,7 @@
 # Variables: V4_REPO, V4_WORK, V4_CLIENT_KEY, V4_KNOWN_HOSTS, V4_NNODES; set
 # V4_NODE_PATH before cluster_up for the nodes' PATH (default: the fake tools,
 # $V4_WORK/hostbin with the real coredumpctl, /usr/bin, /bin).
+# V4_TEST_AGENT=require runs a test's v4check in agent mode (_test_agent).
 
 V4_REPO=${V4_REPO:-$(cd "$(dirname "$0")/../.." 2>/dev/null && [ -f lib/v4.h ] && pwd ||
 	git rev-parse --show-toplevel 2>/dev/null || pwd)}
@@ -123,9 +124,25 @@ UsePAM no
 StrictModes no
 MaxSessions 10
 LogLevel ERROR
-SetEnv PATH=${V4_NODE_PATH:-$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin} V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
+SetEnv PATH=$(_node_path) V4_FAKE_STATE=$(node_state "$1") HOME=$(node_state "$1")$(_node_init_env "$1")
 ForceCommand $V4_WORK/node-shell
 EOF
+}
+
+# The nodes' PATH: V4_NODE_PATH or the default, after the folder with this
+# build's v4check under V4_TEST_AGENT.
+_node_path() {
+	[ -z "${V4_TEST_AGENT:-}" ] || printf '%s:' "$V4_WORK/agentbin"
+	printf '%s' "${V4_NODE_PATH:-$V4_REPO/fixtures/fake/bin:$V4_WORK/hostbin:/usr/bin:/bin}"
+}
+
+# V4_TEST_AGENT=MODE (auto, never, require): every v4check of the test runs
+# with V4CHECK_AGENT=MODE, and the nodes have a copy of this build's v4check
+# first in their PATH; the cluster suite then judges in that mode.
+_test_agent() {
+	[ -n "${V4_TEST_AGENT:-}" ] || return 0
+	mkdir -p "$V4_WORK/agentbin" && cp "$V4_REPO/v4check" "$V4_WORK/agentbin/v4check" || return 1
+	export V4CHECK_AGENT="$V4_TEST_AGENT"
 }
 
 # The SetEnv word that puts node i's sessions in its process namespace
@@ -270,6 +287,7 @@ cluster_up() {
 	: >"$V4_KNOWN_HOSTS"
 	_host_paths || return 1
 	_hostbin || return 1
+	_test_agent || return 1
 	${CC:-cc} -O2 -o "$V4_WORK/node-shell" "$V4_REPO/tests/cluster/node-shell.c" || return 1
 	${CC:-cc} -O2 -o "$V4_WORK/fake-vllm" "$V4_REPO/tests/cluster/fake-vllm.c" || return 1
 	ip link add "${V4_NS}br" type bridge || return 1

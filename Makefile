@@ -74,6 +74,7 @@ CLUSTER_T = $(wildcard tests/cluster/*.t)
 # (V4_TEST_AGENT: tests/cluster/lib.sh); agent.t compares the modes itself and
 # ssh-transport.t drives the transport without v4check's options.
 CLUSTER_AGENT_T = $(filter-out tests/cluster/agent.t tests/cluster/ssh-transport.t,$(CLUSTER_T))
+CLUSTER_AGENT_RUN = env V4_TEST_AGENT=require tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_AGENT_T)
 PKG_T     = $(wildcard tests/pkg/*.t)
 TALLY     = tests/tally.sh $(B)/tally
 
@@ -103,7 +104,7 @@ check: testdeps all units
 	@rm -f $(B)/tally $(B)/tally.failed
 	-@$(TALLY) unit+cli prove -j2 $(PROVEFLAGS) $(UNIT_BIN:%=./%) $(CLI_T)
 	-@$(TALLY) cluster tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_T)
-	-@$(TALLY) cluster-agent env V4_TEST_AGENT=require tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_AGENT_T)
+	-@$(TALLY) cluster-agent $(CLUSTER_AGENT_RUN)
 	-@$(TALLY) packages prove $(PROVEFLAGS) $(PKG_T)
 	-@$(TALLY) asan $(MAKE) -s asan
 	-@$(TALLY) valgrind $(MAKE) -s valgrind
@@ -115,7 +116,7 @@ testdeps:
 
 # The cluster suite in agent mode alone (root).
 check-cluster-agent: testdeps all
-	V4_TEST_AGENT=require tests/cluster/prove-again.sh $(PROVEFLAGS) $(CLUSTER_AGENT_T)
+	$(CLUSTER_AGENT_RUN)
 .PHONY: check-cluster-agent
 
 demo: all

@@ -135,7 +135,6 @@ static void probe_eval(struct v4_run *run, struct v4_results *res)
 {
 	v4_probe_nodes(run);
 	v4_evaluate(run, res);
-	v4_results_pack(res); /* from here on only the reports read the evidence */
 }
 
 /* Warns when applied commands would go to a syslog that is not there. */

@@ -198,11 +198,19 @@ struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, 
 	snprintf(p->id, sizeof p->id, "%s", id);
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(p->cmd, sizeof p->cmd, fmt, ap);
+	p->cmd = xvasprintf(fmt, ap);
 	va_end(ap);
 	p->device = device;
 	p->flags = flags;
 	return p;
+}
+
+void v4_probes_free(struct v4_probes *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		free(ps->v[i].cmd);
+	free(ps->v);
+	*ps = (struct v4_probes){0};
 }
 
 /* Appends a result; takes ownership of evidence and message. */

@@ -152,9 +152,9 @@ size_t v4_node_facts_bytes(const struct v4_node *n)
 	return b;
 }
 
-void v4_results_pack(struct v4_results *r)
+void v4_results_pack(struct v4_results *r, size_t first)
 {
-	for (size_t i = 0; i < r->n; i++) {
+	for (size_t i = first; i < r->n; i++) {
 		struct v4_result *x = &r->v[i];
 		if (!x->evidence || x->ev_packed)
 			continue;

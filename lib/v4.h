@@ -44,7 +44,7 @@ struct v4_node;
  * validated values (integers, checked names), never from probe output. */
 struct v4_probe {
 	char id[64];   /* stable, filename-safe: "npu-smi-info", "hccn-tls.3" */
-	char cmd[1536]; /* run by /bin/sh on the node */
+	char *cmd;     /* run by /bin/sh on the node (owned) */
 	int device;    /* probes naming the same device run one at a time; -1 none */
 	unsigned flags;
 	const char *busy; /* static text: output holding it means "try again later"
@@ -65,6 +65,7 @@ struct v4_probes {
  * with that id. */
 struct v4_probe *v4_probe_add(struct v4_probes *ps, const char *id, int device, unsigned flags,
 		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void v4_probes_free(struct v4_probes *ps);
 
 enum v4_fact_state {
 	V4_FACT_OK,       /* ran to completion; see exit_code */
@@ -195,10 +196,11 @@ struct v4_results {
 	struct v4_result *v;
 	size_t n, cap;
 };
-/* Packs every result's evidence (once the checks have judged: reports only
- * read it). v4_result_evidence opens one (NULL: none) until v4_result_close;
- * the copy (caller deletes) and the JSON text (caller frees) open nothing. */
-void v4_results_pack(struct v4_results *r);
+/* Packs the evidence of every result from first on (once their check has
+ * judged: from then on it is read only). v4_result_evidence opens one (NULL:
+ * none) until v4_result_close; the copy (caller deletes) and the JSON text
+ * (caller frees) open nothing. */
+void v4_results_pack(struct v4_results *r, size_t first);
 const cJSON *v4_result_evidence(const struct v4_result *x);
 void v4_result_close(const struct v4_result *x);
 cJSON *v4_result_evidence_copy(const struct v4_result *x);

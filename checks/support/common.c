@@ -9,12 +9,12 @@
 
 void hccn_probe_add(struct v4_probes *ps, const char *id, int npu, const char *fmt, ...)
 {
-	char cmd[sizeof ps->v->cmd];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	char *cmd = xvasprintf(fmt, ap);
 	va_end(ap);
 	v4_probe_add(ps, id, npu, 0, "%s", cmd)->busy = V4_HCCN_BUSY;
+	free(cmd);
 }
 
 void hccn_id(char *buf, size_t sz, const char *what, int npu)

@@ -456,7 +456,7 @@ static double node_probe_s(const struct v4_report *r, const struct v4_check *c,
 		const struct v4_fact *f = v4_fact(n, ps.v[i].id);
 		ms += f ? f->ms : 0;
 	}
-	free(ps.v);
+	v4_probes_free(&ps);
 	return ms / 1000;
 }
 

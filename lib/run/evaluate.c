@@ -62,6 +62,7 @@ static void eval_check(const struct v4_run *r, const struct v4_check *c, struct 
 	}
 	v4_restate_config(c, r->ctx, out, first);
 	restate_named(r->o, out, first);
+	v4_results_pack(out, first); /* a thousand nodes' evidence trees would not fit */
 	for (size_t i = 0; i < nl; i++) /* the facts it opened are packed again */
 		v4_node_close_facts(live[i]);
 }

@@ -86,7 +86,7 @@ static void apply_one(struct fixwork *fw, void *conn, struct v4_node *n, const s
 {
 	struct v4_probe p = {.device = -1, .flags = V4_PROBE_MUTATES};
 	snprintf(p.id, sizeof p.id, "fix");
-	snprintf(p.cmd, sizeof p.cmd, "%s", c->cmd);
+	p.cmd = xstrdup(c->cmd);
 	struct v4_node tmp = {.name = n->name, .host = n->host};
 	v4_run_probes(fw->r, conn, &tmp, &p, 1, 1);
 	struct v4_fact *f = &tmp.facts[0];
@@ -97,6 +97,7 @@ static void apply_one(struct fixwork *fw, void *conn, struct v4_node *n, const s
 	record(fw, d);
 	v4_node_clear_facts(&tmp);
 	free(tmp.facts);
+	free(p.cmd);
 }
 
 /* Applies the plan's commands for node i, one at a time (a pool job). */

@@ -18,11 +18,12 @@ static void wanted_probes(const struct v4_run *r, struct v4_node *n, struct v4_p
 		if (r->checks[i]->probes)
 			r->checks[i]->probes(r->checks[i], n, r->ctx, &all);
 	for (size_t i = 0; i < all.n; i++)
-		if (!v4_fact(n, all.v[i].id)) {
+		if (!v4_fact(n, all.v[i].id)) { /* moved, its command with it */
 			grow(&ps->v, &ps->cap, ps->n + 1, sizeof *ps->v);
 			ps->v[ps->n++] = all.v[i];
+			all.v[i].cmd = NULL;
 		}
-	free(all.v);
+	v4_probes_free(&all);
 }
 
 void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
@@ -43,7 +44,7 @@ void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
 				all.v[i].reduce(f, n);
 		}
 	}
-	free(all.v);
+	v4_probes_free(&all);
 	if (n->nfacts && n->capfacts > n->nfacts) { /* no room kept for facts to come */
 		n->facts = xrealloc(n->facts, n->nfacts * sizeof *n->facts);
 		n->capfacts = n->nfacts;
@@ -77,8 +78,9 @@ static void probe_node(void *arg, size_t i)
 			v4_reduce_facts(r, n); /* before the next round's checks read them */
 			cut += b0 - v4_node_facts_bytes(n);
 		}
-		free(ps.v);
-		if (!ps.n)
+		size_t wanted = ps.n;
+		v4_probes_free(&ps);
+		if (!wanted)
 			break;
 	}
 	t->close(conn);

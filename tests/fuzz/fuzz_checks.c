@@ -87,7 +87,7 @@ static void probe_rounds(struct v4_node *nodes, size_t nn, const struct v4_ctx *
 				fill_fact(v4_node_add_fact(&nodes[i]), &ps.v[j], c, cn, have);
 				added = 1;
 			}
-			free(ps.v);
+			v4_probes_free(&ps);
 		}
 		if (!added)
 			break;

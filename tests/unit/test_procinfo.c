@@ -183,7 +183,6 @@ static void test_command(void)
 	const char *c = PROC_LIST_CMD;
 	ok(!strchr(c, '\n') && !strchr(c, '\t'), "one line, escapes left to printf/tr");
 	ok(strstr(c, "echo END") != NULL, "ends with END");
-	ok(strlen(c) < 600, "fits struct v4_probe.cmd with the PATH prefix");
 	/* Run it here: this very process must be listed, with its parent. */
 	FILE *f = popen(c, "r");
 	struct sbuf out = {0};

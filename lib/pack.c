@@ -1,9 +1,12 @@
 /* Facts and evidence packed in memory. Once a node's probing is over, the
  * texts of its larger facts (command, stdout, stderr) are deflated together
- * and opened again only while a check reads them; once the checks have
- * judged, each result's evidence is kept as deflated JSON text and parsed
- * again only while a report reads it. A thousand nodes then fit in the
- * memory that a hundred took. */
+ * and opened again only while a check reads them; once a check has judged,
+ * each of its results' evidence is kept as deflated JSON text and parsed
+ * again only while a report reads it. Each text is deflated against the
+ * first text packed under its key (a fact's id, a result's check and
+ * finding): a cluster's nodes are alike, so most of a node's texts take a
+ * few bytes each. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +14,8 @@
 
 #include "v4.h"
 
-#define PACK_MIN 256 /* facts with fewer text bytes are kept as they are */
+#define PACK_MIN 64        /* facts with fewer text bytes are kept as they are */
+#define DICT_MAX (32u << 10) /* deflate's window: a longer dictionary is not read */
 
 /* Bytes of f's texts as one blob: cmd NUL out err. */
 static size_t blob_len(const struct v4_fact *f)
@@ -19,36 +23,131 @@ static size_t blob_len(const struct v4_fact *f)
 	return strlen(f->cmd ? f->cmd : "") + 1 + f->out_len + f->err_len;
 }
 
-/* The n bytes of p deflated behind their length (4 bytes), or NULL when that
- * saves nothing; *zn its size. */
-static unsigned char *deflate_bytes(const void *p, size_t n, size_t *zn)
+/* A preset dictionary: the first DICT_MAX bytes of the first text packed
+ * under key. Never changed or freed once made (the process keeps them). */
+struct dict {
+	char *key;
+	unsigned char *text;
+	size_t len;
+};
+
+static struct {
+	pthread_mutex_t mu;
+	struct dict **v; /* open addressing, cap a power of two */
+	size_t n, cap;
+} dicts = {PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0};
+
+static size_t key_hash(const char *k)
+{
+	size_t h = 1469598103934665603u;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 1099511628211u;
+	return h;
+}
+
+/* The slot of key in a table of cap slots (its own or the empty one). */
+static size_t dict_slot(struct dict **v, size_t cap, const char *key)
+{
+	size_t i = key_hash(key) & (cap - 1);
+	while (v[i] && strcmp(v[i]->key, key) != 0)
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
+static void dicts_grow(void)
+{
+	size_t cap = dicts.cap ? dicts.cap * 2 : 256;
+	struct dict **v = xcalloc(cap, sizeof *v);
+	for (size_t i = 0; i < dicts.cap; i++)
+		if (dicts.v[i])
+			v[dict_slot(v, cap, dicts.v[i]->key)] = dicts.v[i];
+	free(dicts.v);
+	dicts.v = v;
+	dicts.cap = cap;
+}
+
+/* The dictionary of key; made from the n bytes of p when there is none (p
+ * NULL: none is made, NULL when there is none). */
+static const struct dict *dict_for(const char *key, const void *p, size_t n)
+{
+	pthread_mutex_lock(&dicts.mu);
+	if (p && (dicts.n + 1) * 2 > dicts.cap)
+		dicts_grow();
+	struct dict *d = NULL;
+	if (dicts.cap) {
+		size_t i = dict_slot(dicts.v, dicts.cap, key);
+		d = dicts.v[i];
+		if (!d && p) {
+			d = xcalloc(1, sizeof *d);
+			d->key = xstrdup(key);
+			d->len = n < DICT_MAX ? n : DICT_MAX;
+			d->text = xmalloc(d->len ? d->len : 1);
+			memcpy(d->text, p, d->len);
+			dicts.v[i] = d;
+			dicts.n++;
+		}
+	}
+	pthread_mutex_unlock(&dicts.mu);
+	return d;
+}
+
+/* The n bytes of p deflated (raw, against key's dictionary) behind their
+ * length (4 bytes), or NULL when that saves nothing; *zn its size. */
+static unsigned char *deflate_bytes(const char *key, const void *p, size_t n, size_t *zn)
 {
 	if (n > 0xffffffffu)
 		return NULL;
-	uLongf zl = compressBound((uLong)n);
-	unsigned char *z = xmalloc(4 + zl);
-	if (compress2(z + 4, &zl, p, (uLong)n, 1) != Z_OK || 4 + zl >= n) {
-		free(z);
+	const struct dict *d = dict_for(key, p, n);
+	z_stream z = {0};
+	if (deflateInit2(&z, 1, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+		return NULL;
+	size_t cap = 4 + deflateBound(&z, (uLong)n);
+	unsigned char *out = xmalloc(cap);
+	z.next_in = (Bytef *)p;
+	z.avail_in = (uInt)n;
+	z.next_out = out + 4;
+	z.avail_out = (uInt)(cap - 4);
+	int rc = deflateSetDictionary(&z, d->text, (uInt)d->len);
+	if (rc == Z_OK)
+		rc = deflate(&z, Z_FINISH);
+	size_t len = 4 + z.total_out;
+	deflateEnd(&z);
+	if (rc != Z_STREAM_END || len >= n) {
+		free(out);
 		return NULL;
 	}
 	for (int k = 0; k < 4; k++)
-		z[k] = (unsigned char)(n >> (8 * k));
-	*zn = 4 + zl;
-	return xrealloc(z, *zn);
+		out[k] = (unsigned char)(n >> (8 * k));
+	*zn = len;
+	return xrealloc(out, len);
 }
 
-/* The bytes deflate_bytes packed, NUL-terminated; *n their count. Aborts on
- * a packed copy that does not inflate (memory gone bad: nothing to judge by). */
-static unsigned char *inflate_bytes(const unsigned char *z, size_t zn, size_t *n, const char *what)
+/* The bytes deflate_bytes packed under key, NUL-terminated; *n their
+ * count. Aborts on a packed copy that does not inflate (memory gone bad:
+ * nothing to judge by). */
+static unsigned char *inflate_bytes(const char *key, const unsigned char *zp, size_t zn, size_t *n)
 {
-	uLongf len = 0;
+	size_t len = 0;
 	for (int k = 0; k < 4; k++)
-		len |= (uLongf)z[k] << (8 * k);
+		len |= (size_t)zp[k] << (8 * k);
 	unsigned char *p = xmalloc(len + 1);
-	uLongf got = len;
-	int rc = uncompress(p, &got, z + 4, (uLong)(zn - 4));
-	if (rc != Z_OK || got != len) {
-		fprintf(stderr, "v4check: %s: packed copy does not inflate (%d)\n", what, rc);
+	const struct dict *d = dict_for(key, NULL, 0);
+	z_stream z = {0};
+	int rc = d ? inflateInit2(&z, -15) : Z_DATA_ERROR;
+	if (rc == Z_OK) {
+		z.next_in = (Bytef *)(zp + 4);
+		z.avail_in = (uInt)(zn - 4);
+		z.next_out = p;
+		z.avail_out = (uInt)len;
+		rc = inflateSetDictionary(&z, d->text, (uInt)d->len);
+		if (rc == Z_OK)
+			rc = inflate(&z, Z_FINISH);
+		if (rc == Z_STREAM_END && z.total_out != len)
+			rc = Z_DATA_ERROR;
+		inflateEnd(&z);
+	}
+	if (rc != Z_STREAM_END) {
+		fprintf(stderr, "v4check: %s: packed copy does not inflate (%d)\n", key, rc);
 		abort();
 	}
 	p[len] = 0;
@@ -69,7 +168,7 @@ static void pack(struct v4_fact *f)
 		memcpy(blob + cl, f->out, f->out_len);
 	if (f->err_len)
 		memcpy(blob + cl + f->out_len, f->err, f->err_len);
-	f->packed = deflate_bytes(blob, n, &f->packed_len);
+	f->packed = deflate_bytes(f->id, blob, n, &f->packed_len);
 	free(blob);
 	if (!f->packed)
 		return;
@@ -94,7 +193,7 @@ static void open_fact(struct v4_fact *f)
 	if (!f->packed || f->cmd)
 		return;
 	size_t n;
-	unsigned char *blob = inflate_bytes(f->packed, f->packed_len, &n, f->id);
+	unsigned char *blob = inflate_bytes(f->id, f->packed, f->packed_len, &n);
 	if (n < f->out_len + f->err_len + 1) {
 		fprintf(stderr, "v4check: fact %s: packed copy too short\n", f->id);
 		abort();
@@ -124,6 +223,10 @@ void v4_node_pack_facts(struct v4_node *n)
 {
 	for (size_t i = 0; i < n->nfacts; i++)
 		pack(&n->facts[i]);
+	if (n->nfacts && n->capfacts > n->nfacts) { /* no room kept for facts to come */
+		n->facts = xrealloc(n->facts, n->nfacts * sizeof *n->facts);
+		n->capfacts = n->nfacts;
+	}
 }
 
 void v4_node_close_facts(struct v4_node *n)
@@ -152,6 +255,12 @@ size_t v4_node_facts_bytes(const struct v4_node *n)
 	return b;
 }
 
+/* The dictionary key of x's evidence: its check and finding. */
+static char *ev_key(const struct v4_result *x)
+{
+	return xasprintf("%s %s", x->check, x->code);
+}
+
 void v4_results_pack(struct v4_results *r, size_t first)
 {
 	for (size_t i = first; i < r->n; i++) {
@@ -160,7 +269,9 @@ void v4_results_pack(struct v4_results *r, size_t first)
 			continue;
 		char *t = cJSON_PrintUnformatted(x->evidence);
 		size_t n = t ? strlen(t) : 0;
-		x->ev_packed = n >= PACK_MIN ? deflate_bytes(t, n, &x->ev_packed_len) : NULL;
+		char *key = ev_key(x);
+		x->ev_packed = n >= PACK_MIN ? deflate_bytes(key, t, n, &x->ev_packed_len) : NULL;
+		free(key);
 		free(t);
 		if (x->ev_packed) {
 			cJSON_Delete(x->evidence);
@@ -173,7 +284,10 @@ void v4_results_pack(struct v4_results *r, size_t first)
 static char *ev_text(const struct v4_result *x)
 {
 	size_t n;
-	return (char *)inflate_bytes(x->ev_packed, x->ev_packed_len, &n, x->code);
+	char *key = ev_key(x);
+	char *t = (char *)inflate_bytes(key, x->ev_packed, x->ev_packed_len, &n);
+	free(key);
+	return t;
 }
 
 /* The evidence tree of text t (packed by v4_results_pack, so JSON). */

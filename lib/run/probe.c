@@ -45,10 +45,6 @@ void v4_reduce_facts(const struct v4_run *r, struct v4_node *n)
 		}
 	}
 	v4_probes_free(&all);
-	if (n->nfacts && n->capfacts > n->nfacts) { /* no room kept for facts to come */
-		n->facts = xrealloc(n->facts, n->nfacts * sizeof *n->facts);
-		n->capfacts = n->nfacts;
-	}
 }
 
 /* Opens node i and probes it in rounds (a pool job). */

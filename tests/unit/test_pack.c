@@ -1,6 +1,10 @@
-/* Facts packed in memory (lib/factpack.c): a packed fact opens to the same
- * bytes (NULs inside included), small facts stay as they are, closing frees
- * the texts again, and a packed node holds fewer bytes. */
+/* Facts and evidence packed in memory (lib/pack.c): a packed fact opens to
+ * the same bytes (NULs inside included), small facts stay as they are,
+ * closing frees the texts again, a packed node holds fewer bytes, a node's
+ * fact packs against the same fact of the first node (a few bytes when they
+ * are alike), and evidence opens to the same JSON. */
+#include <zlib.h>
+
 #include "tap.h"
 #include "v4.h"
 
@@ -18,6 +22,75 @@ static struct v4_fact *add(struct v4_node *n, const char *id, const char *cmd, c
 	f->err = xstrdup(err);
 	f->err_len = strlen(err);
 	return f;
+}
+
+/* A table of a node: the same layout on every node, node k's own numbers. */
+static char *table(int k)
+{
+	struct sbuf b = {0};
+	for (int npu = 0; npu < 8; npu++)
+		sbuf_printf(&b, "| %d     910B2               | OK            | 93.%d        45                0    / 0 |\n"
+			    "| 0                         | 0000:C1:00.0  | 0           0    / 0          %d / 65536 |\n",
+			    npu, npu, 3000 + 17 * k);
+	return b.s;
+}
+
+/* The second node's fact packs against the first's: a few bytes, not a table. */
+static void alike_nodes(void)
+{
+	struct v4_node a = {0}, b = {0};
+	char *ta = table(1), *tb = table(2);
+	add(&a, "alike-table", "npu-smi info", ta, strlen(ta), "");
+	add(&b, "alike-table", "npu-smi info", tb, strlen(tb), "");
+	v4_node_pack_facts(&a);
+	v4_node_pack_facts(&b);
+	ok(a.facts[0].packed && b.facts[0].packed, "both nodes' tables are packed");
+	uLongf plain = compressBound(strlen(tb));
+	unsigned char *z = xmalloc(plain);
+	compress2(z, &plain, (const Bytef *)tb, strlen(tb), 1);
+	free(z);
+	ok(b.facts[0].packed_len * 2 < plain, "the second node's table packs to under half of its plain deflate");
+	const struct v4_fact *fa = v4_fact(&a, "alike-table"), *fb = v4_fact(&b, "alike-table");
+	is_str(fa ? fa->out : NULL, ta, "the first node's table opens to its own text");
+	is_str(fb ? fb->out : NULL, tb, "the second node's table opens to its own text");
+	v4_node_free(&a);
+	v4_node_free(&b);
+	free(ta);
+	free(tb);
+}
+
+/* Evidence packed after judging opens to the same JSON, for every result. */
+static void evidence(void)
+{
+	struct v4_results r = {0};
+	char *texts[3];
+	for (int k = 0; k < 3; k++) {
+		char *t = table(k);
+		cJSON *e = cJSON_CreateObject();
+		cJSON_AddStringToObject(e, "table", t);
+		cJSON_AddNumberToObject(e, "node", k);
+		free(t);
+		grow(&r.v, &r.cap, r.n + 1, sizeof *r.v);
+		r.v[r.n] = (struct v4_result){xstrdup("npu"), xasprintf("node%d", k + 1), V4_FAIL,
+					      xstrdup("NPU_UNHEALTHY"), xstrdup("m"), e, NULL, 0};
+		texts[k] = cJSON_PrintUnformatted(e);
+		r.n++;
+	}
+	v4_results_pack(&r, 1);
+	ok(r.v[0].evidence && !r.v[0].ev_packed, "results before first are left as they are");
+	ok(!r.v[1].evidence && r.v[1].ev_packed && r.v[2].ev_packed, "results from first on are packed");
+	ok(r.v[2].ev_packed_len * 4 < strlen(texts[2]), "alike evidence takes under a quarter of its text");
+	for (int k = 0; k < 3; k++) {
+		char *t = v4_result_evidence_text(&r.v[k]);
+		is_str(t, texts[k], "each result's evidence opens to the same JSON");
+		free(t);
+		free(texts[k]);
+	}
+	const cJSON *e = v4_result_evidence(&r.v[2]);
+	ok(cJSON_GetNumberValue(cJSON_GetObjectItem(e, "node")) == 2, "the opened tree reads as before");
+	v4_result_close(&r.v[2]);
+	ok(!r.v[2].evidence, "closed again");
+	v4_results_free(&r);
 }
 
 int main(void)
@@ -54,5 +127,7 @@ int main(void)
 	f = v4_fact(&n, "big");
 	ok(f && f->out_len == sizeof big && memcmp(f->out, big, sizeof big) == 0, "packed twice: still the same");
 	v4_node_free(&n);
+	alike_nodes();
+	evidence();
 	return tap_done();
 }

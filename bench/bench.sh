@@ -122,11 +122,15 @@ measure() {
 		echo "$(tail -n 1 "$V4_WORK/t1") $((_j1 - _j0)) $((_n1 - _n0))" >> "$V4_WORK/m"
 		_r=$((_r + 1))
 	done
-	# node cpu: the sshd trees of the nodes (nodes_cpu); a probe: over N x probes
+	# node cpu: the sshd trees of the nodes (nodes_cpu); a probe: over N x probes.
+	# Not for Ansible: its ssh ControlPersist masters keep the sessions open
+	# past the run, so their CPU is not yet in their sshd's children
 	awk -v n="$_tool" -v hz="$(getconf CLK_TCK)" -v probes="$((n * NPROBES))" \
 		'{w[NR]=$1; c[NR]=$2+$3; m[NR]=$5/hz; nc[NR]=$6/hz; if ($4>r) r=$4}
 	function med(a, k,   i,j,t) { for(i=1;i<=k;i++) for(j=i+1;j<=k;j++) if(a[j]<a[i]){t=a[i];a[i]=a[j];a[j]=t}; return a[int((k+1)/2)] }
-	END { mn = med(nc,NR); printf "| %-20s | %8.2f | %8.2f | %8.1f | %9.1f | %8.2f | %8.2f |\n", n, med(w,NR), med(c,NR), r/1024, med(m,NR), mn, mn * 1000 / probes }' "$V4_WORK/m"
+	END { mn = med(nc,NR); nm = n ~ /^(ansible|playbook)$/
+	printf "| %-20s | %8.2f | %8.2f | %8.1f | %9.1f | %8s | %8s |\n", n, med(w,NR), med(c,NR), r/1024, med(m,NR),
+		nm ? "-" : sprintf("%.2f", mn), nm ? "-" : sprintf("%.2f", mn * 1000 / probes) }' "$V4_WORK/m"
 }
 
 # facts_awk: sums the "facts K KiB (R KiB as read)" of v4check -v lines.

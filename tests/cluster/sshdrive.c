@@ -150,11 +150,10 @@ static void print_fact(const struct slot *s, int print_out)
 static void slot_init(struct slot *s, const char *arg)
 {
 	const char *eq = strchr(arg, '=');
-	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof s->p.id ||
-	    strlen(eq + 1) >= sizeof s->p.cmd)
+	if (!eq || eq == arg || (size_t)(eq - arg) >= sizeof s->p.id)
 		usage();
 	memcpy(s->p.id, arg, (size_t)(eq - arg));
-	memcpy(s->p.cmd, eq + 1, strlen(eq + 1) + 1);
+	s->p.cmd = (char *)(eq + 1); /* argv outlives the probes */
 	s->p.device = -1;
 }
 

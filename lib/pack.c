@@ -3,9 +3,9 @@
  * and opened again only while a check reads them; once a check has judged,
  * each of its results' evidence is kept as deflated JSON text and parsed
  * again only while a report reads it. Each text is deflated against the
- * first text packed under its key (a fact's id, a result's check and
- * finding): a cluster's nodes are alike, so most of a node's texts take a
- * few bytes each. */
+ * first text packed under a key of the same shape (a fact's id, a result's
+ * check and finding; numbers in it aside): a cluster's nodes, NPUs and
+ * processes are alike, so most of a node's texts take a few bytes each. */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,8 @@ static size_t blob_len(const struct v4_fact *f)
 }
 
 /* A preset dictionary: the first DICT_MAX bytes of the first text packed
- * under key. Never changed or freed once made (the process keeps them). */
+ * under a key of its shape (key_shape). Never changed or freed once made
+ * (the process keeps them). */
 struct dict {
 	char *key;
 	unsigned char *text;
@@ -66,10 +67,25 @@ static void dicts_grow(void)
 	dicts.cap = cap;
 }
 
-/* The dictionary of key; made from the n bytes of p when there is none (p
- * NULL: none is made, NULL when there is none). */
-static const struct dict *dict_for(const char *key, const void *p, size_t n)
+/* key with each run of digits as one '#': the NPU, pid or address an id
+ * names ("serve-environ.4711") does not make a dictionary of its own. */
+static char *key_shape(const char *key)
 {
+	char *s = xmalloc(strlen(key) + 1), *o = s;
+	for (const char *k = key; *k; k++)
+		if (*k < '0' || *k > '9')
+			*o++ = *k;
+		else if (o == s || o[-1] != '#')
+			*o++ = '#';
+	*o = 0;
+	return s;
+}
+
+/* The dictionary of key's shape; made from the n bytes of p when there is
+ * none (p NULL: none is made, NULL when there is none). */
+static const struct dict *dict_for(const char *id, const void *p, size_t n)
+{
+	char *key = key_shape(id);
 	pthread_mutex_lock(&dicts.mu);
 	if (p && (dicts.n + 1) * 2 > dicts.cap)
 		dicts_grow();
@@ -79,7 +95,8 @@ static const struct dict *dict_for(const char *key, const void *p, size_t n)
 		d = dicts.v[i];
 		if (!d && p) {
 			d = xcalloc(1, sizeof *d);
-			d->key = xstrdup(key);
+			d->key = key;
+			key = NULL;
 			d->len = n < DICT_MAX ? n : DICT_MAX;
 			d->text = xmalloc(d->len ? d->len : 1);
 			memcpy(d->text, p, d->len);
@@ -88,7 +105,18 @@ static const struct dict *dict_for(const char *key, const void *p, size_t n)
 		}
 	}
 	pthread_mutex_unlock(&dicts.mu);
+	free(key);
 	return d;
+}
+
+size_t v4_pack_dict_bytes(void)
+{
+	size_t b = 0;
+	pthread_mutex_lock(&dicts.mu);
+	for (size_t i = 0; i < dicts.cap; i++)
+		b += dicts.v[i] ? dicts.v[i]->len : 0;
+	pthread_mutex_unlock(&dicts.mu);
+	return b;
 }
 
 /* The n bytes of p deflated (raw, against key's dictionary) behind their

@@ -148,6 +148,8 @@ void v4_fact_unpack(struct v4_fact *f);
 void v4_node_close_facts(struct v4_node *n);
 /* Bytes the node's facts hold now (texts, packed texts and the array). */
 size_t v4_node_facts_bytes(const struct v4_node *n);
+/* Bytes the packing dictionaries hold (one a kind of fact or evidence). */
+size_t v4_pack_dict_bytes(void);
 void v4_node_clear_facts(struct v4_node *n);
 void v4_node_free(struct v4_node *n);
 

@@ -55,6 +55,19 @@ static void alike_nodes(void)
 	is_str(fb ? fb->out : NULL, tb, "the second node's table opens to its own text");
 	v4_node_free(&a);
 	v4_node_free(&b);
+	/* ids that name a pid: another node's process packs against the first's */
+	struct v4_node c = {0}, d = {0};
+	add(&c, "alike-environ.4711", "cat /proc/4711/environ", ta, strlen(ta), "");
+	add(&d, "alike-environ.815", "cat /proc/815/environ", tb, strlen(tb), "");
+	v4_node_pack_facts(&c);
+	size_t dict0 = v4_pack_dict_bytes();
+	v4_node_pack_facts(&d);
+	ok(d.facts[0].packed && d.facts[0].packed_len * 2 < plain, "another pid's fact is packed small");
+	ok(dict0 > 0 && v4_pack_dict_bytes() == dict0, "against the first pid's dictionary: none made for it");
+	const struct v4_fact *fd = v4_fact(&d, "alike-environ.815");
+	is_str(fd ? fd->out : NULL, tb, "and opens to its own text");
+	v4_node_free(&c);
+	v4_node_free(&d);
 	free(ta);
 	free(tb);
 }
